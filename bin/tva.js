@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+'use strict';
+// The `tva` command: runs the compiled CLI (built by `npm install` through the `prepare` script).
+require('../dist/src/cli/main.js').main(process.argv).catch((err) => {
+  process.stderr.write(`tva: ${err && err.message ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,2 @@
+/** Public API of the twilio-verify-action package. */
+export {};
