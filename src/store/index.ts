@@ -1,0 +1,33 @@
+/**
+ * Persistence: JSON documents by (namespace, key) with etags, botbuilder Storage, and the audit log, on an
+ * embedded SQLite file by default or PostgreSQL when a database URL is given.
+ */
+import { PostgresStore } from './postgres';
+import { SqliteStore } from './sqlite';
+import type { Store, StoreOptions } from './types';
+
+export { StoreConflictError, StoreOpenError, StoreValidationError } from './errors';
+export { MIGRATIONS, STORE_SCHEMA_VERSION, type Migration } from './migrations';
+export { sqlitePath } from './sqlite';
+export { BOT_STATE_NAMESPACE } from './document-store';
+export {
+  STORE_NAMESPACES,
+  type AuditEntry,
+  type AuditInput,
+  type AuditPage,
+  type AuditQuery,
+  type DeleteOptions,
+  type KnownNamespace,
+  type ListOptions,
+  type PutOptions,
+  type Store,
+  type StoreKind,
+  type StoreOptions,
+  type StoredDocument,
+} from './types';
+
+/** Opens (and migrates) the store: PostgreSQL when `databaseUrl` is given, else `dataDir`/`filename` in SQLite. */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  if (options.databaseUrl) return PostgresStore.open(options.databaseUrl, options);
+  return SqliteStore.open(options);
+}

@@ -1,0 +1,68 @@
+/**
+ * The schema history, oldest first, shared by both backends. Append new migrations; never edit an applied one.
+ * Each is applied in a transaction together with its row in `schema_migrations`.
+ *
+ * Column choices keep both backends identical: values are JSON text (PostgreSQL's jsonb would reject "\u0000"
+ * and reorder keys), keys compare byte-wise (COLLATE "C" matches SQLite's BINARY).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string[];
+  postgres: string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'documents and audit log',
+    sqlite: [
+      `CREATE TABLE documents (
+         namespace TEXT NOT NULL,
+         key TEXT NOT NULL,
+         value TEXT NOT NULL,
+         etag TEXT NOT NULL,
+         updated_at TEXT NOT NULL,
+         PRIMARY KEY (namespace, key)
+       ) WITHOUT ROWID`,
+      `CREATE TABLE audit_log (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         at TEXT NOT NULL,
+         actor TEXT NOT NULL,
+         action TEXT NOT NULL,
+         target TEXT,
+         outcome TEXT NOT NULL,
+         details TEXT
+       )`,
+    ],
+    postgres: [
+      `CREATE TABLE documents (
+         namespace TEXT COLLATE "C" NOT NULL,
+         key TEXT COLLATE "C" NOT NULL,
+         value TEXT NOT NULL,
+         etag TEXT NOT NULL,
+         updated_at TIMESTAMPTZ NOT NULL,
+         PRIMARY KEY (namespace, key)
+       )`,
+      `CREATE TABLE audit_log (
+         id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         at TIMESTAMPTZ NOT NULL,
+         actor TEXT NOT NULL,
+         action TEXT NOT NULL,
+         target TEXT,
+         outcome TEXT NOT NULL,
+         details TEXT
+       )`,
+    ],
+  },
+];
+
+/** The schema version this code writes. */
+export const STORE_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+export function newerSchemaMessage(found: number): string {
+  return (
+    `The store's database is at schema version ${found}, but this version of twilio-verify-action knows versions ` +
+    `up to ${STORE_SCHEMA_VERSION}. Upgrade twilio-verify-action, or point it at another database.`
+  );
+}

@@ -1,0 +1,262 @@
+import pg from 'pg';
+import { StoreConflictError, StoreOpenError, StoreValidationError } from './errors';
+import { MIGRATIONS, STORE_SCHEMA_VERSION, newerSchemaMessage } from './migrations';
+import {
+  DocumentStore,
+  type AuditRow,
+  type DeleteOutcome,
+  type DocumentRow,
+  type DocumentWrite,
+} from './document-store';
+import type { StoreOptions } from './types';
+import type { AuditRecord } from './validate';
+
+const APPLICATION_NAME = 'twilio-verify-action';
+const DEFAULT_POOL_SIZE = 10;
+/** pg_advisory_xact_lock key serializing migrations of every instance on this database ("tva-mig" in hex). */
+const MIGRATION_LOCK_KEY = BigInt('0x7476612d6d6967').toString();
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+interface AuditPgRow extends AuditRecord {
+  id: string;
+  at: Date;
+}
+
+/** The connection string without its password, for error messages. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}
+
+/**
+ * The store for several bot instances: one pg Pool. Every write is a single statement (row locks make
+ * compare-and-set on the etag atomic under READ COMMITTED) except multi-item bot state writes, which run in
+ * one transaction.
+ */
+export class PostgresStore extends DocumentStore {
+  readonly kind = 'postgres' as const;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    now: () => Date,
+  ) {
+    super(now);
+  }
+
+  static async open(databaseUrl: string, options: StoreOptions): Promise<PostgresStore> {
+    const schema = options.schema;
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      throw new StoreValidationError(
+        `Invalid PostgreSQL schema "${schema}": use lowercase letters, digits and "_", starting with a letter or "_".`,
+      );
+    }
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+    if (!Number.isInteger(poolSize) || poolSize < 1) {
+      throw new StoreValidationError(`Invalid PostgreSQL pool size ${poolSize}: use a positive integer.`);
+    }
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: poolSize,
+      application_name: APPLICATION_NAME,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      options: schema === undefined ? undefined : `-c search_path=${schema}`,
+    });
+    // An idle client that loses its connection emits 'error' on the pool; unhandled, it would crash the
+    // process. The pool drops that client and the next query opens a new connection.
+    pool.on('error', (error) => options.onBackgroundError?.(error));
+    try {
+      await migrate(pool, schema, options.onMigrationApplied);
+    } catch (error) {
+      await pool.end();
+      if (error instanceof StoreOpenError) throw error;
+      throw new StoreOpenError(
+        `Cannot open the store on PostgreSQL ${redactDatabaseUrl(databaseUrl)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return new PostgresStore(pool, options.now ?? (() => new Date()));
+  }
+
+  protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
+    const { rows } = await this.pool.query<DocumentRow>(
+      'SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])',
+      [namespace, keys],
+    );
+    return rows;
+  }
+
+  protected async writeDocuments(
+    namespace: string,
+    writes: DocumentWrite[],
+    conflictMessage?: (key: string) => string,
+  ): Promise<void> {
+    const updatedAt = this.now();
+    const apply = async (db: pg.Pool | pg.PoolClient): Promise<void> => {
+      for (const w of writes) {
+        if (w.expected === undefined) {
+          await db.query(
+            `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
+            [namespace, w.key, w.json, w.etag, updatedAt],
+          );
+          continue;
+        }
+        const updated = await db.query(
+          'UPDATE documents SET value = $1, etag = $2, updated_at = $3 WHERE namespace = $4 AND key = $5 AND etag = $6',
+          [w.json, w.etag, updatedAt, namespace, w.key, w.expected],
+        );
+        if (updated.rowCount === 1) continue;
+        if (w.createIfMissing) {
+          const inserted = await db.query(
+            `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (namespace, key) DO NOTHING`,
+            [namespace, w.key, w.json, w.etag, updatedAt],
+          );
+          if (inserted.rowCount === 1) continue;
+        }
+        throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
+      }
+    };
+    if (writes.length === 1) return apply(this.pool);
+    await this.transaction(apply);
+  }
+
+  protected async deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome> {
+    if (expected === undefined) {
+      const { rowCount } = await this.pool.query('DELETE FROM documents WHERE namespace = $1 AND key = $2', [
+        namespace,
+        key,
+      ]);
+      return rowCount === 1 ? 'deleted' : 'missing';
+    }
+    // One statement: the CTE deletes on a matching etag, the outer query tells a stale etag from a missing row.
+    const { rows } = await this.pool.query<{ deleted: boolean; present: boolean }>(
+      `WITH removed AS (
+         DELETE FROM documents WHERE namespace = $1 AND key = $2 AND etag = $3 RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM removed) AS deleted,
+              EXISTS (SELECT 1 FROM documents WHERE namespace = $1 AND key = $2) AS present`,
+      [namespace, key, expected],
+    );
+    const row = rows[0];
+    if (row?.deleted) return 'deleted';
+    return row?.present ? 'conflict' : 'missing';
+  }
+
+  protected async deleteDocuments(namespace: string, keys: string[]): Promise<void> {
+    await this.pool.query('DELETE FROM documents WHERE namespace = $1 AND key = ANY($2::text[])', [namespace, keys]);
+  }
+
+  protected async listDocuments(namespace: string, prefix: string): Promise<DocumentRow[]> {
+    const { rows } = await this.pool.query<DocumentRow>(
+      `SELECT key, value, etag FROM documents
+       WHERE namespace = $1 AND key >= $2 AND substr(key, 1, length($2)) = $2
+       ORDER BY key`,
+      [namespace, prefix],
+    );
+    return rows;
+  }
+
+  protected async takeDocument(namespace: string, key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>(
+      'DELETE FROM documents WHERE namespace = $1 AND key = $2 RETURNING value',
+      [namespace, key],
+    );
+    return rows[0]?.value;
+  }
+
+  protected async deleteNamespaceDocuments(namespace: string): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM documents WHERE namespace = $1', [namespace]);
+    return rowCount ?? 0;
+  }
+
+  protected async insertAudit(record: AuditRecord, at: Date): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO audit_log (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id::text AS id`,
+      [at, record.actor, record.action, record.target, record.outcome, record.details],
+    );
+    const id = rows[0]?.id;
+    if (id === undefined) throw new Error('PostgreSQL returned no id for the new audit entry.');
+    return id;
+  }
+
+  protected async selectAudit(beforeId: string | undefined, limit: number): Promise<AuditRow[]> {
+    const { rows } = await this.pool.query<AuditPgRow>(
+      `SELECT id::text AS id, at, actor, action, target, outcome, details FROM audit_log
+       WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2`,
+      [beforeId ?? null, limit],
+    );
+    return rows;
+  }
+
+  protected async closeBackend(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * Applies pending migrations in one transaction holding an advisory lock, so instances starting together
+ * take turns: the first migrates, the others then find nothing to do.
+ */
+async function migrate(
+  pool: pg.Pool,
+  schema: string | undefined,
+  onApplied: StoreOptions['onMigrationApplied'],
+): Promise<void> {
+  const applied: { version: number; name: string }[] = [];
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM schema_migrations',
+    );
+    const current = rows[0]?.version ?? 0;
+    if (current > STORE_SCHEMA_VERSION) throw new StoreOpenError(newerSchemaMessage(current));
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      for (const sql of migration.postgres) await client.query(sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push({ version: migration.version, name: migration.name });
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  for (const migration of applied) onApplied?.(migration);
+}

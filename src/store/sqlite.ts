@@ -1,0 +1,204 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreConflictError, StoreOpenError } from './errors';
+import { MIGRATIONS, STORE_SCHEMA_VERSION, newerSchemaMessage } from './migrations';
+import {
+  DocumentStore,
+  type AuditRow,
+  type DeleteOutcome,
+  type DocumentRow,
+  type DocumentWrite,
+} from './document-store';
+import type { StoreOptions } from './types';
+import type { AuditRecord } from './validate';
+
+/** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+interface AuditSqliteRow extends AuditRecord {
+  id: number;
+  at: string;
+}
+
+/** Resolves the SQLite file of the options: `filename` inside `dataDir`, or as given when absolute. */
+export function sqlitePath(options: StoreOptions): string {
+  const filename = options.filename ?? 'store.sqlite';
+  if (filename === ':memory:' || path.isAbsolute(filename)) return filename;
+  return path.resolve(options.dataDir ?? './data', filename);
+}
+
+/**
+ * The embedded store: one SQLite file, WAL so readers never block the writer, synchronous=FULL so a commit
+ * that returned survives a power loss (durability first: the writes here are small and rare).
+ * better-sqlite3 is synchronous, so each method body runs atomically within this process; across processes
+ * each write is one statement or one IMMEDIATE transaction and waits up to BUSY_TIMEOUT_MS for the lock.
+ */
+export class SqliteStore extends DocumentStore {
+  readonly kind = 'sqlite' as const;
+
+  private constructor(
+    private readonly db: Database.Database,
+    now: () => Date,
+  ) {
+    super(now);
+  }
+
+  static open(options: StoreOptions): SqliteStore {
+    const file = sqlitePath(options);
+    let created = false;
+    if (file !== ':memory:') {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      created = !existsSync(file);
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      // The file may hold encrypted credentials and conversation state: owner only.
+      if (created) chmodSync(file, 0o600);
+      migrate(db, options.onMigrationApplied);
+      return new SqliteStore(db, options.now ?? (() => new Date()));
+    } catch (error) {
+      db?.close();
+      if (error instanceof StoreOpenError) throw error;
+      throw new StoreOpenError(`Cannot open the store's SQLite file ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
+    return this.db
+      .prepare<[string, string], DocumentRow>(
+        'SELECT key, value, etag FROM documents WHERE namespace = ? AND key IN (SELECT value FROM json_each(?))',
+      )
+      .all(namespace, JSON.stringify(keys));
+  }
+
+  protected async writeDocuments(
+    namespace: string,
+    writes: DocumentWrite[],
+    conflictMessage?: (key: string) => string,
+  ): Promise<void> {
+    const updatedAt = this.now().toISOString();
+    const upsert = this.db.prepare(
+      `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
+    );
+    const update = this.db.prepare(
+      'UPDATE documents SET value = ?, etag = ?, updated_at = ? WHERE namespace = ? AND key = ? AND etag = ?',
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, key) DO NOTHING`,
+    );
+    const apply = this.db.transaction((batch: DocumentWrite[]) => {
+      for (const w of batch) {
+        if (w.expected === undefined) {
+          upsert.run(namespace, w.key, w.json, w.etag, updatedAt);
+          continue;
+        }
+        if (update.run(w.json, w.etag, updatedAt, namespace, w.key, w.expected).changes === 1) continue;
+        if (w.createIfMissing && insert.run(namespace, w.key, w.json, w.etag, updatedAt).changes === 1) continue;
+        throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
+      }
+    });
+    apply.immediate(writes);
+  }
+
+  protected async deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome> {
+    if (expected === undefined) {
+      const { changes } = this.db.prepare('DELETE FROM documents WHERE namespace = ? AND key = ?').run(namespace, key);
+      return changes === 1 ? 'deleted' : 'missing';
+    }
+    const remove = this.db.transaction((): DeleteOutcome => {
+      const { changes } = this.db
+        .prepare('DELETE FROM documents WHERE namespace = ? AND key = ? AND etag = ?')
+        .run(namespace, key, expected);
+      if (changes === 1) return 'deleted';
+      const exists = this.db.prepare('SELECT 1 FROM documents WHERE namespace = ? AND key = ?').get(namespace, key);
+      return exists === undefined ? 'missing' : 'conflict';
+    });
+    return remove.immediate();
+  }
+
+  protected async deleteDocuments(namespace: string, keys: string[]): Promise<void> {
+    this.db
+      .prepare('DELETE FROM documents WHERE namespace = ? AND key IN (SELECT value FROM json_each(?))')
+      .run(namespace, JSON.stringify(keys));
+  }
+
+  protected async listDocuments(namespace: string, prefix: string): Promise<DocumentRow[]> {
+    // substr/length count characters; LIKE would be case-insensitive and need escaping.
+    return this.db
+      .prepare<[string, string, string, string], DocumentRow>(
+        `SELECT key, value, etag FROM documents
+         WHERE namespace = ? AND key >= ? AND substr(key, 1, length(?)) = ?
+         ORDER BY key`,
+      )
+      .all(namespace, prefix, prefix, prefix);
+  }
+
+  protected async takeDocument(namespace: string, key: string): Promise<string | undefined> {
+    const row = this.db
+      .prepare<[string, string], { value: string }>('DELETE FROM documents WHERE namespace = ? AND key = ? RETURNING value')
+      .get(namespace, key);
+    return row?.value;
+  }
+
+  protected async deleteNamespaceDocuments(namespace: string): Promise<number> {
+    return this.db.prepare('DELETE FROM documents WHERE namespace = ?').run(namespace).changes;
+  }
+
+  protected async insertAudit(record: AuditRecord, at: Date): Promise<string> {
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO audit_log (at, actor, action, target, outcome, details) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(at.toISOString(), record.actor, record.action, record.target, record.outcome, record.details);
+    return String(lastInsertRowid);
+  }
+
+  protected async selectAudit(beforeId: string | undefined, limit: number): Promise<AuditRow[]> {
+    const rows = this.db
+      .prepare<[string | null, string | null, number], AuditSqliteRow>(
+        `SELECT id, at, actor, action, target, outcome, details FROM audit_log
+         WHERE (? IS NULL OR id < CAST(? AS INTEGER)) ORDER BY id DESC LIMIT ?`,
+      )
+      .all(beforeId ?? null, beforeId ?? null, limit);
+    return rows.map((row) => ({ ...row, id: String(row.id), at: new Date(row.at) }));
+  }
+
+  protected async closeBackend(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** Applies pending migrations under one IMMEDIATE transaction: a second process waits, then finds them applied. */
+function migrate(
+  db: Database.Database,
+  onApplied: StoreOptions['onMigrationApplied'],
+): void {
+  const applied: { version: number; name: string }[] = [];
+  db.transaction(() => {
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         applied_at TEXT NOT NULL
+       )`,
+    );
+    const row = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_migrations').get();
+    const current = row?.version ?? 0;
+    if (current > STORE_SCHEMA_VERSION) throw new StoreOpenError(newerSchemaMessage(current));
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      for (const sql of migration.sqlite) db.exec(sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+      applied.push({ version: migration.version, name: migration.name });
+    }
+  }).immediate();
+  for (const migration of applied) onApplied?.(migration);
+}

@@ -1,0 +1,103 @@
+import type { Storage } from 'botbuilder';
+
+/** The backends a store can run on. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** Namespaces the application uses; any name matching the namespace rule is accepted. */
+export const STORE_NAMESPACES = ['action', 'profiles', 'credentials', 'authlinks', 'botstate', 'meta'] as const;
+export type KnownNamespace = (typeof STORE_NAMESPACES)[number];
+
+/** A JSON document as stored under (namespace, key), with the etag of this version. */
+export interface StoredDocument<T = unknown> {
+  key: string;
+  value: T;
+  etag: string;
+}
+
+/** Optimistic concurrency: an etag other than '*' must match the stored one. */
+export interface PutOptions {
+  etag?: string;
+}
+
+export interface DeleteOptions {
+  etag?: string;
+}
+
+export interface ListOptions {
+  /** Only keys starting with this exact (case-sensitive) prefix. */
+  prefix?: string;
+}
+
+/** What happened, who did it, to what, and how it ended. Never put secrets in `details`. */
+export interface AuditInput {
+  actor: string;
+  action: string;
+  target?: string;
+  outcome: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: string;
+  /** ISO-8601 timestamp from the store's clock. */
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditQuery {
+  /** 1..200, default 50. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Present when older entries remain. */
+  nextCursor?: string;
+}
+
+/** Persistence for the whole application; SQLite and PostgreSQL behave identically. */
+export interface Store {
+  readonly kind: StoreKind;
+  get<T = unknown>(namespace: string, key: string): Promise<StoredDocument<T> | undefined>;
+  /** Creates or replaces a document and returns its new etag; throws StoreConflictError on a stale etag. */
+  put(namespace: string, key: string, value: unknown, options?: PutOptions): Promise<string>;
+  /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
+  delete(namespace: string, key: string, options?: DeleteOptions): Promise<boolean>;
+  /** Documents of a namespace ordered by key (binary order of the UTF-8 bytes). */
+  list<T = unknown>(namespace: string, options?: ListOptions): Promise<StoredDocument<T>[]>;
+  /** Atomically reads and deletes a document: of concurrent takes of one key exactly one gets the value. */
+  take<T = unknown>(namespace: string, key: string): Promise<T | undefined>;
+  /** Deletes every document of a namespace and returns how many there were. */
+  deleteNamespace(namespace: string): Promise<number>;
+  /** botbuilder `Storage` over the 'botstate' namespace, with botbuilder's eTag rules. */
+  botStorage(): Storage;
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Newest first. */
+  listAudit(query?: AuditQuery): Promise<AuditPage>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Directory of the embedded SQLite file; created with mode 0700. Default `./data`. */
+  dataDir?: string;
+  /** A PostgreSQL connection string; when given the store uses PostgreSQL instead of SQLite. */
+  databaseUrl?: string;
+  /** SQLite file name inside `dataDir` (or an absolute path, or ':memory:'). Default `store.sqlite`. */
+  filename?: string;
+  /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
+  schema?: string;
+  /** PostgreSQL pool size, default 10. */
+  poolSize?: number;
+  /** Clock for audit timestamps and document update times. */
+  now?: () => Date;
+  /** Called once per migration this open applied. */
+  onMigrationApplied?: (migration: { version: number; name: string }) => void;
+  /** Errors the store cannot attach to a call (an idle PostgreSQL connection dropped); default: ignored. */
+  onBackgroundError?: (error: Error) => void;
+}

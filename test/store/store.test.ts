@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openStore, StoreOpenError, StoreValidationError, type Store } from '../../src/store';
+import { describeFreshDatabase, describeStoreContract } from './contract';
+import { PostgresHarness, SqliteHarness } from './harness';
+
+const databaseUrl = process.env.TEST_DATABASE_URL;
+const noPostgres = databaseUrl
+  ? undefined
+  : 'TEST_DATABASE_URL is not set; run `source .ci/postgres.sh start` first (CI does)';
+
+describeStoreContract('SQLite', () => new SqliteHarness());
+describeFreshDatabase('SQLite', () => new SqliteHarness());
+describeStoreContract('PostgreSQL', () => new PostgresHarness(databaseUrl ?? ''), noPostgres);
+describeFreshDatabase('PostgreSQL', () => new PostgresHarness(databaseUrl ?? ''), noPostgres);
+
+describe('SQLite store specifics', function () {
+  let dir: string;
+  let store: Store | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tva-store-'));
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the data directory with mode 0700 and the database file with mode 0600', async function () {
+    const dataDir = path.join(dir, 'nested', 'data');
+    store = await openStore({ dataDir });
+    assert.equal(store.kind, 'sqlite');
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    assert.equal(statSync(path.join(dataDir, 'store.sqlite')).mode & 0o777, 0o600);
+  });
+
+  it('journals in WAL mode', async function () {
+    store = await openStore({ dataDir: dir, filename: 'custom.sqlite' });
+    const db = new Database(path.join(dir, 'custom.sqlite'), { readonly: true });
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('opens an in-memory database for ":memory:"', async function () {
+    store = await openStore({ filename: ':memory:' });
+    await store.put('meta', 'k', 1);
+    assert.equal((await store.get('meta', 'k'))?.value, 1);
+  });
+
+  it('explains which file it could not open', async function () {
+    const file = path.join(dir, 'not-a-database.sqlite');
+    writeFileSync(file, 'this is not SQLite '.repeat(100));
+    await assert.rejects(openStore({ dataDir: dir, filename: 'not-a-database.sqlite' }), (error: unknown) => {
+      assert.ok(error instanceof StoreOpenError);
+      assert.match(error.message, /not-a-database\.sqlite/);
+      return true;
+    });
+  });
+});
+
+describe(noPostgres ? `PostgreSQL store specifics (skipped: ${noPostgres})` : 'PostgreSQL store specifics', function () {
+  let harness: PostgresHarness;
+
+  before(function () {
+    if (noPostgres) this.skip();
+    harness = new PostgresHarness(databaseUrl ?? '');
+  });
+  beforeEach(async () => harness.setUp());
+  afterEach(async () => harness.tearDown());
+
+  it('connects with application_name twilio-verify-action', async function () {
+    const store = await harness.open();
+    assert.equal(store.kind, 'postgres');
+    await store.put('meta', 'k', 1);
+    const rows = await harness.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'twilio-verify-action'",
+    );
+    assert.ok(Number(rows[0]?.n) >= 1);
+  });
+
+  it('keeps its tables in the schema it was given', async function () {
+    await harness.open();
+    const rows = await harness.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [harness.options().schema],
+    );
+    assert.deepEqual(rows.map((r) => r.table_name), ['audit_log', 'documents', 'schema_migrations']);
+  });
+
+  it('rejects a schema name that is not a plain identifier', async function () {
+    await assert.rejects(openStore({ databaseUrl, schema: 'x; DROP TABLE documents' }), StoreValidationError);
+  });
+
+  it('names the server but not the password when it cannot connect', async function () {
+    // Port 1 on loopback refuses connections at once.
+    await assert.rejects(openStore({ databaseUrl: 'postgres://tva:s3cret@127.0.0.1:1/tva' }), (error: unknown) => {
+      assert.ok(error instanceof StoreOpenError);
+      assert.match(error.message, /127\.0\.0\.1:1/);
+      assert.doesNotMatch(error.message, /s3cret/);
+      return true;
+    });
+  });
+
+  it('reports a dropped idle connection to onBackgroundError and keeps working', async function () {
+    let reported: (error: Error) => void = () => undefined;
+    const dropped = new Promise<Error>((resolve) => (reported = resolve));
+    const store = await harness.open({ onBackgroundError: (error) => reported(error) });
+    await store.put('meta', 'k', 1);
+    await harness.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'twilio-verify-action' AND pid <> pg_backend_pid()",
+    );
+    assert.match((await dropped).message, /terminat/);
+    assert.equal((await store.get('meta', 'k'))?.value, 1);
+  });
+});
