@@ -1,0 +1,117 @@
+/**
+ * The small slice of the Bot Framework activity schema that the chat surfaces read and write.
+ * Kept apart from `botbuilder`'s types on purpose: the clients speak plain HTTP, so a port to another
+ * bot SDK (see PRODUCT.md, "Setup facts") does not touch them.
+ */
+
+/** A button the bot offers (`activity.suggestedActions.actions[]`). */
+export interface CardAction {
+  type: string;
+  title: string;
+  value?: unknown;
+  text?: string;
+  displayText?: string;
+}
+
+/** An activity the bot sent back, validated enough to render. */
+export interface ReplyActivity {
+  type: string;
+  id?: string;
+  text?: string;
+  name?: string;
+  value?: unknown;
+  timestamp?: string;
+  suggestedActions?: { actions: CardAction[] };
+  /** Everything else the bot sent, untouched (attachments, entities, channelData…). */
+  [field: string]: unknown;
+}
+
+/** Types of card action that send something back to the bot when chosen. */
+export const SENDING_ACTION_TYPES: readonly string[] = ['imBack', 'postBack', 'messageBack'];
+
+/** What choosing a suggested action sends: the text of the message, what the user sees, and any value. */
+export interface ActionChoice {
+  text: string;
+  display: string;
+  value?: unknown;
+}
+
+/**
+ * Turns a suggested action into the message it sends. `imBack` sends its value as typed text;
+ * `postBack` and `messageBack` carry a value the bot reads (and a text when the value is not one).
+ * Returns undefined for actions that send nothing (openUrl, call…).
+ */
+export function choiceOf(action: CardAction): ActionChoice | undefined {
+  const valueText = typeof action.value === 'string' ? action.value : undefined;
+  switch (action.type) {
+    case 'imBack': {
+      const text = valueText ?? action.title;
+      return { text, display: text };
+    }
+    case 'postBack': {
+      const text = valueText ?? action.title;
+      return { text, display: action.title || text, value: action.value };
+    }
+    case 'messageBack': {
+      const text = action.text ?? valueText ?? action.title;
+      return { text, display: action.displayText ?? action.title ?? text, value: action.value };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The suggested actions of a reply that send something back, in order. */
+export function suggestedActionsOf(activity: ReplyActivity): CardAction[] {
+  return (activity.suggestedActions?.actions ?? []).filter((a) => SENDING_ACTION_TYPES.includes(a.type));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseCardAction(raw: unknown): CardAction | undefined {
+  if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
+  const title = typeof raw.title === 'string' ? raw.title : typeof raw.value === 'string' ? raw.value : '';
+  const action: CardAction = { type: raw.type, title };
+  if ('value' in raw) action.value = raw.value;
+  if (typeof raw.text === 'string') action.text = raw.text;
+  if (typeof raw.displayText === 'string') action.displayText = raw.displayText;
+  return action;
+}
+
+/**
+ * Validates one activity from a reply body. Returns a reason string when it is not an activity.
+ * Unknown fields are kept; known fields of the wrong type are dropped rather than trusted.
+ */
+export function parseReplyActivity(raw: unknown): ReplyActivity | string {
+  if (!isRecord(raw)) return 'an activity is not an object';
+  if (typeof raw.type !== 'string' || raw.type === '') return 'an activity has no "type"';
+  const activity: ReplyActivity = { ...raw, type: raw.type };
+  for (const field of ['id', 'text', 'name', 'timestamp'] as const) {
+    if (field in raw && typeof raw[field] !== 'string') delete activity[field];
+  }
+  delete activity.suggestedActions;
+  const suggested = raw.suggestedActions;
+  if (isRecord(suggested) && Array.isArray(suggested.actions)) {
+    const actions = suggested.actions.map(parseCardAction).filter((a): a is CardAction => a !== undefined);
+    activity.suggestedActions = { actions };
+  }
+  return activity;
+}
+
+/**
+ * Validates the body of an `expectReplies` response: `{ activities: [...] }`.
+ * Returns the activities, or a reason string saying what is wrong.
+ */
+export function parseExpectedReplies(body: unknown): ReplyActivity[] | string {
+  if (!isRecord(body)) return 'the reply is not a JSON object';
+  if (!Array.isArray(body.activities)) return 'the reply has no "activities" list';
+  const activities: ReplyActivity[] = [];
+  for (const raw of body.activities) {
+    const parsed = parseReplyActivity(raw);
+    if (typeof parsed === 'string') return parsed;
+    activities.push(parsed);
+  }
+  return activities;
+}
