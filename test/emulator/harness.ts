@@ -1,0 +1,125 @@
+/**
+ * Starts an emulator with a manual clock and the official SDK pointed at it, and checks every body the emulator
+ * answers against Twilio's OpenAPI response schemas (via the emulator's `onResponse` hook).
+ */
+import assert from 'node:assert/strict';
+import twilio from 'twilio';
+import { createEmulator, ManualClock, type EmulatorExchange, type EmulatorOptions, type TwilioEmulator } from '../../src/emulator';
+import { declaresStatus, describeErrors, errorValidator, responseValidator } from '../helpers/oai';
+
+export interface Harness {
+  emulator: TwilioEmulator;
+  url: string;
+  clock: ManualClock;
+  client: twilio.Twilio;
+  /** Every exchange, in order. */
+  exchanges: EmulatorExchange[];
+  /** Schema violations found so far (empty when all is well). */
+  problems: string[];
+  /** The last code delivered to `to`, read from the outbox. */
+  lastCode(to: string): string;
+  /** A raw request with the account's Basic auth (or the given header). */
+  raw(method: string, path: string, form?: Record<string, string>, authorization?: string): Promise<{ status: number; headers: Headers; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/** Checks one exchange against the OAI spec; returns a problem sentence or undefined. */
+export function conformanceProblem(x: EmulatorExchange): string | undefined {
+  const where = `${x.method} ${x.path} -> ${x.status}`;
+  if (x.path === '/emulator' || x.path.startsWith('/emulator/')) return undefined;
+  if (x.injected && !x.headers['Content-Type']?.startsWith('application/json')) return undefined;
+  if (x.status === 204) {
+    if (x.body !== '') return `${where}: a 204 must have no body`;
+    if (x.operation && !declaresStatus(x.operation.spec, x.operation.path, x.operation.method, 204)) {
+      return `${where}: the spec does not declare 204 for this operation`;
+    }
+    return undefined;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(x.body);
+  } catch {
+    return `${where}: the body is not JSON`;
+  }
+  if (!x.headers['Content-Type']?.startsWith('application/json')) return `${where}: Content-Type is not JSON`;
+  if (x.status >= 400) {
+    const validate = errorValidator();
+    if (!validate(body)) return `${where}: not Twilio's error shape:\n${describeErrors(validate.errors)}`;
+    const { code, status, more_info: moreInfo } = body as { code: number; status: number; more_info: string };
+    if (status !== x.status) return `${where}: error body says status ${status}`;
+    if (!moreInfo.endsWith(`/${code}`)) return `${where}: more_info does not name code ${code}`;
+    return undefined;
+  }
+  if (!x.operation) return `${where}: a success on a path with no operation`;
+  const { spec, path, method } = x.operation;
+  if (!declaresStatus(spec, path, method, x.status)) return `${where}: the spec does not declare ${x.status}`;
+  const validate = responseValidator(spec, path, method, x.status);
+  if (!validate(body)) return `${where}: does not match Twilio's schema for ${method.toUpperCase()} ${path}:\n${describeErrors(validate.errors)}`;
+  return undefined;
+}
+
+export async function startHarness(options: Partial<EmulatorOptions> = {}): Promise<Harness> {
+  const clock = new ManualClock(new Date('2026-11-22T02:05:36Z'));
+  const exchanges: EmulatorExchange[] = [];
+  const problems: string[] = [];
+  const emulator = createEmulator({
+    clock,
+    ...options,
+    onResponse(x) {
+      exchanges.push(x);
+      const problem = conformanceProblem(x);
+      if (problem) problems.push(problem);
+      options.onResponse?.(x);
+    },
+  });
+  const url = await emulator.listen();
+  const client = twilio(emulator.accountSid, emulator.authToken);
+  // twilio-node has no base-URL option: point both domains at the emulator, with no region/edge rewriting.
+  client.region = undefined;
+  client.edge = undefined;
+  client.api.baseUrl = url;
+  client.verify.baseUrl = url;
+  const basic = `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}`;
+  return {
+    emulator,
+    url,
+    clock,
+    client,
+    exchanges,
+    problems,
+    lastCode(to) {
+      const entry = emulator
+        .outbox()
+        .filter((m) => m.to === to)
+        .pop();
+      const code = /verification code is: (\w+)/.exec(entry?.body ?? '')?.[1];
+      assert.ok(code, `no verification code delivered to ${to}`);
+      return code;
+    },
+    async raw(method, path, form, authorization = basic) {
+      const headers: Record<string, string> = { Authorization: authorization };
+      let body: string | undefined;
+      if (form) {
+        headers['Content-Type'] = 'application/x-www-form-urlencoded';
+        body = new URLSearchParams(form).toString();
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    },
+    close: () => emulator.close(),
+  };
+}
+
+/** Asserts that a promise rejects with Twilio's RestException carrying `code` and `status`. */
+export async function rejectsWith(promise: Promise<unknown>, code: number, status: number, message?: string | RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof twilio.RestException, `expected RestException, got ${String(err)}`);
+    assert.equal(err.code, code);
+    assert.equal(err.status, status);
+    assert.equal(err.moreInfo, `https://www.twilio.com/docs/errors/${code}`);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else if (message) assert.match(err.message, message);
+    return true;
+  });
+}
