@@ -1,0 +1,84 @@
+/**
+ * The authorization check: a credential probe that returns, never throws (n8n's credential `test`).
+ * Default: `GET {base}/2010-04-01/Accounts/{AccountSid}.json` through the gateway's probe (`fetchAccount`); an auth profile
+ * may name its own check URL instead, called with Basic Auth.
+ */
+import { createTwilioClient, probeCredentials, TwilioActionError, type TwilioCredentials } from '../twilio';
+
+/** `{ ok: true }`, or Twilio's code and message (a string code when there was no Twilio answer). */
+export type CredentialCheckResult = { ok: true } | { ok: false; code: number | string; message: string };
+
+/** Runs authorization checks; injectable so the service can be tested against nock or the emulator alike. */
+export interface CredentialChecker {
+  /** The default check through the Twilio SDK. */
+  checkTwilio(credentials: TwilioCredentials, baseUrl: string | undefined): Promise<CredentialCheckResult>;
+  /** A profile's check URL, called with Basic Auth (Account SID : Auth Token). */
+  checkUrl(url: string, accountSid: string, authToken: string): Promise<CredentialCheckResult>;
+}
+
+const CHECK_TIMEOUT_MS = 15_000;
+
+function failure(err: unknown): CredentialCheckResult {
+  if (err instanceof TwilioActionError) {
+    return { ok: false, code: err.code, message: err.twilioMessage || err.message };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, code: 'check_failed', message: `The authorization check could not run: ${message}` };
+}
+
+function isTwilioErrorBody(value: unknown): value is { code: number | string; message?: unknown } {
+  if (typeof value !== 'object' || value === null) return false;
+  const code = (value as { code?: unknown }).code;
+  return typeof code === 'number' || typeof code === 'string';
+}
+
+/** The production checker: the gateway for Twilio's API, `fetch` for a profile's own check URL. */
+export function createCredentialChecker(options: { timeoutMs?: number; fetch?: typeof fetch } = {}): CredentialChecker {
+  const timeoutMs = options.timeoutMs ?? CHECK_TIMEOUT_MS;
+  const fetchImpl = options.fetch ?? fetch;
+  return {
+    async checkTwilio(credentials, baseUrl) {
+      try {
+        const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0 });
+        const probe = await probeCredentials(gateway);
+        return probe.ok ? { ok: true } : { ok: false, code: probe.code, message: probe.message };
+      } catch (err) {
+        return failure(err);
+      }
+    },
+    async checkUrl(url, accountSid, authToken) {
+      let response: Response;
+      try {
+        response = await fetchImpl(url, {
+          method: 'GET',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+          headers: {
+            accept: 'application/json',
+            authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+          },
+        });
+      } catch (err) {
+        const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+        return timedOut
+          ? { ok: false, code: 'timeout', message: `The authorization check URL did not answer within ${timeoutMs} ms.` }
+          : { ok: false, code: 'connection_failed', message: 'The authorization check URL could not be reached.' };
+      }
+      if (response.status >= 200 && response.status < 300) {
+        await response.body?.cancel();
+        return { ok: true };
+      }
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        body = undefined;
+      }
+      if (isTwilioErrorBody(body)) {
+        const message = typeof body.message === 'string' ? body.message : `HTTP ${response.status}`;
+        return { ok: false, code: body.code, message };
+      }
+      return { ok: false, code: `http_${response.status}`, message: `The authorization check answered HTTP ${response.status}.` };
+    },
+  };
+}

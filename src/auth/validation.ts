@@ -1,0 +1,154 @@
+/** ajv validators compiled from the admin schemas, and the one way inputs become typed values: validate, then type. */
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { ActionError, type ErrorDetail } from './errors';
+import {
+  actionConfigSchema,
+  auditQuerySchema,
+  authorizationSchema,
+  authProfileSchema,
+  authProfileUpdateSchema,
+  deleteActionSchema,
+  emptyBodySchema,
+  PATTERN_HELP,
+  PATTERNS,
+  preAuthorizedApiKeySchema,
+  preAuthorizedAuthTokenSchema,
+  userAuthorizedSchema,
+  userCredentialsSchema,
+  type ActionConfig,
+  type AuditQuery,
+  type AuthorizationInput,
+  type AuthProfileInput,
+  type AuthProfileUpdate,
+  type DeleteActionInput,
+  type PreAuthorizedApiKeyInput,
+  type PreAuthorizedAuthTokenInput,
+  type UserAuthorizedInput,
+  type UserCredentialsInput,
+} from './schemas';
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+
+function compile<T>(schema: object): ValidateFunction<T> {
+  return ajv.compile<T>(schema);
+}
+
+const validators = {
+  authorization: compile<AuthorizationInput>(authorizationSchema),
+  authToken: compile<PreAuthorizedAuthTokenInput>(preAuthorizedAuthTokenSchema),
+  apiKey: compile<PreAuthorizedApiKeyInput>(preAuthorizedApiKeySchema),
+  userAuthorized: compile<UserAuthorizedInput>(userAuthorizedSchema),
+  config: compile<ActionConfig>(actionConfigSchema),
+  profile: compile<AuthProfileInput>(authProfileSchema),
+  profileUpdate: compile<AuthProfileUpdate>(authProfileUpdateSchema),
+  userCredentials: compile<UserCredentialsInput>(userCredentialsSchema),
+  deleteAction: compile<DeleteActionInput>(deleteActionSchema),
+  empty: compile<Record<string, never>>(emptyBodySchema),
+  auditQuery: compile<AuditQuery>(auditQuerySchema),
+};
+
+/** Turns ajv's errors into details people can act on (unknown fields, missing fields, what a SID looks like). */
+export function describeErrors(errors: ErrorObject[] | null | undefined): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const e of errors ?? []) {
+    const params = e.params as Record<string, unknown>;
+    let detail: ErrorDetail;
+    if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
+      detail = { path: `${e.instancePath}/${params.missingProperty}`, message: 'is required' };
+    } else if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      detail = { path: `${e.instancePath}/${params.additionalProperty}`, message: 'is not an allowed field' };
+    } else if (e.keyword === 'pattern' && typeof params.pattern === 'string') {
+      detail = { path: e.instancePath, message: PATTERN_HELP[params.pattern] ?? `must match ${params.pattern}` };
+    } else if (e.keyword === 'const') {
+      detail = { path: e.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    } else if (e.keyword === 'oneOf' || e.keyword === 'if') {
+      continue;
+    } else {
+      detail = { path: e.instancePath, message: e.message ?? 'is invalid' };
+    }
+    if (!details.some((d) => d.path === detail.path && d.message === detail.message)) details.push(detail);
+  }
+  return details;
+}
+
+function check<T>(validate: ValidateFunction<T>, value: unknown, what: string): T {
+  if (validate(value)) return value;
+  throw new ActionError('invalid_request', `The ${what} is invalid.`, { details: describeErrors(validate.errors) });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates an authorization body. The three shapes share fields, so on failure the errors come from the shape the
+ * body evidently meant (by `type`, and `apiKeySid` for an API key) instead of ajv's three-way oneOf noise.
+ */
+export function parseAuthorization(value: unknown): AuthorizationInput {
+  if (validators.authorization(value)) return value;
+  if (isRecord(value) && value.type === 'user-authorized') return check(validators.userAuthorized, value, 'authorization');
+  if (isRecord(value) && value.type === 'pre-authorized') {
+    const apiKey = 'apiKeySid' in value || 'apiKeySecret' in value;
+    if (apiKey && 'authToken' in value) {
+      throw new ActionError('invalid_request', 'The authorization is invalid.', {
+        details: [{ path: '/authToken', message: 'give either authToken, or apiKeySid with apiKeySecret, not both' }],
+      });
+    }
+    return apiKey ? check(validators.apiKey, value, 'authorization') : check(validators.authToken, value, 'authorization');
+  }
+  throw new ActionError('invalid_request', 'The authorization is invalid.', {
+    details: isRecord(value)
+      ? [{ path: '/type', message: 'must be "pre-authorized" or "user-authorized"' }]
+      : [{ path: '', message: 'must be an object' }],
+  });
+}
+
+/** Validates an action configuration. */
+export const parseActionConfig = (value: unknown): ActionConfig => check(validators.config, value, 'configuration');
+/** Validates a new auth profile. */
+export const parseAuthProfile = (value: unknown): AuthProfileInput => check(validators.profile, value, 'auth profile');
+/** Validates an auth profile update. */
+export const parseAuthProfileUpdate = (value: unknown): AuthProfileUpdate =>
+  check(validators.profileUpdate, value, 'auth profile');
+/** Validates what an end user supplies. */
+export const parseUserCredentials = (value: unknown): UserCredentialsInput =>
+  check(validators.userCredentials, value, 'credentials');
+/** Validates an empty body (`{}`). */
+export const parseEmptyBody = (value: unknown): Record<string, never> => check(validators.empty, value, 'body');
+/** Validates the audit query string. */
+export const parseAuditQuery = (value: unknown): AuditQuery => check(validators.auditQuery, value, 'query');
+
+/** Validates a delete confirmation; a missing or wrong confirmation is its own error code. */
+export function parseDeleteAction(value: unknown): DeleteActionInput {
+  if (validators.deleteAction(value)) return value;
+  throw new ActionError(
+    'confirmation_required',
+    'Deleting erases every stored credential. Confirm with { "confirm": "twilio-verify" } (CLI: --confirm twilio-verify).',
+    { details: describeErrors(validators.deleteAction.errors) },
+  );
+}
+
+const PROFILE_NAME = new RegExp(PATTERNS.profileName, 'u');
+/** Channel and user ids as Bot Framework channels make them, minus anything that could act as a path. */
+const BOT_ID = /^(?!.*\.\.)[A-Za-z0-9_.:@|=+-]{1,256}$/u;
+
+/** Validates an auth profile name taken from a path or an argument. */
+export function parseProfileName(name: string, path = '/name'): string {
+  if (PROFILE_NAME.test(name)) return name;
+  throw new ActionError('invalid_request', 'The profile name is invalid.', {
+    details: [{ path, message: PATTERN_HELP[PATTERNS.profileName] ?? 'is invalid' }],
+  });
+}
+
+/** Validates a channel id or user id taken from a path or an activity. */
+export function parseBotId(id: string, path: string): string {
+  if (BOT_ID.test(id)) return id;
+  throw new ActionError('invalid_request', `The ${path.replace(/^\//, '')} is invalid.`, {
+    details: [
+      {
+        path,
+        message: 'must be 1 to 256 characters: letters, digits and _ . : @ | = + - (no "..", no slashes)',
+      },
+    ],
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * `createServer(deps)`: the restify server with its routes, not listening (the caller listens). Route groups are
+ * registered by small modules (`registerAdminRoutes` here; the bot endpoint and pages register theirs the same way).
+ */
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
+import type { Logger } from 'pino';
+import type { IntegrationAction } from '../auth';
+import type { Store } from '../store';
+import { AdminGuard, type BackoffOptions } from './admin-auth';
+import { registerAdminRoutes } from './admin-routes';
+import { HttpError, sendError } from './http';
+
+export interface ServerDeps {
+  store: Store;
+  action: IntegrationAction;
+  logger: Logger;
+  /** Bearer token of `/api/admin/*`. */
+  adminToken: string;
+  /** Clock for the authentication backoff; injected in tests. */
+  now?: () => Date;
+  /** Largest accepted JSON body; default 16 KiB. */
+  bodyLimitBytes?: number;
+  adminBackoff?: BackoffOptions;
+}
+
+const ADMIN_PREFIX = '/api/admin';
+
+function pathOf(req: Request): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Maps router errors (unknown route, wrong method, undecodable URL) to the one error format. */
+function routerError(err: unknown, req: Request): HttpError {
+  const status = typeof err === 'object' && err !== null ? (err as { statusCode?: unknown }).statusCode : undefined;
+  const path = pathOf(req);
+  if (status === 405) {
+    return new HttpError(405, 'method_not_allowed', `${req.method ?? 'This method'} is not allowed on ${path}.`);
+  }
+  if (status === 404) {
+    return new HttpError(404, 'not_found', `There is no route ${req.method ?? ''} ${path}.`);
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(status, 'bad_request', 'The request could not be understood.');
+  }
+  return new HttpError(500, 'internal_error', 'The server failed to handle this request; its log has the details.');
+}
+
+/** Builds the server (no `listen`, no side effects beyond the object). */
+export function createServer(deps: ServerDeps): Server {
+  const now = deps.now ?? (() => new Date());
+  const server = restify.createServer({ name: 'twilio-verify-action', handleUncaughtExceptions: false });
+  const guard = new AdminGuard(deps.adminToken, now, deps.adminBackoff);
+
+  server.pre((req: Request, res: Response, next: Next) => {
+    (req as Request & { startedAt?: number }).startedAt = Date.now();
+    const path = pathOf(req);
+    if (path !== ADMIN_PREFIX && !path.startsWith(`${ADMIN_PREFIX}/`)) return next();
+    try {
+      guard.check(req.socket.remoteAddress ?? 'unknown', req.headers.authorization);
+    } catch (err) {
+      sendError(res, err);
+      return next(false);
+    }
+    return next();
+  });
+
+  server.on('restifyError', (req: Request, res: Response, err: unknown, callback: () => void) => {
+    if (!res.headersSent) sendError(res, routerError(err, req));
+    return callback();
+  });
+
+  server.on('after', (req: Request, res: Response) => {
+    const startedAt = (req as Request & { startedAt?: number }).startedAt;
+    deps.logger.info(
+      { method: req.method, path: pathOf(req), status: res.statusCode, ms: startedAt ? Date.now() - startedAt : undefined },
+      'request',
+    );
+  });
+
+  registerAdminRoutes(server, deps);
+  return server;
+}
