@@ -1,0 +1,90 @@
+/**
+ * A developer's own bot that adds the Twilio Verify dialogs with one component. The bot keeps its own behaviour
+ * ("hello") and hands everything else to the component, which routes by the installed dialogs' trigger utterances.
+ *
+ * Run it: `npx tsx examples/own-bot.ts`, then point the Bot Framework Emulator (or `tva chat`) at
+ * http://127.0.0.1:3978/api/messages. In your own project import from 'twilio-verify-action' instead of '../src/…'.
+ */
+import { ActivityHandler, ConversationState, UserState, type TurnContext } from 'botbuilder';
+import { DialogSet, type DialogState } from 'botbuilder-dialogs';
+import restify from 'restify';
+import {
+  createTwilioVerifyDialogs,
+  registerAuthLinkRoutes,
+  registerBotRoutes,
+  runTwilioVerify,
+  type TwilioVerifyDialogs,
+} from '../src/bot';
+import { openStore } from '../src/store';
+
+export interface OwnBotOptions {
+  conversationState: ConversationState;
+  userState: UserState;
+  /** The component, built with the same `userState`. */
+  twilioVerify: TwilioVerifyDialogs;
+}
+
+/** An ActivityHandler with a DialogSet holding the Twilio Verify component. */
+export class OwnBot extends ActivityHandler {
+  private readonly conversationState: ConversationState;
+  private readonly userState: UserState;
+
+  constructor(options: OwnBotOptions) {
+    super();
+    this.conversationState = options.conversationState;
+    this.userState = options.userState;
+    const dialogs = new DialogSet(this.conversationState.createProperty<DialogState>('dialogState'));
+    dialogs.add(options.twilioVerify);
+
+    this.onMessage(async (turn, next) => {
+      if ((turn.activity.text ?? '').trim().toLowerCase() === 'hello') {
+        await turn.sendActivity('Hello from my own bot! Ask me to send an SMS or to verify your phone number.');
+      } else {
+        await runTwilioVerify(await dialogs.createContext(turn));
+      }
+      await next();
+    });
+    // The authorization page's "completed" event continues a dialog that waits for it.
+    this.onEvent(async (turn, next) => {
+      await runTwilioVerify(await dialogs.createContext(turn));
+      await next();
+    });
+  }
+
+  override async run(turn: TurnContext): Promise<void> {
+    await super.run(turn);
+    await this.conversationState.saveChanges(turn);
+    await this.userState.saveChanges(turn);
+  }
+}
+
+/** Wires the component to the store and the installed dialogs, and serves the bot on 127.0.0.1:3978. */
+export async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3978);
+  const publicBaseUrl = process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`;
+  const store = await openStore({ dataDir: 'data' });
+  const conversationState = new ConversationState(store.botStorage());
+  const userState = new UserState(store.botStorage());
+  const { component, runtime, action, problems } = await createTwilioVerifyDialogs({
+    store,
+    dataDir: 'data',
+    dialogsDir: 'dialogs',
+    userState,
+    publicBaseUrl,
+    env: process.env,
+  });
+  for (const problem of problems) console.warn(`dialogs/${problem.file}${problem.pointer}: ${problem.message}`);
+
+  const bot = new OwnBot({ conversationState, userState, twilioVerify: component });
+  const server = restify.createServer({ name: 'own-bot' });
+  registerBotRoutes(server, { bot, auth: process.env });
+  registerAuthLinkRoutes(server, { action, links: runtime.links, allowedOrigins: [publicBaseUrl] });
+  server.listen(port, '127.0.0.1', () => console.log(`Own bot listening on ${publicBaseUrl}/api/messages`));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

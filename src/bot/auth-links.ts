@@ -1,0 +1,165 @@
+/**
+ * One-time authorization links for user-authorized profiles. A link is a random token (32 bytes, base64url) that
+ * appears only in the URL sent to its user; the store keeps the SHA-256 of the token as the key, never the token, so
+ * a copy of the store opens no link. Each link carries a CSRF token (also stored hashed) that the page puts in its
+ * form; a link is used up by `store.take`, which gives it to exactly one of two concurrent submits.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ConversationReference } from 'botbuilder';
+import { StoreConflictError, type Store } from '../store';
+
+/** Store namespace of the links (the store's known namespace). */
+export const AUTH_LINKS_NAMESPACE = 'authlinks';
+
+/** How long a link stays usable. */
+export const AUTH_LINK_TTL_MS = 10 * 60 * 1000;
+
+const TOKEN_BYTES = 32;
+/** base64url of 32 bytes: 43 characters. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A link as stored: hashes only, never a token. */
+export interface AuthLinkRecord {
+  channelId: string;
+  userId: string;
+  profile: string;
+  conversation: Partial<ConversationReference>;
+  createdAt: string;
+  expiresAt: string;
+  /** SHA-256 (hex) of the CSRF token the page's form carries; null until the page was shown. */
+  csrfHash: string | null;
+}
+
+/** What reading a link found. */
+export type AuthLinkLookup =
+  | { kind: 'usable'; key: string; etag: string; link: AuthLinkRecord }
+  | { kind: 'expired' }
+  | { kind: 'unknown' };
+
+export interface AuthLinksOptions {
+  store: Store;
+  /** Clock for creation and expiry; injected in tests. */
+  now?: () => Date;
+  ttlMs?: number;
+}
+
+/** SHA-256 as hex: the store key of a link token and the stored form of a CSRF token. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function newToken(): string {
+  return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+/** True for text shaped like a link or CSRF token (checked before hashing, so junk never reaches the store). */
+export function isTokenShaped(text: string): boolean {
+  return TOKEN_PATTERN.test(text);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toLinkRecord(value: unknown): AuthLinkRecord | undefined {
+  if (!isRecord(value)) return undefined;
+  const { channelId, userId, profile, expiresAt, createdAt, csrfHash, conversation } = value;
+  const strings = [channelId, userId, profile, expiresAt, createdAt];
+  if (!strings.every((s) => typeof s === 'string') || !isRecord(conversation)) return undefined;
+  if (!(csrfHash === null || typeof csrfHash === 'string')) return undefined;
+  return value as unknown as AuthLinkRecord;
+}
+
+function hashesEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/** Creates, reads and consumes authorization links. */
+export class AuthLinks {
+  private readonly store: Store;
+  private readonly now: () => Date;
+  private readonly ttlMs: number;
+
+  constructor(options: AuthLinksOptions) {
+    this.store = options.store;
+    this.now = options.now ?? (() => new Date());
+    this.ttlMs = options.ttlMs ?? AUTH_LINK_TTL_MS;
+  }
+
+  /** Creates a link for one user and answers its token (to put in the URL, nowhere else). */
+  async create(input: {
+    channelId: string;
+    userId: string;
+    profile: string;
+    conversation: Partial<ConversationReference>;
+  }): Promise<{ token: string; expiresAt: Date }> {
+    const token = newToken();
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.ttlMs);
+    const record: AuthLinkRecord = {
+      channelId: input.channelId,
+      userId: input.userId,
+      profile: input.profile,
+      conversation: JSON.parse(JSON.stringify(input.conversation)) as Partial<ConversationReference>,
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      csrfHash: null,
+    };
+    await this.store.put(AUTH_LINKS_NAMESPACE, sha256Hex(token), record);
+    await this.deleteExpired();
+    return { token, expiresAt };
+  }
+
+  /** Deletes links past their expiry (each creation sweeps, so unused links do not pile up). */
+  async deleteExpired(): Promise<number> {
+    const now = this.now().getTime();
+    let deleted = 0;
+    for (const doc of await this.store.list<unknown>(AUTH_LINKS_NAMESPACE)) {
+      const link = toLinkRecord(doc.value);
+      if (link && Date.parse(link.expiresAt) > now) continue;
+      if (await this.store.delete(AUTH_LINKS_NAMESPACE, doc.key)) deleted += 1;
+    }
+    return deleted;
+  }
+
+  /** Reads a link by its token; an expired link is deleted on sight. */
+  async lookup(token: string): Promise<AuthLinkLookup> {
+    if (!isTokenShaped(token)) return { kind: 'unknown' };
+    const key = sha256Hex(token);
+    const doc = await this.store.get<unknown>(AUTH_LINKS_NAMESPACE, key);
+    const link = doc ? toLinkRecord(doc.value) : undefined;
+    if (!doc || !link) return { kind: 'unknown' };
+    if (Date.parse(link.expiresAt) <= this.now().getTime()) {
+      await this.store.delete(AUTH_LINKS_NAMESPACE, key);
+      return { kind: 'expired' };
+    }
+    return { kind: 'usable', key, etag: doc.etag, link };
+  }
+
+  /**
+   * Issues the CSRF token for the page about to be shown and stores its hash with the link. The latest page shown
+   * is the one that can submit; undefined when the link changed or went meanwhile.
+   */
+  async issueCsrfToken(found: Extract<AuthLinkLookup, { kind: 'usable' }>): Promise<string | undefined> {
+    const csrf = newToken();
+    try {
+      await this.store.put(AUTH_LINKS_NAMESPACE, found.key, { ...found.link, csrfHash: sha256Hex(csrf) }, { etag: found.etag });
+    } catch (err) {
+      if (err instanceof StoreConflictError) return undefined;
+      throw err;
+    }
+    return csrf;
+  }
+
+  /** True when `csrf` is the token last issued for this link. */
+  csrfMatches(link: AuthLinkRecord, csrf: string): boolean {
+    return link.csrfHash !== null && isTokenShaped(csrf) && hashesEqual(sha256Hex(csrf), link.csrfHash);
+  }
+
+  /** Uses the link up; false when another request used it first. */
+  async consume(key: string): Promise<boolean> {
+    return (await this.store.take<unknown>(AUTH_LINKS_NAMESPACE, key)) !== undefined;
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The authorization link pages: `GET /auth/:token` shows a form for Account SID and Auth Token (and tenant);
+ * `POST /auth/:token` runs the auth profile's check, stores the credentials for the link's user only, and uses the
+ * link up. Secrets arrive only in a form-encoded body: never in a URL, a log line, or a page sent back.
+ *
+ * CSRF: the form carries a per-link token (stored hashed with the link, compared in constant time), and a request
+ * whose `Origin` or `Sec-Fetch-Site` names another site is refused before the body is read.
+ */
+import type { Request, Response, Server } from 'restify';
+import { ActionError, type IntegrationAction } from '../auth';
+import { noLogger, type DialogLogger } from '../dialogs';
+import type { AuthLinks, AuthLinkLookup } from './auth-links';
+import { formPage, messagePage, pageHeaders, successPage, type FormProblems } from './auth-page-html';
+
+export interface AuthLinkRouteDeps {
+  action: IntegrationAction;
+  /** The links the runtime creates (`IntegrationRuntime.links`). */
+  links: AuthLinks;
+  logger?: DialogLogger;
+  /** Origins besides the request's own host that may post the form, e.g. the public base URL behind a proxy. */
+  allowedOrigins?: string[];
+  /** Largest accepted form body; default 4 KiB. */
+  bodyLimitBytes?: number;
+}
+
+/** The route of the pages, also the prefix to redact from request logs ({@link redactAuthLinkPath}). */
+export const AUTH_LINK_ROUTE = '/auth/:token';
+
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+const AUTH_TOKEN = /^[A-Za-z0-9]{32}$/;
+const TENANT = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
+const DEFAULT_BODY_LIMIT = 4 * 1024;
+
+/** `/auth/<token>` with the token replaced, for request logs: a link token is a bearer secret until used. */
+export function redactAuthLinkPath(path: string): string {
+  return path.replace(/^\/auth\/[^/?#]+/, '/auth/…');
+}
+
+class PageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    text: string,
+  ) {
+    super(text);
+  }
+}
+
+const GONE = {
+  unknown: new PageError(
+    410,
+    'This link is no longer valid',
+    'It was already used, or it never existed. Go back to the chat and ask again: the bot sends a new link when it needs one.',
+  ),
+  expired: new PageError(
+    410,
+    'This link has expired',
+    'Links are valid for 10 minutes. Go back to the chat and ask again: the bot sends a new link when it needs one.',
+  ),
+};
+
+function send(res: Response, status: number, html: string, withScript = false): void {
+  res.writeHead(status, pageHeaders(withScript));
+  res.end(html);
+}
+
+function sendPageError(res: Response, err: PageError): void {
+  send(res, err.status, messagePage(err.title, err.message));
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A cross-site request (by `Sec-Fetch-Site`, or an `Origin` other than this host and the allowed ones). */
+function crossSite(req: Request, allowed: ReadonlySet<string>): boolean {
+  const site = header(req, 'sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = header(req, 'origin');
+  if (origin === undefined) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return true;
+  }
+  if (parsed.origin === 'null') return true;
+  return !(parsed.host === header(req, 'host') || allowed.has(parsed.origin));
+}
+
+async function readForm(req: Request, limit: number): Promise<URLSearchParams> {
+  const type = header(req, 'content-type') ?? '';
+  if (!FORM_TYPE.test(type)) {
+    req.resume();
+    throw new PageError(415, 'The form could not be read', 'Send the form from the authorization page itself.');
+  }
+  const declared = Number(header(req, 'content-length') ?? '0');
+  const tooLarge = new PageError(413, 'The form is too large', 'Enter only the Account SID and the Auth Token.');
+  if (declared > limit) {
+    req.resume();
+    throw tooLarge;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buf.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge;
+    }
+    chunks.push(buf);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function usable(found: AuthLinkLookup): Extract<AuthLinkLookup, { kind: 'usable' }> {
+  if (found.kind === 'usable') return found;
+  throw found.kind === 'expired' ? GONE.expired : GONE.unknown;
+}
+
+interface FormValues {
+  accountSid: string;
+  authToken: string;
+  tenant: string;
+}
+
+function validate(values: FormValues, tenancy: boolean): FormProblems {
+  const problems: FormProblems = {};
+  if (!ACCOUNT_SID.test(values.accountSid)) {
+    problems.accountSid = 'An Account SID is AC followed by 32 hexadecimal characters.';
+  }
+  if (!AUTH_TOKEN.test(values.authToken)) problems.authToken = 'An Auth Token is 32 letters and digits.';
+  if (tenancy && !TENANT.test(values.tenant)) {
+    problems.tenant = 'A tenant is a host name label: letters, digits and inner hyphens, up to 63 characters.';
+  }
+  return problems;
+}
+
+/** Mounts `GET` and `POST /auth/:token` on the server. */
+export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps): void {
+  const logger = deps.logger ?? noLogger;
+  const allowed = new Set((deps.allowedOrigins ?? []).flatMap((o) => {
+    try {
+      return [new URL(o).origin];
+    } catch {
+      return [];
+    }
+  }));
+  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+
+  const profileOf = async (name: string) => {
+    try {
+      return await deps.action.getProfile(name);
+    } catch (err) {
+      if (err instanceof ActionError && err.code === 'profile_not_found') {
+        throw new PageError(410, 'This link can no longer be used', 'The way to authorize changed. Go back to the chat and ask again.');
+      }
+      throw err;
+    }
+  };
+
+  const fail = (res: Response, err: unknown, step: string) => {
+    if (err instanceof PageError) {
+      logger.info('authorization page refused', { step, status: err.status });
+      sendPageError(res, err);
+      return;
+    }
+    logger.error('authorization page failed', { step, error: err instanceof Error ? err.name : 'unknown' });
+    send(res, 500, messagePage('Something went wrong', 'The server could not handle this page. Please try again in a moment.'));
+  };
+
+  // restify 11 tells async handlers from callback ones by their constructor: keep these `async`.
+  server.get(AUTH_LINK_ROUTE, async (req: Request, res: Response) => {
+    try {
+      const found = usable(await deps.links.lookup(String(req.params.token ?? '')));
+      const profile = await profileOf(found.link.profile);
+      const csrf = await deps.links.issueCsrfToken(found);
+      if (csrf === undefined) throw GONE.unknown;
+      send(
+        res,
+        200,
+        formPage({
+          csrf,
+          tenancy: profile.tenancy,
+          profileName: profile.name,
+          ...(profile.description ? { profileDescription: profile.description } : {}),
+        }),
+      );
+    } catch (err) {
+      fail(res, err, 'show');
+    }
+  });
+
+  server.post(AUTH_LINK_ROUTE, async (req: Request, res: Response) => {
+    try {
+      if (crossSite(req, allowed)) {
+        req.resume();
+        throw new PageError(403, 'Request refused', 'This form can only be sent from its own page.');
+      }
+      const form = await readForm(req, limit);
+      const found = usable(await deps.links.lookup(String(req.params.token ?? '')));
+      const csrf = form.get('csrf') ?? '';
+      if (!deps.links.csrfMatches(found.link, csrf)) {
+        throw new PageError(403, 'Request refused', 'This form is out of date or was not sent from its page. Open the link again.');
+      }
+      const profile = await profileOf(found.link.profile);
+      const values: FormValues = {
+        accountSid: (form.get('accountSid') ?? '').trim(),
+        authToken: (form.get('authToken') ?? '').trim(),
+        tenant: (form.get('tenant') ?? '').trim(),
+      };
+      const again = (status: number, problems: FormProblems) =>
+        send(
+          res,
+          status,
+          formPage({
+            csrf,
+            tenancy: profile.tenancy,
+            profileName: profile.name,
+            ...(profile.description ? { profileDescription: profile.description } : {}),
+            accountSid: ACCOUNT_SID.test(values.accountSid) ? values.accountSid : '',
+            ...(profile.tenancy && TENANT.test(values.tenant) ? { tenant: values.tenant } : {}),
+            problems,
+          }),
+        );
+      const problems = validate(values, profile.tenancy);
+      if (Object.keys(problems).length > 0) {
+        again(422, { form: 'Please correct the fields below.', ...problems });
+        return;
+      }
+      let result;
+      try {
+        result = await deps.action.storeUserCredentials(found.link.channelId, found.link.userId, {
+          accountSid: values.accountSid,
+          authToken: values.authToken,
+          ...(profile.tenancy ? { tenant: values.tenant } : {}),
+        });
+      } catch (err) {
+        if (err instanceof ActionError && err.code === 'invalid_request') {
+          again(422, { form: err.details.map((d) => d.message).join('; ') || err.message });
+          return;
+        }
+        if (err instanceof ActionError && err.code !== 'secrets_unavailable') {
+          throw new PageError(409, 'Authorization is not possible right now', err.message);
+        }
+        throw err;
+      }
+      if (!result.ok) {
+        logger.info('authorization check failed', { code: result.code });
+        again(422, {
+          form: `Twilio did not accept these credentials (${String(result.code)}: ${result.message}). Check them and try again.`,
+        });
+        return;
+      }
+      await deps.links.consume(found.key);
+      logger.info('user authorized', { profile: profile.name });
+      send(res, 200, successPage(), true);
+    } catch (err) {
+      fail(res, err, 'submit');
+    }
+  });
+}

@@ -1,0 +1,25 @@
+/**
+ * The bot: routing by trigger utterances, help and cancel, runtime authorization (the runtime hook, one-time links
+ * and their pages), the `/api/messages` endpoint, and the library component developers add to their own bots.
+ */
+export {
+  ROUTER_MESSAGES,
+  runTwilioVerify,
+  TWILIO_VERIFY_DIALOG_ID,
+  TwilioVerifyDialogs,
+  USER_STATE_PROPERTY,
+  userRefOf,
+} from './component';
+export type { DialogSummary, TwilioVerifyBeginOptions, TwilioVerifyDialogsOptions, TwilioVerifyResult } from './component';
+export { describeFailure, TURN_ERROR_MESSAGE, TwilioVerifyBot } from './bot';
+export type { TwilioVerifyBotOptions } from './bot';
+export { authorizationMessage, IntegrationRuntime, PUBLIC_CONFIG_FIELDS } from './runtime';
+export type { IntegrationRuntimeOptions } from './runtime';
+export { AUTH_LINK_TTL_MS, AUTH_LINKS_NAMESPACE, AuthLinks, sha256Hex } from './auth-links';
+export type { AuthLinkLookup, AuthLinkRecord, AuthLinksOptions } from './auth-links';
+export { AUTH_LINK_ROUTE, redactAuthLinkPath, registerAuthLinkRoutes } from './auth-pages';
+export type { AuthLinkRouteDeps } from './auth-pages';
+export { BOT_ROUTE, createBotAdapter, isAuthenticated, registerBotRoutes } from './endpoint';
+export type { BotAuthSettings, BotRouteDeps, TurnRunner } from './endpoint';
+export { createTwilioVerifyDialogs, loadInstalledDialogs, pinoDialogLogger } from './setup';
+export type { TwilioVerifySetup, TwilioVerifySetupOptions } from './setup';

@@ -1,0 +1,171 @@
+/**
+ * The bot's side of the dialog engine's runtime hook (docs/DIALOGS.md, "Runtime hook"), over the integration action
+ * and the store: credentials become a gateway (cached briefly per credential fingerprint, so a busy conversation
+ * does not rebuild the SDK client on every service node), user-authorized profiles get one-time links, and
+ * rejections and verification events reach the action's state and the audit log.
+ */
+import { createHash } from 'node:crypto';
+import { MessageFactory, TurnContext } from 'botbuilder';
+import type { IntegrationAction } from '../auth';
+import type { ActionRuntime, AuditRecord, DialogLogger, GatewayResolution, UserRef } from '../dialogs';
+import { noLogger } from '../dialogs';
+import type { Store } from '../store';
+import { createTwilioClient, TwilioActionError, type GatewayOptions, type TwilioCredentials, type TwilioGateway } from '../twilio';
+import { AUTH_LINK_TTL_MS, AuthLinks } from './auth-links';
+
+/** The configuration fields expressions may read as `config` (none of them secret). */
+export const PUBLIC_CONFIG_FIELDS = ['verifyServiceSid', 'sender', 'messageTemplates'] as const;
+
+export interface IntegrationRuntimeOptions {
+  action: IntegrationAction;
+  store: Store;
+  /** Where users reach this server, e.g. `http://127.0.0.1:3978`; a function when known only after `listen`. */
+  publicBaseUrl: string | (() => string);
+  /** Clock for link creation and expiry; injected in tests. */
+  now?: () => Date;
+  /** Options for every gateway (timeouts, retries, default region); the base URL comes from the authorization. */
+  gatewayOptions?: Omit<GatewayOptions, 'baseUrl'>;
+  /** How long a gateway is reused for the same credentials (default 60 s). */
+  gatewayCacheMs?: number;
+  /** How long the public configuration is reused (default 1 s): expressions read it many times per turn. */
+  configCacheMs?: number;
+  /** Monotonic milliseconds for the caches; default `performance.now`. */
+  cacheNow?: () => number;
+  /** Links shared with the auth link pages; built from `store` and `now` when omitted. */
+  links?: AuthLinks;
+  logger?: DialogLogger;
+}
+
+const DEFAULT_GATEWAY_CACHE_MS = 60_000;
+const DEFAULT_CONFIG_CACHE_MS = 1_000;
+const MAX_CACHED_GATEWAYS = 500;
+
+/** A one-way fingerprint of credentials and base URL: the cache key, so no secret is ever a key. */
+function fingerprint(credentials: TwilioCredentials, baseUrl: string | undefined): string {
+  const parts =
+    credentials.kind === 'auth-token'
+      ? [credentials.kind, credentials.accountSid, credentials.authToken, baseUrl ?? '']
+      : [credentials.kind, credentials.accountSid, credentials.apiKeySid, credentials.apiKeySecret, baseUrl ?? ''];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+function trimBase(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** The text that carries an authorization link. */
+export function authorizationMessage(url: string, ttlMs: number = AUTH_LINK_TTL_MS): string {
+  const minutes = Math.round(ttlMs / 60_000);
+  return (
+    `To do that I need your Twilio credentials. Open this one-time link: ${url}\n` +
+    'Enter your Twilio Account SID and Auth Token there (never here in the chat); then come back and say "done". ' +
+    `The link expires in ${minutes} minutes.`
+  );
+}
+
+/** {@link ActionRuntime} over the integration action and the store. */
+export class IntegrationRuntime implements ActionRuntime {
+  readonly links: AuthLinks;
+  private readonly action: IntegrationAction;
+  private readonly store: Store;
+  private readonly publicBaseUrl: () => string;
+  private readonly gatewayOptions: Omit<GatewayOptions, 'baseUrl'>;
+  private readonly gatewayCacheMs: number;
+  private readonly configCacheMs: number;
+  private readonly cacheNow: () => number;
+  private readonly logger: DialogLogger;
+  private readonly gateways = new Map<string, { gateway: TwilioGateway; until: number }>();
+  private config: { value: Record<string, unknown>; until: number } | undefined;
+
+  constructor(options: IntegrationRuntimeOptions) {
+    this.action = options.action;
+    this.store = options.store;
+    const base = options.publicBaseUrl;
+    this.publicBaseUrl = typeof base === 'string' ? () => base : base;
+    this.gatewayOptions = options.gatewayOptions ?? {};
+    this.gatewayCacheMs = options.gatewayCacheMs ?? DEFAULT_GATEWAY_CACHE_MS;
+    this.configCacheMs = options.configCacheMs ?? DEFAULT_CONFIG_CACHE_MS;
+    this.cacheNow = options.cacheNow ?? (() => performance.now());
+    this.links = options.links ?? new AuthLinks({ store: options.store, ...(options.now ? { now: options.now } : {}) });
+    this.logger = options.logger ?? noLogger;
+  }
+
+  async resolveGateway(ref: UserRef): Promise<GatewayResolution> {
+    const resolved = await this.action.resolveCredentials(ref);
+    switch (resolved.kind) {
+      case 'ready':
+        break;
+      case 'needs-user-authorization':
+        return { kind: 'needs-user-authorization', profile: resolved.profile.name };
+      case 'error':
+        return { kind: 'error', code: resolved.code };
+      default:
+        return { kind: resolved.kind };
+    }
+    try {
+      return { kind: 'ready', gateway: this.gatewayFor(resolved.credentials, resolved.baseUrl) };
+    } catch (err) {
+      if (!(err instanceof TwilioActionError)) throw err;
+      this.logger.warn('gateway unavailable', { code: err.code });
+      return { kind: 'error', code: err.code };
+    }
+  }
+
+  private gatewayFor(credentials: TwilioCredentials, baseUrl: string | undefined): TwilioGateway {
+    const key = fingerprint(credentials, baseUrl);
+    const now = this.cacheNow();
+    const cached = this.gateways.get(key);
+    if (cached && cached.until > now) return cached.gateway;
+    const gateway = createTwilioClient(credentials, { ...this.gatewayOptions, ...(baseUrl ? { baseUrl } : {}) });
+    this.gateways.delete(key);
+    if (this.gateways.size >= MAX_CACHED_GATEWAYS) {
+      for (const [k, entry] of this.gateways) if (entry.until <= now) this.gateways.delete(k);
+      const oldest = this.gateways.keys().next();
+      if (this.gateways.size >= MAX_CACHED_GATEWAYS && oldest.done !== true) this.gateways.delete(oldest.value);
+    }
+    this.gateways.set(key, { gateway, until: now + this.gatewayCacheMs });
+    return gateway;
+  }
+
+  async publicConfig(): Promise<Record<string, unknown>> {
+    const now = this.cacheNow();
+    if (this.config && this.config.until > now) return this.config.value;
+    const { config } = await this.action.status();
+    const value: Record<string, unknown> = {};
+    for (const field of PUBLIC_CONFIG_FIELDS) if (config[field] !== undefined) value[field] = config[field];
+    this.config = { value, until: now + this.configCacheMs };
+    return value;
+  }
+
+  async requestUserAuthorization(turn: TurnContext, profile: string): Promise<void> {
+    const activity = turn.activity;
+    const channelId = activity.channelId;
+    const userId = activity.from?.id ?? '';
+    const { token } = await this.links.create({
+      channelId,
+      userId,
+      profile,
+      conversation: TurnContext.getConversationReference(activity),
+    });
+    const url = `${trimBase(this.publicBaseUrl())}/auth/${token}`;
+    await turn.sendActivity(MessageFactory.suggestedActions(['done'], authorizationMessage(url)));
+    await this.store.appendAudit({
+      actor: 'runtime',
+      action: 'authlink.create',
+      target: `${channelId}:${userId}`,
+      outcome: 'ok',
+      details: { profile },
+    });
+    this.logger.info('authorization link sent', { profile });
+  }
+
+  async reportAuthFailure(ref: UserRef, code: number | string): Promise<void> {
+    const { scope } = await this.action.reportRuntimeAuthFailure({ code, channelId: ref.channelId, userId: ref.userId });
+    this.gateways.clear();
+    this.logger.warn('Twilio rejected stored credentials', { code, scope });
+  }
+
+  async audit(entry: AuditRecord): Promise<void> {
+    await this.store.appendAudit(entry);
+  }
+}

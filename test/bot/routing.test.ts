@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { ROUTER_MESSAGES, TURN_ERROR_MESSAGE } from '../../src/bot';
+import type { ActionRuntime } from '../../src/dialogs';
+import { ACCOUNT_TASK, Conversation, memoryBot, recordingLogger, ROUTING_TASKS, suggestions, texts } from './harness';
+
+/** A runtime for dialogs that never reach a service node. */
+const idleRuntime: ActionRuntime = {
+  resolveGateway: async () => ({ kind: 'not-configured' }),
+  publicConfig: async () => ({}),
+  requestUserAuthorization: async () => {},
+  reportAuthFailure: async () => {},
+  audit: async () => {},
+};
+
+describe('bot routing', () => {
+  const routes: Array<[said: string, firstReply: string]> = [
+    ['send an sms', 'Which phone number should I text?'],
+    ['Please send a text to my friend', 'Which phone number should I text?'],
+    ['Send SMS', 'Which phone number should I text?'],
+    ['verify my phone', 'Which number should I verify?'],
+    ['START VERIFICATION!', 'Which number should I verify?'],
+    ['check my code', 'What is the code?'],
+    ['i want to check verification', 'What is the code?'],
+  ];
+  for (const [said, reply] of routes) {
+    it(`routes "${said}" to the dialog that asks "${reply}"`, async () => {
+      const chat = new Conversation((turn) => memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }).run(turn));
+      assert.deepEqual(await chat.say(said), [reply]);
+    });
+  }
+
+  it('continues the active dialog before routing again', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    await chat.say('send an sms');
+    // "check my code" would start another dialog; inside this one it is an answer that is not a phone number.
+    const retry = await chat.say('check my code');
+    assert.match(retry.join(' '), /phone number/i);
+    assert.deepEqual(await chat.say('+14155550123'), ['I would text +14155550123.']);
+  });
+
+  it('asks which one with suggested actions when two dialogs fit equally, then starts the chosen one', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    const replies = await chat.send('verification');
+    assert.deepEqual(texts(replies), [ROUTER_MESSAGES.which]);
+    assert.deepEqual(suggestions(replies).sort(), ['Check Verification', 'Start Verification']);
+    assert.deepEqual(await chat.say('Check Verification'), ['What is the code?']);
+  });
+
+  it('treats an answer to "which one?" that names neither as a new request', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    await chat.say('verification');
+    assert.deepEqual(await chat.say('send an sms'), ['Which phone number should I text?']);
+  });
+
+  it('says what it can do when no dialog fits', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    const replies = await chat.send('order a pizza');
+    assert.match(texts(replies)[0] ?? '', /^Sorry, I didn't get that\. I can help you with: Send SMS, Start Verification, Check Verification\.$/);
+    assert.deepEqual(suggestions(replies), ['Send SMS', 'Start Verification', 'Check Verification']);
+  });
+
+  it('greets a new member with what it can do, and not the bot itself', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    const replies = await chat.send({
+      type: 'conversationUpdate',
+      membersAdded: [
+        { id: 'bot', name: 'Bot' },
+        { id: 'user-1', name: 'user-1' },
+      ],
+    });
+    assert.equal(texts(replies).length, 1);
+    assert.match(texts(replies)[0] ?? '', /I can help you with: Send SMS, Start Verification, Check Verification/);
+    assert.deepEqual(suggestions(replies), ['Send SMS', 'Start Verification', 'Check Verification']);
+  });
+
+  it('answers help with every dialog and its description', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    const [text] = await chat.say('help');
+    assert.match(text ?? '', /Here is what I can do:/);
+    assert.match(text ?? '', /- Send SMS: Sends a text message to a phone number\./);
+    assert.match(text ?? '', /- Check Verification: Checks a one-time code\./);
+  });
+
+  it("answers help inside a dialog with the active step's help", async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    await chat.say('send an sms');
+    const replies = await chat.say('help');
+    assert.equal(replies[0], 'Type the number with its country code, e.g. +14155550123.');
+  });
+
+  it('answers "Nothing to cancel" when idle, and cancels an active dialog', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    assert.deepEqual(await chat.say('cancel'), [ROUTER_MESSAGES.nothingToCancel]);
+    await chat.say('send an sms');
+    assert.deepEqual(await chat.say('cancel'), ['OK, I\'ve cancelled "Send SMS".']);
+    assert.deepEqual(await chat.say('cancel'), [ROUTER_MESSAGES.nothingToCancel]);
+  });
+
+  it('says that no dialogs are installed when there are none', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: [] });
+    const chat = new Conversation((turn) => bot.run(turn));
+    assert.match((await chat.say('send an sms'))[0] ?? '', /No dialogs are installed yet/);
+  });
+
+  it('registers newly installed dialogs on reload without a restart', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: [] });
+    const chat = new Conversation((turn) => bot.run(turn));
+    bot.reload(ROUTING_TASKS);
+    assert.deepEqual(await chat.say('send an sms'), ['Which phone number should I text?']);
+  });
+
+  it('stops a running dialog that a reload removed, and starts over', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    await chat.say('send an sms');
+    bot.reload(ROUTING_TASKS.filter((t) => t.id !== 'send-sms'));
+    assert.deepEqual(await chat.say('+14155550123'), [ROUTER_MESSAGES.dialogRemoved]);
+    assert.deepEqual(await chat.say('check my code'), ['What is the code?']);
+  });
+
+  it('answers one clear sentence on a failing turn, logs no stack and no code, and clears the dialog stack', async () => {
+    const logger = recordingLogger();
+    const failing: ActionRuntime = {
+      ...idleRuntime,
+      resolveGateway: async () => {
+        throw new Error('database exploded while the user typed 123456');
+      },
+    };
+    const bot = memoryBot({ runtime: failing, dialogs: [ACCOUNT_TASK, ...ROUTING_TASKS], logger });
+    const chat = new Conversation((turn) => bot.run(turn));
+    assert.deepEqual(await chat.say('show my account'), [TURN_ERROR_MESSAGE]);
+    const log = logger.lines.join('\n');
+    assert.match(log, /turn failed/);
+    assert.doesNotMatch(log, /123456/);
+    assert.doesNotMatch(log, /\n\s+at /);
+    // The broken dialog is gone: the next message routes afresh.
+    assert.deepEqual(await chat.say('check my code'), ['What is the code?']);
+  });
+});
