@@ -1,12 +1,30 @@
 /**
- * `npm start`: opens the store, loads the secrets key, resolves the admin token, and listens.
- * Environment: DATA_DIR (./data), DATABASE_URL, SECRETS_KEY, ADMIN_TOKEN, HOST (127.0.0.1), PORT (3978), LOG_LEVEL.
+ * `npm start`: the whole product in one process. Opens the store, loads the secrets key and the admin token, and
+ * then, with no real Twilio credentials in the environment, starts the local Twilio emulator and points the action
+ * at it (the zero-config start); installs the required templates when `dialogs/` has none; serves the bot, the chat
+ * page, the admin API and the authorization link pages.
+ *
+ * Every environment variable is listed in README.md ("Configuration").
  */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { isIP } from 'node:net';
+import { ConversationState, UserState } from 'botbuilder';
 import pino, { type Logger } from 'pino';
 import type { Server } from 'restify';
-import { IntegrationAction, loadSecrets } from './auth';
-import { createServer, resolveAdminToken } from './server';
+import { IntegrationAction, loadSecrets, META_NAMESPACE, type ActionView } from './auth';
+import {
+  IntegrationRuntime,
+  loadInstalledDialogs,
+  pinoDialogLogger,
+  TwilioVerifyBot,
+  type BotAuthSettings,
+} from './bot';
+import { createEmulator, type TwilioEmulator } from './emulator';
+import { createServer, resolveAdminToken, type HealthReport } from './server';
 import { openStore, type Store } from './store';
+import { DialogInstaller, defaultTemplatesDir, packageRoot } from './templates';
+import { createService, createTwilioClient, fetchAccount, type TwilioCredentials } from './twilio';
 
 /** Log paths that could ever hold a secret: redacted wherever they appear. */
 export const REDACTED_PATHS = [
@@ -29,53 +47,278 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({ name: 'tva', level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 
+/** The templates installed on a fresh checkout, when `dialogs/` holds no dialog task. */
+export const REQUIRED_TEMPLATES = ['send-sms', 'start-verification', 'check-verification'] as const;
+
+/** The sender configured against the emulator: Twilio's magic "valid From" test number. */
+const EMULATOR_SENDER = '+15005550006';
+/** Where the zero-config start remembers that it, not an admin, configured the action. */
+const DEV_EMULATOR_KEY = 'dev-emulator';
+const ACTOR = 'npm-start';
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** An emulator already listening (tests); otherwise one is started when the environment has no Twilio credentials. */
+  emulator?: TwilioEmulator;
+  /** Writes the human-readable banner; default stdout. */
+  print?: (line: string) => void;
+}
+
 export interface Started {
   server: Server;
   store: Store;
+  action: IntegrationAction;
+  installer: DialogInstaller;
   url: string;
+  /** The embedded emulator (dev mode), if one runs. */
+  emulator?: TwilioEmulator;
+  adminTokenFile?: string;
   close(): Promise<void>;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+function parsePort(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError(`${name} must be a port number from 0 to 65535, not "${text}".`);
+  }
+  return port;
+}
+
+/** Real Twilio credentials from the environment, if any (a half-set pair is an error, not a silent fallback). */
+function envCredentials(env: NodeJS.ProcessEnv): TwilioCredentials | undefined {
+  const accountSid = env.TWILIO_ACCOUNT_SID;
+  const { TWILIO_AUTH_TOKEN: authToken, TWILIO_API_KEY_SID: apiKeySid, TWILIO_API_KEY_SECRET: apiKeySecret } = env;
+  if (!accountSid && !authToken && !apiKeySid && !apiKeySecret) return undefined;
+  if (!accountSid) throw new StartupError('TWILIO_ACCOUNT_SID is missing: set it with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET).');
+  if (apiKeySid || apiKeySecret) {
+    if (!apiKeySid || !apiKeySecret) throw new StartupError('Set both TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET, or neither.');
+    return { kind: 'api-key', accountSid, apiKeySid, apiKeySecret };
+  }
+  if (!authToken) throw new StartupError('TWILIO_AUTH_TOKEN is missing: set it with TWILIO_ACCOUNT_SID (or use an API key).');
+  return { kind: 'auth-token', accountSid, authToken };
+}
+
+function authorizationBody(credentials: TwilioCredentials, baseUrl: string | undefined): Record<string, string> {
+  const common = { type: 'pre-authorized', accountSid: credentials.accountSid, ...(baseUrl ? { baseUrl } : {}) };
+  return credentials.kind === 'auth-token'
+    ? { ...common, authToken: credentials.authToken }
+    : { ...common, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret };
+}
+
+/** Points the action at the embedded emulator: a fresh Verify service there, the magic sender, enabled. */
+async function configureForEmulator(action: IntegrationAction, store: Store, emulator: TwilioEmulator, url: string): Promise<ActionView> {
+  const credentials: TwilioCredentials = { kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken };
+  const gateway = createTwilioClient(credentials, { baseUrl: url });
+  const service = await createService(gateway, { friendlyName: 'Twilio Verify Action' });
+  await action.authorize(authorizationBody(credentials, url), ACTOR);
+  const current = await action.status();
+  await action.setConfig({ ...current.config, verifyServiceSid: service.sid, sender: EMULATOR_SENDER }, ACTOR);
+  await action.enable(ACTOR);
+  await store.put(META_NAMESPACE, DEV_EMULATOR_KEY, { accountSid: emulator.accountSid, baseUrl: url });
+  return action.status();
+}
+
+/** Configures the action from TWILIO_* variables and enables it when Twilio accepts them. */
+async function configureFromEnv(action: IntegrationAction, env: NodeJS.ProcessEnv, credentials: TwilioCredentials, logger: Logger) {
+  await action.authorize(authorizationBody(credentials, env.TWILIO_BASE_URL || undefined), ACTOR);
+  const current = await action.status();
+  const config = { ...current.config };
+  if (env.TWILIO_VERIFY_SERVICE_SID) config.verifyServiceSid = env.TWILIO_VERIFY_SERVICE_SID;
+  if (env.TWILIO_SENDER) config.sender = env.TWILIO_SENDER;
+  await action.setConfig(config, ACTOR);
+  try {
+    await action.enable(ACTOR);
+  } catch (err) {
+    logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'Twilio rejected the TWILIO_* credentials; the action stays not enabled');
+  }
+}
+
+/** True when the stored action is absent or was configured by an earlier zero-config start (not by an admin). */
+async function emulatorMayConfigure(action: IntegrationAction, store: Store): Promise<boolean> {
+  const view = await action.status();
+  if (!view.authorization) return true;
+  const mark = await store.get<{ accountSid?: string }>(META_NAMESPACE, DEV_EMULATOR_KEY);
+  return view.authorization.type === 'pre-authorized' && mark?.value.accountSid === view.authorization.accountSid;
+}
+
+async function hasDialogFiles(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).some((name) => name.endsWith('.json'));
+  } catch {
+    return false;
+  }
+}
+
 /** Starts everything from environment variables; resolves once listening. */
-export async function start(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger()): Promise<Started> {
-  const dataDir = env.DATA_DIR ?? './data';
+export async function start(options: StartOptions = {}): Promise<Started> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const host = env.HOST || '127.0.0.1';
+  const port = parsePort('PORT', env.PORT, 3978);
+  const emulatorPort = parsePort('EMULATOR_PORT', env.EMULATOR_PORT, 3979);
+  const botAuth: BotAuthSettings = {
+    ...(env.MicrosoftAppId ? { MicrosoftAppId: env.MicrosoftAppId } : {}),
+    ...(env.MicrosoftAppPassword ? { MicrosoftAppPassword: env.MicrosoftAppPassword } : {}),
+    ...(env.MicrosoftAppTenantId ? { MicrosoftAppTenantId: env.MicrosoftAppTenantId } : {}),
+    ...(env.MicrosoftAppType ? { MicrosoftAppType: env.MicrosoftAppType } : {}),
+  };
+  if (!isLoopback(host) && !botAuth.MicrosoftAppId && env.ALLOW_ANONYMOUS_BOT !== 'true') {
+    throw new StartupError(
+      `HOST=${host} would expose an anonymous bot (no MicrosoftAppId). Set MicrosoftAppId and MicrosoftAppPassword, ` +
+        'or ALLOW_ANONYMOUS_BOT=true if something in front of the server authenticates callers.',
+    );
+  }
+  const credentialsFromEnv = envCredentials(env);
+  const dataDir = env.DATA_DIR || './data';
+  const dialogsDir = path.resolve(env.DIALOGS_DIR || './dialogs');
+
   const store = await openStore({ dataDir, ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}) });
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
   try {
     const secrets = await loadSecrets({ env, dataDir, store });
     for (const warning of secrets.warnings) logger.warn(warning);
     if (secrets.created && secrets.keyFile) logger.info(`Generated the secrets key file ${secrets.keyFile} (keep it with the data).`);
     if (secrets.pendingKey) logger.warn('A secrets key rotation did not finish; run: tva secrets rotate');
     const admin = await resolveAdminToken({ env, dataDir });
-    if (admin.file) {
-      logger.info(`Admin API token ${admin.created ? 'generated into' : 'read from'} ${admin.file}`);
-    }
     const action = new IntegrationAction({ store, secrets: secrets.box });
-    const server = createServer({ store, action, logger, adminToken: admin.token });
-    const host = env.HOST ?? '127.0.0.1';
-    const port = Number(env.PORT ?? 3978);
+
+    let emulator = options.emulator;
+    let twilioMode: string;
+    if (credentialsFromEnv) {
+      await configureFromEnv(action, env, credentialsFromEnv, logger);
+      twilioMode = `real Twilio (account ${credentialsFromEnv.accountSid}) from TWILIO_* variables`;
+    } else if (emulator || (env.EMULATOR !== 'off' && (await emulatorMayConfigure(action, store)))) {
+      if (!emulator) {
+        emulator = createEmulator({ dev: true, log: (line) => logger.info({ emulator: true }, line) });
+        const started = emulator;
+        await started.listen(emulatorPort, '127.0.0.1').catch((err: unknown) => {
+          const reason = err instanceof Error ? err.message : String(err);
+          throw new StartupError(`The Twilio emulator cannot listen on 127.0.0.1:${emulatorPort} (${reason}). Set EMULATOR_PORT to a free port.`);
+        });
+        closers.push(() => started.close());
+      }
+      const url = emulator.url;
+      if (!url) throw new StartupError('The injected emulator is not listening.');
+      await configureForEmulator(action, store, emulator, url);
+      twilioMode = `the local Twilio emulator at ${url} (no TWILIO_* credentials set)`;
+    } else {
+      twilioMode = 'the configuration stored by an admin';
+    }
+
+    const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
+    if (!(await hasDialogFiles(dialogsDir))) {
+      for (const id of REQUIRED_TEMPLATES) await installer.install(id);
+      logger.info({ dialogsDir, templates: REQUIRED_TEMPLATES }, 'installed the required templates');
+    }
+    const loaded = await loadInstalledDialogs(dialogsDir);
+    for (const problem of loaded.problems) logger.warn(problem, 'a dialog file was not loaded');
+
+    const storage = store.botStorage();
+    const conversationState = new ConversationState(storage);
+    const userState = new UserState(storage);
+    const dialogLogger = pinoDialogLogger(logger);
+    let publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? '';
+    const runtime = new IntegrationRuntime({ action, store, publicBaseUrl: () => publicBaseUrl, logger: dialogLogger });
+    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: loaded.tasks, runtime, logger: dialogLogger });
+    installer.on('change', () => {
+      loadInstalledDialogs(dialogsDir).then(
+        (next) => {
+          for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
+          bot.reload(next.tasks);
+          logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
+        },
+        (err: unknown) => logger.error({ err }, 'reloading dialogs failed'),
+      );
+    });
+
+    const devEmulator = emulator;
+    const server = createServer({
+      store,
+      action,
+      logger,
+      adminToken: admin.token,
+      templates: { installer, onUnexpectedError: (err) => logger.error({ err }, 'template request failed') },
+      bot: { bot, auth: botAuth, logger: dialogLogger },
+      authLinks: { action, links: runtime.links, logger: dialogLogger, allowedOrigins: env.PUBLIC_BASE_URL ? [env.PUBLIC_BASE_URL] : [] },
+      app: {
+        publicDir: path.join(packageRoot(), 'public'),
+        ...(devEmulator ? { devOutbox: () => devEmulator.outbox() } : {}),
+        health: () => health(store, action),
+      },
+    });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err: Error) => reject(new StartupError(`Cannot listen on ${host}:${port} (${err.message}). Set PORT to a free port.`)));
       server.listen(port, host, () => resolve());
     });
-    logger.info(`Admin API listening on ${server.url}/api/admin`);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = server.url.replace('[::]', '127.0.0.1');
+    if (!publicBaseUrl) publicBaseUrl = url;
+
+    print('');
+    print(`Twilio Verify Action is running, using ${twilioMode}.`);
+    print(`  Chat:       ${url}/`);
+    print(`  Bot:        ${url}/api/messages (Bot Framework${botAuth.MicrosoftAppId ? '' : ', anonymous: loopback only'})`);
+    print(`  Admin API:  ${url}/api/admin (Bearer token ${admin.file ? `in ${admin.file}` : 'from ADMIN_TOKEN'})`);
+    if (emulator?.url) print(`  Outbox:     ${emulator.url}/emulator/messages (codes "sent" by the emulator; also beside the chat)`);
+    print(`  Dialogs:    ${loaded.tasks.map((t) => t.id).join(', ') || 'none'} (from ${dialogsDir})`);
+    print('');
+
     return {
       server,
       store,
-      url: server.url,
-      async close() {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await store.close();
-      },
+      action,
+      installer,
+      url,
+      ...(emulator ? { emulator } : {}),
+      ...(admin.file ? { adminTokenFile: admin.file } : {}),
+      close: closeAll,
     };
   } catch (err) {
-    await store.close();
+    await closeAll();
     throw err;
   }
 }
 
+/** `/healthz`: the store answers, and Twilio (or the emulator) accepts the action's credentials. */
+async function health(store: Store, action: IntegrationAction): Promise<HealthReport> {
+  const checks: HealthReport['checks'] = {};
+  try {
+    await store.get(META_NAMESPACE, 'health');
+    checks.store = { ok: true };
+  } catch {
+    checks.store = { ok: false, message: 'The store does not answer.' };
+  }
+  try {
+    const resolved = await action.resolveCredentials({ channelId: 'healthz', userId: 'healthz' });
+    if (resolved.kind === 'ready') {
+      const gateway = createTwilioClient(resolved.credentials, { ...(resolved.baseUrl ? { baseUrl: resolved.baseUrl } : {}), timeoutMs: 5000, maxRetries: 0 });
+      await fetchAccount(gateway, {});
+      checks.twilio = { ok: true };
+    } else {
+      checks.twilio = { ok: resolved.kind === 'needs-user-authorization', message: `The action is ${resolved.kind}.` };
+    }
+  } catch (err) {
+    checks.twilio = { ok: false, message: err instanceof Error ? err.message : 'Twilio does not answer.' };
+  }
+  return { ok: Object.values(checks).every((c) => c.ok), checks };
+}
+
 if (require.main === module) {
-  const logger = createLogger();
-  start(process.env, logger).then(
+  start().then(
     (started) => {
       const stop = () => {
         started.close().then(

@@ -6,8 +6,11 @@ import restify, { type Next, type Request, type Response, type Server } from 're
 import type { Logger } from 'pino';
 import type { IntegrationAction } from '../auth';
 import type { Store } from '../store';
+import { redactAuthLinkPath, registerAuthLinkRoutes, registerBotRoutes, type AuthLinkRouteDeps, type BotRouteDeps } from '../bot';
+import { registerTemplateRoutes, type TemplateRoutesDeps } from '../templates';
 import { AdminGuard, type BackoffOptions } from './admin-auth';
 import { registerAdminRoutes } from './admin-routes';
+import { registerAppRoutes, type AppRouteDeps } from './app-routes';
 import { HttpError, sendError } from './http';
 
 export interface ServerDeps {
@@ -21,6 +24,14 @@ export interface ServerDeps {
   /** Largest accepted JSON body; default 16 KiB. */
   bodyLimitBytes?: number;
   adminBackoff?: BackoffOptions;
+  /** `POST /api/messages` (the bot). */
+  bot?: BotRouteDeps;
+  /** `GET|POST /auth/:token` (runtime authorization of user-authorized profiles). */
+  authLinks?: AuthLinkRouteDeps;
+  /** `/api/admin/templates…` (explore, install, upgrade, uninstall). */
+  templates?: TemplateRoutesDeps;
+  /** The chat page, dev endpoints and `/healthz`. */
+  app?: AppRouteDeps;
 }
 
 const ADMIN_PREFIX = '/api/admin';
@@ -73,12 +84,17 @@ export function createServer(deps: ServerDeps): Server {
 
   server.on('after', (req: Request, res: Response) => {
     const startedAt = (req as Request & { startedAt?: number }).startedAt;
-    deps.logger.info(
-      { method: req.method, path: pathOf(req), status: res.statusCode, ms: startedAt ? Date.now() - startedAt : undefined },
+    deps.logger.debug(
+      // A link token in the path is a credential until it is used: never log it.
+      { method: req.method, path: redactAuthLinkPath(pathOf(req)), status: res.statusCode, ms: startedAt ? Date.now() - startedAt : undefined },
       'request',
     );
   });
 
   registerAdminRoutes(server, deps);
+  if (deps.templates) registerTemplateRoutes(server, deps.templates);
+  if (deps.bot) registerBotRoutes(server, deps.bot);
+  if (deps.authLinks) registerAuthLinkRoutes(server, deps.authLinks);
+  if (deps.app) registerAppRoutes(server, deps.app);
   return server;
 }

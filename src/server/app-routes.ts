@@ -1,0 +1,84 @@
+/**
+ * The end-user side of the server: the chat page (`GET /` and its two assets, no front-end build), the developer
+ * endpoints the page uses in dev mode (`/api/dev/info`, `/api/dev/outbox`), and `GET /healthz`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Request, Response, Server } from 'restify';
+import { sendJson } from './http';
+
+/** Headers sent with the chat page and its assets: the page has no inline code, so a strict policy fits. */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/chat.js': { file: 'chat.js', type: 'text/javascript; charset=utf-8' },
+  '/chat.css': { file: 'chat.css', type: 'text/css; charset=utf-8' },
+};
+
+/** One outbox entry of the emulator, as `GET /emulator/messages` returns it. */
+export interface DevOutboxMessage {
+  sid: string;
+  to: string;
+  from: string;
+  channel: string;
+  body: string;
+  date_created: string;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; message?: string }>;
+}
+
+export interface AppRouteDeps {
+  /** Folder holding index.html, chat.js and chat.css. */
+  publicDir: string;
+  /** Dev mode: the embedded emulator's outbox, shown beside the chat. Absent in production. */
+  devOutbox?: () => DevOutboxMessage[];
+  /** Health of the store and of Twilio (or the emulator). */
+  health: () => Promise<HealthReport>;
+}
+
+/** Mounts the chat page, the dev endpoints (in dev mode only) and the health check. */
+export function registerAppRoutes(server: Server, deps: AppRouteDeps): void {
+  // Read once, on first use: the files are small and do not change while the server runs.
+  const cache = new Map<string, Buffer>();
+  const asset = async (file: string): Promise<Buffer> => {
+    const hit = cache.get(file);
+    if (hit) return hit;
+    const body = await readFile(path.join(deps.publicDir, file));
+    cache.set(file, body);
+    return body;
+  };
+
+  for (const [route, { file, type }] of Object.entries(ASSETS)) {
+    server.get(route, async (_req: Request, res: Response) => {
+      const body = await asset(file);
+      res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-cache', 'content-length': body.length });
+      res.end(body);
+    });
+  }
+
+  const devOutbox = deps.devOutbox;
+  if (devOutbox) {
+    server.get('/api/dev/info', async (_req: Request, res: Response) => {
+      sendJson(res, 200, { dev: true, outboxUrl: '/api/dev/outbox' });
+    });
+    server.get('/api/dev/outbox', async (_req: Request, res: Response) => {
+      sendJson(res, 200, { messages: devOutbox() });
+    });
+  }
+
+  server.get('/healthz', async (_req: Request, res: Response) => {
+    const report = await deps.health();
+    sendJson(res, report.ok ? 200 : 503, report);
+  });
+}
