@@ -1,0 +1,584 @@
+/**
+ * The dialog engine: one botbuilder-dialogs `Dialog` that interprets one dialog task. Everything it remembers
+ * (current node, entities, context, retries, last result or error, a pending authorization) lives in the dialog
+ * instance state as plain JSON, so a restarted server continues a conversation mid-dialog.
+ */
+import {
+  ActivityTypes,
+  InputHints,
+  MessageFactory,
+  type Activity,
+  type StatePropertyAccessor,
+  type TurnContext,
+} from 'botbuilder';
+import { Dialog, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { CountryCode } from 'libphonenumber-js';
+import { runOperation, TwilioActionError } from '../twilio';
+import { describeEntity, normalizeWords, recognizeEntity, type EntityValue } from './entities';
+import {
+  displayValue,
+  evaluateExpression,
+  ExpressionError,
+  isTruthy,
+  renderTemplate,
+  type ExpressionScope,
+} from './expressions';
+import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
+import type { ActionRuntime, UserRef } from './runtime';
+import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The last failed service call, as expressions see it under `error`. */
+export interface ServiceErrorInfo {
+  [key: string]: JsonValue;
+  code: number | string;
+  status: number;
+  message: string;
+  userMessage: string;
+  retryAfterSeconds: number | null;
+  param: string | null;
+}
+
+/** What the dialog returns to its parent when it ends. */
+export interface DialogTaskResult {
+  status: DialogEndStatus;
+  entities: Record<string, JsonValue>;
+  context: Record<string, JsonValue>;
+}
+
+/** Values a caller may pass to `beginDialog` (e.g. entities the router already recognised). */
+export interface DialogTaskBeginOptions {
+  entities?: Record<string, JsonValue>;
+  context?: Record<string, JsonValue>;
+}
+
+export interface DialogTaskDialogOptions {
+  task: DialogTask;
+  runtime: ActionRuntime;
+  /** The `user` scope: state kept across dialogs (e.g. `verifiedPhone`). The bot saves user state after the turn. */
+  userState: StatePropertyAccessor<Record<string, unknown>>;
+  /** The clock behind `now()`; the emulator's clock fits. */
+  clock?: { now(): Date };
+  /** Region for phone numbers typed without a country code. */
+  defaultRegion?: CountryCode;
+  logger?: DialogLogger;
+  /** The id in the DialogSet; defaults to the task id. */
+  dialogId?: string;
+}
+
+/** The engine's state inside the dialog instance (JSON only). */
+interface TaskState {
+  node: string;
+  entities: Record<string, JsonValue>;
+  context: Record<string, JsonValue>;
+  result: JsonValue;
+  error: ServiceErrorInfo | null;
+  /** Failed replies at the current entity node. */
+  attempts: number;
+  /** What the dialog waits for between turns. */
+  waiting: 'reply' | 'authorization' | null;
+  /** An authorization link was already sent for the current service node. */
+  authorizationRequested: boolean;
+}
+
+type Step = { kind: 'goto'; to: string } | { kind: 'wait' } | { kind: 'end'; status: DialogEndStatus };
+
+/** Nodes run in one turn before the engine decides the dialog is stuck. */
+export const MAX_STEPS_PER_TURN = 50;
+const DEFAULT_RETRIES = 3;
+
+const CANCEL_WORDS: ReadonlySet<string> = new Set(['cancel', 'stop', 'quit', 'exit', 'cancel that', 'never mind']);
+const HELP_WORDS: ReadonlySet<string> = new Set(['help', 'help me', 'what can i say', 'what do you need', 'what']);
+const DONE_WORDS: ReadonlySet<string> = new Set(['done', "i'm done", 'i am done', 'finished', 'ok done', 'i did']);
+const AUTHORIZATION_EVENT = 'authorization/completed';
+
+export const MESSAGES = {
+  disabled: "This integration is disabled. Ask your bot's admin to enable it.",
+  notConfigured: "This integration isn't set up yet. Ask your bot's admin to configure it.",
+  notAuthorized:
+    "This integration isn't authorized with Twilio right now, so I can't do that. Ask your bot's admin to re-authorize it.",
+  unavailable: "I can't reach Twilio for you right now. Please try again in a few minutes.",
+  unexpected: 'Something went wrong while talking to Twilio. Please try again in a moment.',
+  stuck: "This dialog went round in circles, so I stopped it. Ask the bot's developer to check it.",
+  lostTrack: "Sorry, I lost track of where we were in this conversation. Let's start over.",
+  authorizationPending:
+    'I\'m waiting for you to authorize the integration with the link I sent. Say "done" when you have, or "cancel" to stop.',
+  authorizationStillMissing: "I still don't have your authorization, so here is a new link.",
+} as const;
+
+const JSON_STATE_KEY = 'dialogTask';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Plain JSON copy: Dates become ISO strings, class instances become data, functions disappear. */
+function toJson(value: unknown): JsonValue {
+  if (value === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(value)) as JsonValue;
+  } catch {
+    return null;
+  }
+}
+
+function readState(raw: unknown): TaskState | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { node, entities, context, error, attempts, waiting, authorizationRequested } = raw;
+  if (typeof node !== 'string' || !isRecord(entities) || !isRecord(context)) return undefined;
+  if (typeof attempts !== 'number' || !(waiting === null || waiting === 'reply' || waiting === 'authorization')) {
+    return undefined;
+  }
+  if (!(error === null || isRecord(error)) || typeof authorizationRequested !== 'boolean') return undefined;
+  return raw as unknown as TaskState;
+}
+
+function isTwentyThree(code: number | string): boolean {
+  return code === 20003 || code === '20003';
+}
+
+function errorInfo(err: unknown): ServiceErrorInfo {
+  if (err instanceof TwilioActionError) {
+    return {
+      code: err.code,
+      status: err.status,
+      message: err.twilioMessage,
+      userMessage: err.userMessage,
+      retryAfterSeconds: err.retryAfterSeconds ?? null,
+      param: err.param ?? null,
+    };
+  }
+  return {
+    code: 'unexpected_error',
+    status: 0,
+    message: err instanceof Error ? err.message : String(err),
+    userMessage: MESSAGES.unexpected,
+    retryAfterSeconds: null,
+    param: null,
+  };
+}
+
+/** Runs one dialog task as a botbuilder dialog. */
+export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
+  readonly task: DialogTask;
+  private readonly runtime: ActionRuntime;
+  private readonly userState: StatePropertyAccessor<Record<string, unknown>>;
+  private readonly clock: { now(): Date };
+  private readonly defaultRegion: CountryCode | undefined;
+  private readonly logger: DialogLogger;
+  private readonly nodes: ReadonlyMap<string, DialogNode>;
+  private readonly firstUtterance: string;
+
+  constructor(options: DialogTaskDialogOptions) {
+    super(options.dialogId ?? options.task.id);
+    this.task = options.task;
+    this.runtime = options.runtime;
+    this.userState = options.userState;
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.defaultRegion = options.defaultRegion;
+    this.logger = options.logger ?? noLogger;
+    this.nodes = new Map(options.task.nodes.map((node) => [node.id, node]));
+    const intent = this.nodes.get(options.task.start);
+    this.firstUtterance = intent?.type === 'intent' ? (intent.utterances[0] ?? options.task.name) : options.task.name;
+  }
+
+  override async beginDialog(dc: DialogContext, options?: DialogTaskBeginOptions): Promise<DialogTurnResult> {
+    const instance = this.instanceOf(dc);
+    const state: TaskState = {
+      node: this.task.start,
+      entities: { ...(options?.entities ?? {}) },
+      context: { ...(options?.context ?? {}) },
+      result: null,
+      error: null,
+      attempts: 0,
+      waiting: null,
+      authorizationRequested: false,
+    };
+    instance.state[JSON_STATE_KEY] = state;
+    this.log('info', 'dialog started', { node: state.node });
+    return this.advance(dc, state);
+  }
+
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    const state = readState(this.instanceOf(dc).state[JSON_STATE_KEY]);
+    if (!state) {
+      this.log('warn', 'dialog state unreadable; ending the dialog');
+      await dc.context.sendActivity(MESSAGES.lostTrack);
+      return dc.endDialog(this.resultOf({ entities: {}, context: {} }, 'failed'));
+    }
+    const activity = dc.context.activity;
+    if (state.waiting === 'authorization') return this.onAuthorizationTurn(dc, state, activity);
+    if (activity.type !== ActivityTypes.Message) return Dialog.EndOfTurn;
+    if (state.waiting === 'reply') return this.onReply(dc, state, activity.text ?? '');
+    return this.advance(dc, state);
+  }
+
+  override async repromptDialog(context: TurnContext, instance: DialogInstance<Record<string, unknown>>): Promise<void> {
+    const state = readState(instance.state[JSON_STATE_KEY]);
+    const node = state ? this.nodes.get(state.node) : undefined;
+    if (state?.waiting === 'reply' && node?.type === 'entity') {
+      const scope = await this.scope(context, state);
+      await this.sendPrompt(context, node, scope, this.render(node.prompt, scope));
+    } else if (state?.waiting === 'authorization') {
+      await context.sendActivity(MESSAGES.authorizationPending);
+    }
+  }
+
+  private instanceOf(dc: DialogContext): DialogInstance<Record<string, unknown>> {
+    const instance = dc.activeDialog;
+    if (!instance) throw new Error(`Dialog "${this.id}" has no active instance.`);
+    return instance;
+  }
+
+  private log(level: keyof DialogLogger, message: string, fields: Record<string, unknown> = {}): void {
+    this.logger[level](message, redactForLog({ dialog: this.task.id, ...fields }));
+  }
+
+  private async scope(turn: TurnContext, state: TaskState): Promise<ExpressionScope> {
+    const node = this.nodes.get(state.node);
+    const retries = node?.type === 'entity' ? (node.retries ?? DEFAULT_RETRIES) : 0;
+    const user = await this.userState.get(turn, {});
+    return {
+      entities: state.entities,
+      context: state.context,
+      config: await this.runtime.publicConfig(),
+      result: state.result,
+      error: state.error,
+      user: isRecord(user) ? user : {},
+      dialog: { attempts: state.attempts, retries: Math.max(0, retries - state.attempts) },
+    };
+  }
+
+  private evaluate(source: string, scope: ExpressionScope): unknown {
+    return evaluateExpression(source, scope, { now: () => this.clock.now() });
+  }
+
+  private render(text: string, scope: ExpressionScope): string {
+    return renderTemplate(text, scope, { now: () => this.clock.now() });
+  }
+
+  /** Sends an already rendered prompt with the node's suggestions as buttons. */
+  private async sendPrompt(turn: TurnContext, node: EntityNode, scope: ExpressionScope, rendered: string): Promise<void> {
+    const suggestions = (node.suggestions ?? []).map((s) => this.render(s, scope));
+    const activity =
+      suggestions.length > 0
+        ? MessageFactory.suggestedActions(suggestions, rendered, undefined, InputHints.ExpectingInput)
+        : MessageFactory.text(rendered, undefined, InputHints.ExpectingInput);
+    await turn.sendActivity(activity);
+  }
+
+  private resultOf(state: Pick<TaskState, 'entities' | 'context'>, status: DialogEndStatus): DialogTaskResult {
+    return { status, entities: state.entities, context: state.context };
+  }
+
+  private async finish(dc: DialogContext, state: TaskState, status: DialogEndStatus): Promise<DialogTurnResult> {
+    this.log('info', 'dialog ended', {
+      status,
+      node: state.node,
+      entities: redactEntities(this.task, state.entities),
+      context: Object.keys(state.context),
+    });
+    return dc.endDialog(this.resultOf(state, status));
+  }
+
+  private async cancel(dc: DialogContext, state: TaskState): Promise<DialogTurnResult> {
+    await dc.context.sendActivity(`OK, I've cancelled "${this.task.name}".`);
+    return this.finish(dc, state, 'cancelled');
+  }
+
+  /** Runs nodes until one waits for the user or the dialog ends. */
+  private async advance(
+    dc: DialogContext,
+    state: TaskState,
+    first?: (node: DialogNode) => Promise<Step>,
+  ): Promise<DialogTurnResult> {
+    let pending = first;
+    for (let steps = 0; steps < MAX_STEPS_PER_TURN; steps += 1) {
+      const node = this.nodes.get(state.node);
+      if (!node) {
+        this.log('error', 'node missing from the dialog task', { node: state.node });
+        await dc.context.sendActivity(MESSAGES.lostTrack);
+        return this.finish(dc, state, 'failed');
+      }
+      let step: Step;
+      try {
+        step = pending ? await pending(node) : await this.runNode(dc, state, node);
+        pending = undefined;
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        this.log('error', 'expression failed', { node: node.id, problem: err.message });
+        await dc.context.sendActivity(
+          `Something is wrong in this dialog (step "${node.id}"), so I stopped it. Ask the bot's developer to check it.`,
+        );
+        return this.finish(dc, state, 'failed');
+      }
+      if (step.kind === 'wait') return Dialog.EndOfTurn;
+      if (step.kind === 'end') return this.finish(dc, state, step.status);
+      this.enter(state, step.to);
+    }
+    this.log('error', 'too many steps in one turn', { node: state.node, limit: MAX_STEPS_PER_TURN });
+    await dc.context.sendActivity(MESSAGES.stuck);
+    return this.finish(dc, state, 'failed');
+  }
+
+  private enter(state: TaskState, node: string): void {
+    if (state.node !== node) state.attempts = 0;
+    state.node = node;
+    state.waiting = null;
+  }
+
+  /** Transitions in order, then `next`; without `next` the dialog is complete. */
+  private follow(node: DialogNode, scope: ExpressionScope): Step {
+    if ('transitions' in node) {
+      for (const transition of node.transitions ?? []) {
+        if (isTruthy(this.evaluate(transition.if, scope))) return { kind: 'goto', to: transition.then };
+      }
+    }
+    return node.next === undefined ? { kind: 'end', status: 'completed' } : { kind: 'goto', to: node.next };
+  }
+
+  private async runNode(dc: DialogContext, state: TaskState, node: DialogNode): Promise<Step> {
+    const turn = dc.context;
+    switch (node.type) {
+      case 'intent':
+        return this.follow(node, await this.scope(turn, state));
+      case 'entity':
+        return this.arriveAtEntity(turn, state, node);
+      case 'service':
+        return this.runService(turn, state, node);
+      case 'message': {
+        const scope = await this.scope(turn, state);
+        const text = this.render(node.text, scope);
+        const suggestions = (node.suggestions ?? []).map((s) => this.render(s, scope));
+        await turn.sendActivity(
+          suggestions.length > 0 ? MessageFactory.suggestedActions(suggestions, text) : MessageFactory.text(text),
+        );
+        return node.next === undefined ? { kind: 'end', status: node.status ?? 'completed' } : { kind: 'goto', to: node.next };
+      }
+      case 'logic': {
+        const scope = await this.scope(turn, state);
+        const userUpdates: Record<string, JsonValue> = {};
+        for (const [target, source] of Object.entries(node.set)) {
+          const value = toJson(this.evaluate(source, scope));
+          const [where, name] = target.split('.', 2);
+          if (name === undefined) continue;
+          if (where === 'context') state.context[name] = value;
+          else userUpdates[name] = value;
+        }
+        if (Object.keys(userUpdates).length > 0) {
+          const current = await this.userState.get(turn, {});
+          await this.userState.set(turn, { ...(isRecord(current) ? current : {}), ...userUpdates });
+        }
+        return this.follow(node, await this.scope(turn, state));
+      }
+    }
+  }
+
+  private async arriveAtEntity(turn: TurnContext, state: TaskState, node: EntityNode): Promise<Step> {
+    const scope = await this.scope(turn, state);
+    if (node.default !== undefined) {
+      const fallback = this.evaluate(node.default, scope);
+      const text = displayValue(fallback);
+      if (text !== '') {
+        const recognized = recognizeEntity(node, text, { defaultRegion: this.defaultRegion });
+        if (recognized.ok) {
+          this.accept(state, node, recognized.value);
+          return this.follow(node, await this.scope(turn, state));
+        }
+        this.log('warn', 'default value rejected; asking the user', { node: node.id, reason: recognized.reason });
+      }
+    }
+    await this.sendPrompt(turn, node, scope, this.render(node.prompt, scope));
+    state.waiting = 'reply';
+    return { kind: 'wait' };
+  }
+
+  private accept(state: TaskState, node: EntityNode, value: EntityValue): void {
+    state.entities[node.entity] = value;
+    state.attempts = 0;
+    state.waiting = null;
+    this.log('info', 'entity recognized', {
+      node: node.id,
+      entity: node.entity,
+      value: redactEntities(this.task, { [node.entity]: value })[node.entity],
+    });
+  }
+
+  private async onReply(dc: DialogContext, state: TaskState, text: string): Promise<DialogTurnResult> {
+    const node = this.nodes.get(state.node);
+    if (node?.type !== 'entity') {
+      state.waiting = null;
+      return this.advance(dc, state);
+    }
+    // What users type is personal (numbers, addresses, codes): the log gets its length only.
+    this.log('info', 'user replied', { node: node.id, length: text.length });
+    // Handled as the first step of advance(), so a broken expression here ends the dialog like anywhere else.
+    return this.advance(dc, state, () => this.replyStep(dc.context, state, node, text));
+  }
+
+  /** Cancel, a command, help, or the answer itself: what the user's reply at an entity node does. */
+  private async replyStep(turn: TurnContext, state: TaskState, node: EntityNode, text: string): Promise<Step> {
+    const said = normalizeWords(text);
+    if (CANCEL_WORDS.has(said)) {
+      await turn.sendActivity(`OK, I've cancelled "${this.task.name}".`);
+      return { kind: 'end', status: 'cancelled' };
+    }
+    const command = (node.commands ?? []).find((c) => c.utterances.some((u) => normalizeWords(u) === said));
+    if (command) {
+      this.log('info', 'command', { node: node.id, then: command.then });
+      return { kind: 'goto', to: command.then };
+    }
+    if (HELP_WORDS.has(said)) {
+      const scope = await this.scope(turn, state);
+      await turn.sendActivity(node.help === undefined ? describeEntity(node) : this.render(node.help, scope));
+      await this.sendPrompt(turn, node, scope, this.render(node.prompt, scope));
+      return { kind: 'wait' };
+    }
+    const recognized = recognizeEntity(node, text, { defaultRegion: this.defaultRegion });
+    if (recognized.ok) {
+      this.accept(state, node, recognized.value);
+      // The answered node is left through its transitions, not run again (which would prompt).
+      return this.follow(node, await this.scope(turn, state));
+    }
+    state.attempts += 1;
+    const retries = node.retries ?? DEFAULT_RETRIES;
+    this.log('info', 'reply not recognized', { node: node.id, attempts: state.attempts, reason: recognized.reason });
+    if (state.attempts > retries) {
+      if (node.onFailure !== undefined) return { kind: 'goto', to: node.onFailure };
+      await turn.sendActivity(`Let's stop here. Say "${this.firstUtterance}" to start again.`);
+      return { kind: 'end', status: 'failed' };
+    }
+    const scope = await this.scope(turn, state);
+    const retryText =
+      node.errorPrompt === undefined
+        ? `${recognized.reason} ${this.render(node.prompt, scope)}`
+        : `${this.render(node.errorPrompt, scope)} (${recognized.reason})`;
+    await this.sendPrompt(turn, node, scope, retryText);
+    return { kind: 'wait' };
+  }
+
+  private async onAuthorizationTurn(dc: DialogContext, state: TaskState, activity: Activity): Promise<DialogTurnResult> {
+    const isEvent = activity.type === ActivityTypes.Event && activity.name === AUTHORIZATION_EVENT;
+    const said = activity.type === ActivityTypes.Message ? normalizeWords(activity.text ?? '') : '';
+    if (CANCEL_WORDS.has(said)) return this.cancel(dc, state);
+    if (isEvent || DONE_WORDS.has(said)) {
+      state.waiting = null;
+      return this.advance(dc, state);
+    }
+    if (activity.type === ActivityTypes.Message) await dc.context.sendActivity(MESSAGES.authorizationPending);
+    return Dialog.EndOfTurn;
+  }
+
+  private buildInput(node: ServiceNode, scope: ExpressionScope): Record<string, JsonValue> {
+    const input: Record<string, JsonValue> = {};
+    // Null means "not given": optional parameters stay out of the request.
+    for (const [key, source] of Object.entries(node.input)) {
+      if (typeof source === 'string') {
+        const value = toJson(this.evaluate(source, scope));
+        if (value !== null) input[key] = value;
+        continue;
+      }
+      const nested: Record<string, JsonValue> = {};
+      for (const [inner, expression] of Object.entries(source)) {
+        const value = toJson(this.evaluate(expression, scope));
+        if (value !== null) nested[inner] = value;
+      }
+      if (Object.keys(nested).length > 0) input[key] = nested;
+    }
+    return input;
+  }
+
+  private async runService(turn: TurnContext, state: TaskState, node: ServiceNode): Promise<Step> {
+    const ref: UserRef = { channelId: turn.activity.channelId, userId: turn.activity.from?.id ?? '' };
+    const resolution = await this.runtime.resolveGateway(ref);
+    switch (resolution.kind) {
+      case 'needs-user-authorization':
+        if (state.authorizationRequested) await turn.sendActivity(MESSAGES.authorizationStillMissing);
+        await this.runtime.requestUserAuthorization(turn, resolution.profile);
+        state.authorizationRequested = true;
+        state.waiting = 'authorization';
+        this.log('info', 'waiting for user authorization', { node: node.id, profile: resolution.profile });
+        return { kind: 'wait' };
+      case 'disabled':
+        await turn.sendActivity(MESSAGES.disabled);
+        return { kind: 'end', status: 'failed' };
+      case 'not-configured':
+        await turn.sendActivity(MESSAGES.notConfigured);
+        return { kind: 'end', status: 'failed' };
+      case 'error':
+        this.log('warn', 'credentials unavailable', { node: node.id, code: resolution.code });
+        await turn.sendActivity(isTwentyThree(resolution.code) ? MESSAGES.notAuthorized : MESSAGES.unavailable);
+        return { kind: 'end', status: 'failed' };
+      case 'ready':
+        break;
+    }
+    state.authorizationRequested = false;
+    const input = this.buildInput(node, await this.scope(turn, state));
+    try {
+      const result = toJson(await runOperation(resolution.gateway, node.operation, input));
+      state.result = result;
+      state.error = null;
+      if (node.resultAs !== undefined) state.context[node.resultAs] = result;
+      this.log('info', 'service call succeeded', { node: node.id, operation: node.operation });
+    } catch (err) {
+      state.result = null;
+      state.error = errorInfo(err);
+      this.log(err instanceof TwilioActionError ? 'warn' : 'error', 'service call failed', {
+        node: node.id,
+        operation: node.operation,
+        code: state.error.code,
+        status: state.error.status,
+        message: state.error.message,
+      });
+      if (isTwentyThree(state.error.code)) await this.runtime.reportAuthFailure(ref, state.error.code);
+    }
+    await this.auditVerification(ref, node, input, state);
+
+    const scope = await this.scope(turn, state);
+    for (const transition of node.transitions ?? []) {
+      if (isTruthy(this.evaluate(transition.if, scope))) return { kind: 'goto', to: transition.then };
+    }
+    if (state.error === null) {
+      return node.next === undefined ? { kind: 'end', status: 'completed' } : { kind: 'goto', to: node.next };
+    }
+    // A failure no transition handles ends the dialog with Twilio's reason in words a person can read.
+    await turn.sendActivity(isTwentyThree(state.error.code) ? MESSAGES.notAuthorized : state.error.userMessage);
+    return { kind: 'end', status: 'failed' };
+  }
+
+  private async auditVerification(
+    ref: UserRef,
+    node: ServiceNode,
+    input: Record<string, JsonValue>,
+    state: TaskState,
+  ): Promise<void> {
+    const action =
+      node.operation === 'startVerification'
+        ? 'verification.start'
+        : node.operation === 'checkVerification'
+          ? 'verification.check'
+          : undefined;
+    if (action === undefined) return;
+    const result = isRecord(state.result) ? state.result : {};
+    let outcome: string;
+    if (state.error) outcome = `error:${String(state.error.code)}`;
+    else if (action === 'verification.check') outcome = result['status'] === 'approved' ? 'approved' : 'wrong-code';
+    else outcome = typeof result['status'] === 'string' ? result['status'] : 'unknown';
+    const to = typeof input['to'] === 'string' ? input['to'] : undefined;
+    const details: Record<string, unknown> = { dialog: this.task.id, node: node.id };
+    if (typeof input['channel'] === 'string') details['channel'] = input['channel'];
+    if (typeof result['sid'] === 'string') details['verificationSid'] = result['sid'];
+    try {
+      await this.runtime.audit({
+        actor: `${ref.channelId}:${ref.userId}`,
+        action,
+        ...(to === undefined ? {} : { target: to.length > 4 ? `…${to.slice(-4)}` : '…' }),
+        outcome,
+        details,
+      });
+    } catch (err) {
+      this.log('error', 'audit failed', { action, problem: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}

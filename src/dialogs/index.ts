@@ -1,0 +1,57 @@
+/** The dialog engine: dialog task schema and types, validation and loading, expressions, entities, the Dialog. */
+export { dialogSchema, DIALOG_SCHEMA_ID } from './schema';
+export type {
+  DialogEndStatus,
+  DialogNode,
+  DialogTask,
+  EntityNode,
+  EntityType,
+  IntentNode,
+  LogicNode,
+  MessageNode,
+  ServiceNode,
+  Transition,
+} from './schema';
+export { loadDialogDirectory, pointerToken, validateDialogTask } from './validate';
+export type { DialogFileProblem, DialogProblem, DialogValidation, LoadedDialogs, ValidateDialogOptions } from './validate';
+export {
+  checkExpression,
+  checkTemplate,
+  compileExpression,
+  configFieldsOfExpression,
+  configFieldsOfTemplate,
+  displayValue,
+  evaluateExpression,
+  EXPRESSION_FUNCTIONS,
+  EXPRESSION_NAMES,
+  ExpressionError,
+  parseTemplate,
+  renderTemplate,
+} from './expressions';
+export type { EvaluationOptions, Expression, ExpressionName, ExpressionScope } from './expressions';
+export {
+  describeEntity,
+  normalizeWords,
+  recognizeDigits,
+  recognizeEmail,
+  recognizeEntity,
+  recognizeEnum,
+  recognizeNumber,
+  recognizePhone,
+  recognizeText,
+  recognizeYesNo,
+} from './entities';
+export type { EntitySpec, EntityValue, Recognition, RecognizeOptions } from './entities';
+export { IntentMatcher, normalizeUtterance } from './intents';
+export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './intents';
+export { DialogTaskDialog, MAX_STEPS_PER_TURN, MESSAGES } from './engine';
+export type {
+  DialogTaskBeginOptions,
+  DialogTaskDialogOptions,
+  DialogTaskResult,
+  JsonValue,
+  ServiceErrorInfo,
+} from './engine';
+export { noLogger, redactDigits, redactForLog, REDACTED } from './redact';
+export type { DialogLogger } from './redact';
+export type { ActionRuntime, AuditRecord, GatewayResolution, UserRef } from './runtime';

@@ -1,0 +1,385 @@
+/**
+ * Dialog task validation (docs/DIALOGS.md, "Validation"): the JSON Schema first, then what a schema cannot say
+ * (operations, node graph, expressions, configuration references). Every problem carries its JSON pointer.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import { dialogSchema, type DialogNode, type DialogTask } from './schema';
+import { checkExpression, checkTemplate, configFieldsOfExpression, configFieldsOfTemplate } from './expressions';
+
+/** One thing wrong with a dialog task, where it is (RFC 6901 pointer into the file) and what to do. */
+export interface DialogProblem {
+  pointer: string;
+  message: string;
+}
+
+export interface ValidateDialogOptions {
+  /** The action's operation names (`Object.keys(operations)`); a service node naming another is rejected. */
+  operations: Iterable<string>;
+  /** The action's configuration fields; when given, every `config.<field>` an expression reads must be one. */
+  configFields?: Iterable<string>;
+}
+
+export type DialogValidation = { ok: true; task: DialogTask } | { ok: false; problems: DialogProblem[] };
+
+const NODE_TYPES = ['intent', 'entity', 'service', 'message', 'logic'];
+
+let compiled: ValidateFunction | undefined;
+
+/** Compiled on first use, so importing this module costs nothing. */
+function schemaValidator(): ValidateFunction {
+  compiled ??= new Ajv2020({ allErrors: true, discriminator: true }).compile(dialogSchema);
+  return compiled;
+}
+
+/** Escapes one reference token of a JSON pointer. */
+export function pointerToken(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function describeSchemaError(error: ErrorObject): DialogProblem {
+  const at = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'discriminator':
+      if (params['error'] === 'mapping') {
+        return {
+          pointer: `${at}/type`,
+          message: `Unknown node type "${String(params['tagValue'])}": use one of ${NODE_TYPES.join(', ')}.`,
+        };
+      }
+      return { pointer: at, message: `A node needs a "type": one of ${NODE_TYPES.join(', ')}.` };
+    case 'required':
+      return { pointer: at, message: `Missing required property "${String(params['missingProperty'])}".` };
+    case 'additionalProperties':
+      return { pointer: at, message: `Unknown property "${String(params['additionalProperty'])}".` };
+    case 'enum':
+      return {
+        pointer: at,
+        message: `Must be one of: ${(params['allowedValues'] as unknown[]).map(String).join(', ')}.`,
+      };
+    case 'anyOf':
+      return { pointer: at, message: 'Must be an expression (a string) or an object whose values are expressions.' };
+    default: {
+      const property = error.propertyName === undefined ? '' : `Property name "${error.propertyName}": `;
+      return { pointer: at, message: `${property}${error.message ?? 'is invalid'}.` };
+    }
+  }
+}
+
+/** Turns ajv's errors into one problem each, without the noise of alternatives that were never meant. */
+function schemaProblems(errors: ErrorObject[]): DialogProblem[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const relevant = errors.filter((e) => {
+    if (e.keyword === 'type' && anyOfPaths.has(e.instancePath)) return false;
+    if (e.keyword === 'propertyNames') return false; // the failing name's own error says more
+    if (e.keyword === 'discriminator' && e.params['error'] === 'tag') {
+      return !errors.some((o) => o.keyword === 'required' && o.instancePath === e.instancePath);
+    }
+    return true;
+  });
+  const kept = relevant.filter(
+    (e) =>
+      e.keyword !== 'anyOf' ||
+      !relevant.some((o) => o !== e && o.instancePath.startsWith(`${e.instancePath}/`)),
+  );
+  const seen = new Set<string>();
+  return kept.map(describeSchemaError).filter((p) => {
+    const key = `${p.pointer}\n${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+interface Edge {
+  to: string;
+  pointer: string;
+}
+
+function edgesOf(node: DialogNode, at: string): Edge[] {
+  const edges: Edge[] = [];
+  if (node.next !== undefined) edges.push({ to: node.next, pointer: `${at}/next` });
+  if (node.type === 'entity' || node.type === 'service' || node.type === 'logic') {
+    (node.transitions ?? []).forEach((t, j) => edges.push({ to: t.then, pointer: `${at}/transitions/${j}/then` }));
+  }
+  if (node.type === 'entity') {
+    if (node.onFailure !== undefined) edges.push({ to: node.onFailure, pointer: `${at}/onFailure` });
+    (node.commands ?? []).forEach((c, j) => edges.push({ to: c.then, pointer: `${at}/commands/${j}/then` }));
+  }
+  return edges;
+}
+
+/** Every expression and text template of a node, with its pointer. */
+function sourcesOf(node: DialogNode, at: string): { kind: 'expression' | 'template'; source: string; pointer: string }[] {
+  const out: { kind: 'expression' | 'template'; source: string; pointer: string }[] = [];
+  const expression = (source: string, pointer: string) => out.push({ kind: 'expression', source, pointer });
+  const template = (source: string, pointer: string) => out.push({ kind: 'template', source, pointer });
+  switch (node.type) {
+    case 'intent':
+      break;
+    case 'entity':
+      template(node.prompt, `${at}/prompt`);
+      if (node.errorPrompt !== undefined) template(node.errorPrompt, `${at}/errorPrompt`);
+      if (node.help !== undefined) template(node.help, `${at}/help`);
+      if (node.default !== undefined) expression(node.default, `${at}/default`);
+      (node.suggestions ?? []).forEach((s, j) => template(s, `${at}/suggestions/${j}`));
+      break;
+    case 'service':
+      for (const [key, value] of Object.entries(node.input)) {
+        const pointer = `${at}/input/${pointerToken(key)}`;
+        if (typeof value === 'string') expression(value, pointer);
+        else for (const [inner, source] of Object.entries(value)) expression(source, `${pointer}/${pointerToken(inner)}`);
+      }
+      break;
+    case 'message':
+      template(node.text, `${at}/text`);
+      (node.suggestions ?? []).forEach((s, j) => template(s, `${at}/suggestions/${j}`));
+      break;
+    case 'logic':
+      for (const [target, source] of Object.entries(node.set)) expression(source, `${at}/set/${pointerToken(target)}`);
+      break;
+  }
+  if (node.type === 'entity' || node.type === 'service' || node.type === 'logic') {
+    (node.transitions ?? []).forEach((t, j) => expression(t.if, `${at}/transitions/${j}/if`));
+  }
+  return out;
+}
+
+function entityProblems(node: DialogNode, at: string): DialogProblem[] {
+  if (node.type !== 'entity') return [];
+  const problems: DialogProblem[] = [];
+  const only = (field: string, types: string[]) =>
+    problems.push({ pointer: `${at}/${field}`, message: `"${field}" applies only to ${types.join(' and ')} entities.` });
+  if (node.entityType === 'enum' && node.values === undefined) {
+    problems.push({ pointer: at, message: 'An enum entity needs "values" to choose from.' });
+  }
+  if (node.entityType !== 'enum' && node.values !== undefined) only('values', ['enum']);
+  if (node.entityType !== 'digits' && node.entityType !== 'text') {
+    if (node.minLength !== undefined) only('minLength', ['digits', 'text']);
+    if (node.maxLength !== undefined) only('maxLength', ['digits', 'text']);
+  }
+  if (node.entityType !== 'number') {
+    if (node.min !== undefined) only('min', ['number']);
+    if (node.max !== undefined) only('max', ['number']);
+  }
+  if (node.minLength !== undefined && node.maxLength !== undefined && node.minLength > node.maxLength) {
+    problems.push({ pointer: `${at}/minLength`, message: 'minLength is greater than maxLength.' });
+  }
+  if (node.min !== undefined && node.max !== undefined && node.min > node.max) {
+    problems.push({ pointer: `${at}/min`, message: 'min is greater than max.' });
+  }
+  return problems;
+}
+
+/** Groups of nodes that reach each other (Tarjan), restricted to the given edges. */
+function stronglyConnected(ids: string[], edges: Map<string, string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) ?? 0, index.get(w) ?? 0));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      for (;;) {
+        const w = stack.pop();
+        if (w === undefined) break;
+        onStack.delete(w);
+        group.push(w);
+        if (w === v) break;
+      }
+      groups.push(group);
+    }
+  };
+  for (const id of ids) if (!index.has(id)) visit(id);
+  return groups;
+}
+
+function graphProblems(task: DialogTask, operations: ReadonlySet<string>): DialogProblem[] {
+  const problems: DialogProblem[] = [];
+  const indexOf = new Map<string, number>();
+  task.nodes.forEach((node, i) => {
+    const first = indexOf.get(node.id);
+    if (first === undefined) indexOf.set(node.id, i);
+    else problems.push({ pointer: `/nodes/${i}/id`, message: `Duplicate node id "${node.id}" (first used at /nodes/${first}).` });
+  });
+
+  const startIndex = indexOf.get(task.start);
+  if (startIndex === undefined) {
+    problems.push({ pointer: '/start', message: `The start node "${task.start}" does not exist.` });
+  } else if (task.nodes[startIndex]?.type !== 'intent') {
+    problems.push({ pointer: '/start', message: `The start node "${task.start}" must be the dialog's intent node.` });
+  }
+  task.nodes.forEach((node, i) => {
+    if (node.type === 'intent' && node.id !== task.start) {
+      problems.push({
+        pointer: `/nodes/${i}/type`,
+        message: `A dialog has exactly one intent node, its start ("${task.start}"); "${node.id}" is another.`,
+      });
+    }
+  });
+
+  const edges = new Map<string, string[]>();
+  let dangling = false;
+  task.nodes.forEach((node, i) => {
+    const at = `/nodes/${i}`;
+    if (node.type === 'service' && !operations.has(node.operation)) {
+      problems.push({
+        pointer: `${at}/operation`,
+        message: `Unknown operation "${node.operation}": use one of ${[...operations].sort().join(', ')}.`,
+      });
+    }
+    if (node.type !== 'message' && node.next === undefined) {
+      problems.push({
+        pointer: at,
+        message: `Node "${node.id}" has no "next": every node except a message must name the node that follows.`,
+      });
+    }
+    const targets: string[] = [];
+    for (const edge of edgesOf(node, at)) {
+      if (indexOf.has(edge.to)) targets.push(edge.to);
+      else {
+        dangling = true;
+        problems.push({ pointer: edge.pointer, message: `"${edge.to}" names no node of this dialog.` });
+      }
+    }
+    if (!edges.has(node.id)) edges.set(node.id, targets);
+    problems.push(...entityProblems(node, at));
+  });
+
+  // A dangling target leaves everything behind it unreachable: report the cause, not each consequence.
+  if (startIndex !== undefined && !dangling) {
+    const reached = new Set<string>([task.start]);
+    const queue = [task.start];
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      for (const next of edges.get(id) ?? []) {
+        if (!reached.has(next)) {
+          reached.add(next);
+          queue.push(next);
+        }
+      }
+    }
+    task.nodes.forEach((node, i) => {
+      if (!reached.has(node.id) && indexOf.get(node.id) === i) {
+        problems.push({ pointer: `/nodes/${i}`, message: `Node "${node.id}" is unreachable from "${task.start}".` });
+      }
+    });
+  }
+
+  // A loop is fine only when it passes through an entity node, which waits for the user.
+  const typeOf = new Map(task.nodes.map((node) => [node.id, node.type]));
+  const restless = [...edges.keys()].filter((id) => typeOf.get(id) !== 'entity');
+  const restlessEdges = new Map(
+    restless.map((id) => [id, (edges.get(id) ?? []).filter((to) => typeOf.get(to) !== 'entity')]),
+  );
+  for (const group of stronglyConnected(restless, restlessEdges)) {
+    const [only] = group;
+    const selfLoop = group.length === 1 && only !== undefined && (restlessEdges.get(only) ?? []).includes(only);
+    if (group.length < 2 && !selfLoop) continue;
+    const ordered = group.sort((a, b) => (indexOf.get(a) ?? 0) - (indexOf.get(b) ?? 0));
+    problems.push({
+      pointer: `/nodes/${indexOf.get(ordered[0] ?? '') ?? 0}`,
+      message: `Nodes ${ordered.map((id) => `"${id}"`).join(', ')} form a loop with no entity node: the dialog would never wait for the user.`,
+    });
+  }
+  return problems;
+}
+
+function expressionProblems(task: DialogTask, configFields: ReadonlySet<string> | undefined): DialogProblem[] {
+  const problems: DialogProblem[] = [];
+  task.nodes.forEach((node, i) => {
+    for (const { kind, source, pointer } of sourcesOf(node, `/nodes/${i}`)) {
+      const check = kind === 'expression' ? checkExpression(source) : checkTemplate(source);
+      if (!check.ok) {
+        problems.push({ pointer, message: check.message });
+        continue;
+      }
+      if (!configFields) continue;
+      const fields = kind === 'expression' ? configFieldsOfExpression(source) : configFieldsOfTemplate(source);
+      for (const field of fields) {
+        if (!configFields.has(field)) {
+          problems.push({
+            pointer,
+            message: `Unknown configuration field "config.${field}": the action has ${[...configFields].sort().join(', ') || 'none'}.`,
+          });
+        }
+      }
+    }
+  });
+  return problems;
+}
+
+/** Validates a parsed dialog task file. Returns the typed task, or every problem with its JSON pointer. */
+export function validateDialogTask(json: unknown, options: ValidateDialogOptions): DialogValidation {
+  const validate = schemaValidator();
+  if (!validate(json)) return { ok: false, problems: schemaProblems(validate.errors ?? []) };
+  const task = json as DialogTask;
+  const configFields = options.configFields === undefined ? undefined : new Set(options.configFields);
+  const problems = [...graphProblems(task, new Set(options.operations)), ...expressionProblems(task, configFields)];
+  return problems.length === 0 ? { ok: true, task } : { ok: false, problems };
+}
+
+export interface DialogFileProblem extends DialogProblem {
+  /** The file's name inside the directory, e.g. `send-sms.json`. */
+  file: string;
+}
+
+export interface LoadedDialogs {
+  tasks: DialogTask[];
+  problems: DialogFileProblem[];
+}
+
+/**
+ * Loads every `*.json` file of a dialogs directory. A broken file is reported (file name, pointer, message) and
+ * skipped; the others still load. A missing directory holds no dialogs.
+ */
+export async function loadDialogDirectory(dir: string, options: ValidateDialogOptions): Promise<LoadedDialogs> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tasks: [], problems: [] };
+    throw err;
+  }
+  const operations = [...options.operations];
+  const configFields = options.configFields === undefined ? undefined : [...options.configFields];
+  const tasks: DialogTask[] = [];
+  const problems: DialogFileProblem[] = [];
+  for (const file of names) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
+    } catch (err) {
+      problems.push({ file, pointer: '', message: `Not readable JSON: ${(err as Error).message}` });
+      continue;
+    }
+    const result = validateDialogTask(json, { operations, configFields });
+    if (!result.ok) {
+      problems.push(...result.problems.map((problem) => ({ file, ...problem })));
+      continue;
+    }
+    const expected = file.slice(0, -'.json'.length);
+    if (result.task.id !== expected) {
+      problems.push({ file, pointer: '/id', message: `The id "${result.task.id}" must equal the file name "${expected}".` });
+      continue;
+    }
+    tasks.push(result.task);
+  }
+  return { tasks, problems };
+}

@@ -1,0 +1,72 @@
+/** Dialog tasks shared by the dialog tests (the send-sms example of docs/DIALOGS.md and small variations). */
+import type { DialogTask } from '../../src/dialogs';
+
+export const OPERATIONS = [
+  'sendSms',
+  'startVerification',
+  'checkVerification',
+  'fetchVerification',
+  'updateVerification',
+  'twilioRequest',
+];
+export const CONFIG_FIELDS = ['verifyServiceSid', 'sender', 'messageTemplates'];
+
+/** The send-sms dialog exactly as docs/DIALOGS.md shows it. */
+export function sendSmsTask(): DialogTask {
+  return {
+    $schema: '../schemas/dialog.schema.json',
+    id: 'send-sms',
+    name: 'Send SMS',
+    description: 'Sends a text message to a phone number.',
+    help: 'I can text a phone number for you. Say "send an SMS".',
+    start: 'intent',
+    nodes: [
+      { id: 'intent', type: 'intent', utterances: ['send an sms', 'send a text', 'text someone'], next: 'receiver' },
+      {
+        id: 'receiver',
+        type: 'entity',
+        entity: 'receiver',
+        entityType: 'phone',
+        prompt: 'Which phone number should I text?',
+        errorPrompt: "That doesn't look like a phone number. Use the international format, e.g. +14155550123.",
+        help: 'Type the number with its country code, e.g. +14155550123.',
+        retries: 3,
+        next: 'message',
+      },
+      {
+        id: 'message',
+        type: 'entity',
+        entity: 'message',
+        entityType: 'text',
+        maxLength: 1600,
+        prompt: 'What should the message say?',
+        next: 'sender',
+      },
+      {
+        id: 'sender',
+        type: 'entity',
+        entity: 'sender',
+        entityType: 'text',
+        default: 'config.sender',
+        prompt: 'Which number or Messaging Service should I send from?',
+        next: 'send',
+      },
+      {
+        id: 'send',
+        type: 'service',
+        operation: 'sendSms',
+        input: { to: 'entities.receiver', from: 'entities.sender', body: 'entities.message' },
+        transitions: [{ if: 'error.code == 21211', then: 'badNumber' }],
+        next: 'sent',
+      },
+      { id: 'badNumber', type: 'message', text: '{{error.userMessage}}', next: 'receiver' },
+      { id: 'sent', type: 'message', text: 'Done: your message to {{entities.receiver}} is {{result.status}}.' },
+    ],
+    installedFrom: { template: 'send-sms', version: '1.0.0', hash: 'sha256-abc' },
+  };
+}
+
+/** A JSON deep copy, so a test can break a dialog without touching the shared one. */
+export function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
