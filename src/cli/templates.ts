@@ -1,4 +1,168 @@
+/**
+ * `tva templates …`: explore, install, show, upgrade and uninstall the action's templates.
+ * Every refusal (unknown id, conflict, invalid template) prints a clear message on stderr and exits with 1.
+ */
+import path from 'node:path';
 import type { Command } from 'commander';
+import {
+  DialogInstaller,
+  TemplateError,
+  type BatchResult,
+  type InstallResult,
+  type TemplateListing,
+  type TemplateProblem,
+} from '../templates';
 
-/** Placeholder until this capability lands. */
-export function registerTemplateCommands(_program: Command): void {}
+interface DirOptions {
+  dialogsDir?: string;
+  templatesDir?: string;
+}
+
+function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function refuse(message: string, details: TemplateProblem[] = []): void {
+  process.stderr.write(`tva: ${message}\n`);
+  for (const d of details) process.stderr.write(`  ${d.path || '/'}: ${d.message}\n`);
+  process.exitCode = 1;
+}
+
+/** A fixed-width table; the last column is not padded. */
+function table(headers: string[], rows: string[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  out(line(headers));
+  for (const row of rows) out(line(row));
+}
+
+function relative(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+function stateText(t: TemplateListing): string {
+  switch (t.state) {
+    case 'installed':
+      return 'installed';
+    case 'not-installed':
+      return 'not installed';
+    case 'outdated':
+      return `outdated (installed ${t.installedVersion ?? '?'})`;
+    case 'edited':
+      return t.outdated ? `edited (installed ${t.installedVersion ?? '?'}, newer available)` : 'edited';
+  }
+}
+
+function printResult(r: InstallResult): void {
+  out(`${r.outcome.padEnd(13)} ${r.id}: ${r.message}`);
+}
+
+function printBatch(batch: BatchResult): void {
+  for (const r of batch.results) printResult(r);
+  for (const f of batch.failures) refuse(`${f.id}: ${f.error.message}`, f.error.details);
+}
+
+/** Runs an action; a TemplateError becomes a message on stderr and exit code 1. */
+async function guarded(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof TemplateError) {
+      refuse(err.message, err.details);
+      return;
+    }
+    throw err;
+  }
+}
+
+export function registerTemplateCommands(program: Command): void {
+  const templates = program
+    .command('templates')
+    .description('explore, install, show, upgrade and uninstall the pre-built templates (dialog tasks in dialogs/)')
+    .option('--dialogs-dir <dir>', 'where installed dialogs live', './dialogs')
+    .option('--templates-dir <dir>', "where the templates are (default: the package's templates/)");
+
+  const installer = (cmd: Command): DialogInstaller => {
+    const opts = cmd.optsWithGlobals<DirOptions>();
+    return new DialogInstaller({
+      dialogsDir: path.resolve(opts.dialogsDir ?? './dialogs'),
+      ...(opts.templatesDir === undefined ? {} : { templatesDir: path.resolve(opts.templatesDir) }),
+    });
+  };
+
+  templates
+    .command('list')
+    .description('list the templates with their state: not installed, installed, outdated or edited')
+    .action(async (_opts: unknown, cmd: Command) =>
+      guarded(async () => {
+        const list = await installer(cmd).list();
+        table(
+          ['ID', 'VERSION', 'STATE', 'NAME'],
+          list.map((t) => [t.id, t.version, stateText(t), t.name]),
+        );
+      }),
+    );
+
+  templates
+    .command('install')
+    .description('install a template as a dialog task (or every template with --all); installed ones are left as they are')
+    .argument('[id]', 'the template id, e.g. send-sms')
+    .option('--all', 'install every template')
+    .action(async (id: string | undefined, opts: { all?: boolean }, cmd: Command) =>
+      guarded(async () => {
+        if ((id === undefined) === (opts.all !== true)) {
+          refuse('Give a template id or --all (run "tva templates list" to see the ids).');
+          return;
+        }
+        if (id === undefined) printBatch(await installer(cmd).installAll());
+        else printResult(await installer(cmd).install(id));
+      }),
+    );
+
+  templates
+    .command('uninstall')
+    .description('remove an installed dialog task')
+    .argument('<id>', 'the template id')
+    .action(async (id: string, _opts: unknown, cmd: Command) => guarded(async () => printResult(await installer(cmd).uninstall(id))));
+
+  templates
+    .command('show')
+    .description('go to dialog: the dialog file and its nodes')
+    .argument('<id>', 'the template id')
+    .action(async (id: string, _opts: unknown, cmd: Command) =>
+      guarded(async () => {
+        const view = await installer(cmd).show(id);
+        out(`${view.name} (${view.id})`);
+        out(`state:    ${view.state}${view.installedVersion ? `, from template ${view.installedVersion}` : ''} (template version ${view.version})`);
+        out(`file:     ${relative(view.file)}${view.state === 'not-installed' ? ' (not installed yet: these are the template\'s nodes)' : ''}`);
+        out();
+        table(
+          ['NODE', 'TYPE', 'SUMMARY'],
+          view.nodes.map((n) => [n.id, n.type, n.summary]),
+        );
+      }),
+    );
+
+  templates
+    .command('upgrade')
+    .description('upgrade installed dialogs to newer templates; an edited dialog is refused unless --force')
+    .argument('[id]', 'the template id')
+    .option('--all', 'upgrade every installed template')
+    .option('--force', 'replace a dialog even if it was edited since install (your changes are lost)')
+    .action(async (id: string | undefined, opts: { all?: boolean; force?: boolean }, cmd: Command) =>
+      guarded(async () => {
+        if ((id === undefined) === (opts.all !== true)) {
+          refuse('Give a template id or --all.');
+          return;
+        }
+        const force = opts.force === true;
+        if (id === undefined) printBatch(await installer(cmd).upgradeAll({ force }));
+        else printResult(await installer(cmd).upgrade(id, { force }));
+      }),
+    );
+}

@@ -1,0 +1,136 @@
+/**
+ * The admin API for templates, mounted by the admin server under `/api/admin/templates` (the server applies admin
+ * authentication before these routes run):
+ *
+ *   GET    /api/admin/templates                list with state (explore)
+ *   GET    /api/admin/templates/:id            show: the dialog file and its nodes
+ *   POST   /api/admin/templates/:id/install    install one
+ *   POST   /api/admin/templates/install-all    install every template
+ *   POST   /api/admin/templates/:id/upgrade    body { "force"?: boolean }
+ *   DELETE /api/admin/templates/:id            uninstall
+ *
+ * Errors: `{ "error": { "code", "message", "details": [{ "path", "message" }] } }` with 400 (bad id or body),
+ * 404 (unknown template, not installed), 409 (conflict: the dialog was edited), 422 (invalid template).
+ */
+import type { Next, Request, Response, Server } from 'restify';
+import { TemplateError } from './errors';
+import type { DialogInstaller } from './installer';
+
+export const TEMPLATE_ROUTES_PREFIX = '/api/admin/templates';
+
+export interface TemplateRoutesDeps {
+  installer: DialogInstaller;
+  /** Told about unexpected failures (the reply then says nothing more than "internal error"). */
+  onUnexpectedError?: (err: unknown) => void;
+}
+
+const MAX_BODY_BYTES = 4096;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The body as JSON: already parsed by a body parser, or read here (small bodies only). Absent is `undefined`. */
+async function readBody(req: Request): Promise<unknown> {
+  const parsed: unknown = (req as { body?: unknown }).body;
+  if (parsed !== undefined) {
+    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return parseJson(String(parsed));
+    return parsed;
+  }
+  if (req.readableEnded) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new TemplateError('invalid_request', `The body is larger than ${MAX_BODY_BYTES} bytes.`, [{ path: '', message: 'too large' }]);
+    }
+    chunks.push(buf);
+  }
+  return size === 0 ? undefined : parseJson(Buffer.concat(chunks).toString('utf8'));
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new TemplateError('invalid_request', 'The body is not valid JSON.', [
+      { path: '', message: err instanceof Error ? err.message : 'does not parse' },
+    ]);
+  }
+}
+
+/** `{}` or `{ "force": boolean }`; nothing else. */
+function parseUpgradeBody(body: unknown): { force: boolean } {
+  if (body === undefined) return { force: false };
+  if (!isRecord(body)) throw new TemplateError('invalid_request', 'The body must be a JSON object.', [{ path: '', message: 'must be object' }]);
+  const unknown = Object.keys(body).filter((k) => k !== 'force');
+  if (unknown.length > 0) {
+    throw new TemplateError('invalid_request', `Unknown property "${unknown[0] ?? ''}": only "force" is accepted.`, [
+      { path: `/${unknown[0] ?? ''}`, message: 'unknown property' },
+    ]);
+  }
+  if (body['force'] !== undefined && typeof body['force'] !== 'boolean') {
+    throw new TemplateError('invalid_request', '"force" must be true or false.', [{ path: '/force', message: 'must be boolean' }]);
+  }
+  return { force: body['force'] === true };
+}
+
+function send(res: Response, status: number, body: unknown): void {
+  res.header('content-type', 'application/json');
+  res.header('cache-control', 'no-store');
+  res.send(status, body);
+}
+
+type Handler = (req: Request) => Promise<{ status?: number; body: unknown }>;
+
+function route(deps: TemplateRoutesDeps, handler: Handler) {
+  return (req: Request, res: Response, next: Next): void => {
+    handler(req)
+      .then(({ status, body }) => send(res, status ?? 200, body))
+      .catch((err: unknown) => {
+        if (err instanceof TemplateError) {
+          send(res, err.httpStatus, err.toJSON());
+          return;
+        }
+        deps.onUnexpectedError?.(err);
+        send(res, 500, {
+          error: { code: 'internal_error', message: 'The server failed to handle this request; its log has the details.', details: [] },
+        });
+      })
+      .finally(() => next());
+  };
+}
+
+const idOf = (req: Request): string => String((req.params as Record<string, unknown> | undefined)?.['id'] ?? '');
+
+/** Mounts the template routes on the admin server. */
+export function registerTemplateRoutes(server: Server, deps: TemplateRoutesDeps): void {
+  const { installer } = deps;
+  server.get(TEMPLATE_ROUTES_PREFIX, route(deps, async () => ({ body: { templates: await installer.list() } })));
+  // Registered before "/:id/…" so "install-all" is never taken for an id.
+  server.post(
+    `${TEMPLATE_ROUTES_PREFIX}/install-all`,
+    route(deps, async () => {
+      const batch = await installer.installAll();
+      return {
+        body: { results: batch.results, failures: batch.failures.map((f) => ({ id: f.id, ...f.error.toJSON() })) },
+      };
+    }),
+  );
+  server.get(`${TEMPLATE_ROUTES_PREFIX}/:id`, route(deps, async (req) => ({ body: await installer.show(idOf(req)) })));
+  server.post(
+    `${TEMPLATE_ROUTES_PREFIX}/:id/install`,
+    route(deps, async (req) => {
+      const result = await installer.install(idOf(req));
+      return { status: result.outcome === 'installed' ? 201 : 200, body: result };
+    }),
+  );
+  server.post(
+    `${TEMPLATE_ROUTES_PREFIX}/:id/upgrade`,
+    route(deps, async (req) => ({ body: await installer.upgrade(idOf(req), parseUpgradeBody(await readBody(req))) })),
+  );
+  server.del(`${TEMPLATE_ROUTES_PREFIX}/:id`, route(deps, async (req) => ({ body: await installer.uninstall(idOf(req)) })));
+}

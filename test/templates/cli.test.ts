@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildProgram } from '../../src/cli/main';
+import { defaultTemplatesDir } from '../../src/templates';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tva …` in-process, capturing output and the exit code. */
+async function tva(...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'tva', ...args]);
+    return { code: Number(process.exitCode ?? 0), stdout, stderr };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    process.exitCode = saved;
+  }
+}
+
+describe('tva templates', () => {
+  let work: string;
+  let dialogs: string;
+  let templates: string;
+  const dirs = () => ['--dialogs-dir', dialogs, '--templates-dir', templates];
+
+  beforeEach(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'tva-cli-'));
+    dialogs = path.join(work, 'dialogs');
+    templates = path.join(work, 'templates');
+    cpSync(defaultTemplatesDir(), templates, { recursive: true });
+  });
+
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  it('lists the templates with their state', async () => {
+    const run = await tva('templates', '--dialogs-dir', dialogs, 'list');
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^ID\s+VERSION\s+STATE\s+NAME$/m);
+    assert.match(run.stdout, /^send-sms\s+1\.0\.0\s+not installed\s+Send SMS$/m);
+    assert.equal(run.stdout.trim().split('\n').length, 7);
+  });
+
+  it('install --all writes every dialog; a second run changes nothing and exits 0', async () => {
+    const first = await tva('templates', ...dirs(), 'install', '--all');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((first.stdout.match(/^installed /gm) ?? []).length, 6);
+    const bytes = readdirSync(dialogs).map((f) => readFileSync(path.join(dialogs, f), 'utf8'));
+    const second = await tva('templates', ...dirs(), 'install', '--all');
+    assert.equal(second.code, 0);
+    assert.equal((second.stdout.match(/^unchanged /gm) ?? []).length, 6);
+    assert.deepEqual(readdirSync(dialogs).map((f) => readFileSync(path.join(dialogs, f), 'utf8')), bytes);
+  });
+
+  it('installs one template and shows it: the file and the table of its nodes', async () => {
+    assert.equal((await tva('templates', ...dirs(), 'install', 'verify-phone-number')).code, 0);
+    const show = await tva('templates', ...dirs(), 'show', 'verify-phone-number');
+    assert.equal(show.code, 0);
+    assert.match(show.stdout, /^Verify Phone Number \(verify-phone-number\)$/m);
+    assert.match(show.stdout, new RegExp(`^file:\\s+${path.join(dialogs, 'verify-phone-number.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    assert.match(show.stdout, /^NODE\s+TYPE\s+SUMMARY$/m);
+    assert.match(show.stdout, /^check\s+service\s+checkVerification\(serviceSid, to, code\) -> countWrong/m);
+  });
+
+  it('exits 1 with a clear message for an unknown id, a bad id, or neither id nor --all', async () => {
+    const unknown = await tva('templates', ...dirs(), 'install', 'send-fax');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^tva: There is no template "send-fax"\. Templates: /);
+    const traversal = await tva('templates', ...dirs(), 'show', '../secrets');
+    assert.equal(traversal.code, 1);
+    assert.match(traversal.stderr, /is not a template id/);
+    const neither = await tva('templates', ...dirs(), 'install');
+    assert.equal(neither.code, 1);
+    assert.match(neither.stderr, /Give a template id or --all/);
+    const uninstall = await tva('templates', ...dirs(), 'uninstall', 'send-sms');
+    assert.equal(uninstall.code, 1);
+    assert.match(uninstall.stderr, /send-sms is not installed/);
+  });
+
+  it('exits 1 for an invalid template, listing each problem with its pointer', async () => {
+    const file = path.join(templates, 'send-sms.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"next": "message"', '"next": "nowhere"'));
+    const run = await tva('templates', ...dirs(), 'install', 'send-sms');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /The template "send-sms" is invalid/);
+    assert.match(run.stderr, /^ {2}\/dialog\/nodes\/1\/next: "nowhere" names no node of this dialog\.$/m);
+  });
+
+  it('upgrade refuses an edited dialog with a conflict report (exit 1); --force replaces it', async () => {
+    await tva('templates', ...dirs(), 'install', '--all');
+    const installed = path.join(dialogs, 'send-sms.json');
+    writeFileSync(installed, readFileSync(installed, 'utf8').replace('"name": "Send SMS"', '"name": "Text a friend"'));
+    const tfile = path.join(templates, 'send-sms.json');
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.0.0"', '"version": "1.1.0"'));
+    const list = await tva('templates', ...dirs(), 'list');
+    assert.match(list.stdout, /^send-sms\s+1\.1\.0\s+edited \(installed 1\.0\.0, newer available\)/m);
+    const refused = await tva('templates', ...dirs(), 'upgrade', 'send-sms');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /send-sms was edited since it was installed.*tva templates upgrade send-sms --force/);
+    assert.match(refused.stderr, /^ {2}\/name: "name" differs from template 1\.1\.0\.$/m);
+    assert.match(readFileSync(installed, 'utf8'), /Text a friend/);
+    const all = await tva('templates', ...dirs(), 'upgrade', '--all');
+    assert.equal(all.code, 1);
+    const forced = await tva('templates', ...dirs(), 'upgrade', 'send-sms', '--force');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /^replaced\s+send-sms: Replaced your edited send-sms with template 1\.1\.0\.$/m);
+    assert.doesNotMatch(readFileSync(installed, 'utf8'), /Text a friend/);
+    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^send-sms\s+1\.1\.0\s+installed/m);
+  });
+
+  it('upgrades an outdated dialog and uninstalls one', async () => {
+    await tva('templates', ...dirs(), 'install', 'check-verification');
+    const tfile = path.join(templates, 'check-verification.json');
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.0.0"', '"version": "1.0.1"'));
+    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^check-verification\s+1\.0\.1\s+outdated \(installed 1\.0\.0\)/m);
+    const up = await tva('templates', ...dirs(), 'upgrade', '--all');
+    assert.equal(up.code, 0);
+    assert.match(up.stdout, /^upgraded\s+check-verification: Upgraded check-verification from 1\.0\.0 to 1\.0\.1\.$/m);
+    const gone = await tva('templates', ...dirs(), 'uninstall', 'check-verification');
+    assert.equal(gone.code, 0);
+    assert.deepEqual(readdirSync(dialogs), []);
+  });
+});

@@ -1,0 +1,235 @@
+/** Conversations of start-verification, check-verification, cancel-verification and verification-status. */
+import assert from 'node:assert/strict';
+import nock from 'nock';
+import { runOperation } from '../../../src/twilio';
+import { Bot, EmulatorFixture, gatewayFor, play, SERVICE_SID, templateTask, TestRuntime, type Conversation } from './harness';
+
+const PHONE = '+14155550123';
+const EMAIL = 'ada@example.com';
+const ASK_RECEIVER =
+  'Which phone number should I send the code to? (Say "email" to get it by email, or "another channel" for a call or WhatsApp.)';
+const ASK_CHANNEL = 'How should I send the code: SMS, a voice call, WhatsApp or email?';
+const ASK_CHECK_RECEIVER = 'Which phone number did the code go to? (Say "email" if it came by email.)';
+const ASK_CODE = "What's the code?";
+
+describe('templates start/check/cancel-verification and verification-status: conversations (Twilio = the emulator)', () => {
+  const fx = new EmulatorFixture();
+  before(() => fx.start());
+  after(() => fx.stop());
+
+  let bot: Bot;
+  beforeEach(async () => {
+    fx.emulator.clearOutbox();
+    fx.clock.advance(3600);
+    const tasks = await Promise.all(
+      ['start-verification', 'check-verification', 'cancel-verification', 'verification-status'].map((id) => templateTask(id)),
+    );
+    bot = new Bot({ tasks, runtime: fx.runtime(), clock: fx.clock });
+  });
+
+  const start = (to = PHONE): Conversation['turns'] => [
+    ['send me a code', [ASK_RECEIVER]],
+    [to, [`I texted a verification code to ${to}. It's valid for 10 minutes: when you have it, say "check my code".`]],
+  ];
+  const check = (to = PHONE): Conversation['turns'] => [
+    ['check my code', [ASK_CHECK_RECEIVER]],
+    [to, [ASK_CODE]],
+  ];
+
+  const conversations: Conversation[] = [
+    {
+      title: 'start by SMS (the default), then check: approved',
+      turns: [...start(), ...check(), [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]]],
+      status: 'completed',
+      after: async (b) => assert.equal((await b.user())['pendingVerificationSid'], null),
+    },
+    {
+      title: 'start by email when the user says "email"',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['email', ['Which email address should I send the code to?']],
+        [EMAIL, [`I emailed a verification code to ${EMAIL}. It's valid for 10 minutes: when you have it, say "check my code".`]],
+        ['check my code', [ASK_CHECK_RECEIVER]],
+        ['it came by email', ['Which email address did the code go to?']],
+        [EMAIL, [ASK_CODE]],
+        [() => fx.lastCode(EMAIL), [`Approved: the code is correct and ${EMAIL} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'another channel: a voice call, chosen by synonym',
+      turns: [
+        ['send a verification code', [ASK_RECEIVER]],
+        ['another channel', [ASK_CHANNEL]],
+        ['phone call', [ASK_RECEIVER]],
+        [PHONE, [/^I'm calling \+14155550123 to read out a verification code\./]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'another channel: WhatsApp',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['whatsapp', [ASK_CHANNEL]],
+        ['whats app', [ASK_RECEIVER]],
+        [PHONE, [/^I sent a verification code to \+14155550123 on WhatsApp\./]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'a landline (60205) is offered another channel and the same number is called',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['+15005550010', ["+15005550010 can't receive texts (it looks like a landline). Pick another way to get the code.", ASK_CHANNEL]],
+        ['call', [/^I'm calling \+15005550010/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'a number Twilio rejects (60200) is explained and asked again',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['+15005550001', ["Twilio can't send a code to +15005550001: it isn't a valid phone number. Let's try another one.", ASK_RECEIVER]],
+        [PHONE, [/^I texted a verification code to \+14155550123/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'a trial account (21608) is told to verify the number or upgrade',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['+15005550013', [/trial account.*Verify the number at console\.twilio\.com.*or upgrade the account/]],
+      ],
+      status: 'failed',
+    },
+    {
+      title: 'a sixth start within 10 minutes (60203) says to try again in 10 minutes',
+      turns: [
+        ...start(), ...start(), ...start(), ...start(), ...start(),
+        ['send me a code', [ASK_RECEIVER]],
+        [PHONE, [`I've already sent too many codes to ${PHONE} in the last 10 minutes. Please try again in 10 minutes.`]],
+      ],
+      status: 'failed',
+    },
+    {
+      title: 'check: a wrong code tells the attempts left, then the right one is approved',
+      turns: [
+        ...start(),
+        ...check(),
+        [() => fx.wrongCode(PHONE), ["That code isn't right. You have 4 attempts left.", ASK_CODE]],
+        [() => fx.wrongCode(PHONE), ["That code isn't right. You have 3 attempts left.", ASK_CODE]],
+        ['12', [/^A verification code is 4 to 10 digits/]],
+        [() => fx.lastCode(PHONE), [/^Approved/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'check: after five wrong codes the code is closed and a new one offered',
+      turns: [
+        ...start(),
+        ...check(),
+        [() => fx.wrongCode(PHONE), [/4 attempts left/, ASK_CODE]],
+        [() => fx.wrongCode(PHONE), [/3 attempts left/, ASK_CODE]],
+        [() => fx.wrongCode(PHONE), [/2 attempts left/, ASK_CODE]],
+        [() => fx.wrongCode(PHONE), ["That code isn't right. You have 1 attempt left.", ASK_CODE]],
+        [() => fx.wrongCode(PHONE), ["That code isn't right either, and that was the last try: this code no longer works.", `Do you want me to send a new code to ${PHONE}?`]],
+        ['yes', [`I sent a new code to ${PHONE}. It's valid for 10 minutes.`, ASK_CODE]],
+        [() => fx.lastCode(PHONE), [/^Approved/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'check: too many attempts (60202) is answered clearly',
+      turns: [
+        ...start(),
+        [
+          async () => {
+            for (let i = 0; i < 5; i += 1) {
+              await runOperation(fx.gateway, 'checkVerification', { serviceSid: fx.serviceSid, to: PHONE, code: fx.wrongCode(PHONE) });
+            }
+          },
+        ],
+        ...check(),
+        [() => fx.lastCode(PHONE), ["That's too many wrong codes, so this code no longer works.", `Do you want me to send a new code to ${PHONE}?`]],
+        ['no', ['OK, no new code. Say "send me a code" whenever you want one.']],
+      ],
+      status: 'cancelled',
+    },
+    {
+      title: 'check: an expired code (20404) is explained and a new code sent',
+      turns: [
+        ...start(),
+        [() => fx.clock.advance(601)],
+        ...check(),
+        [() => fx.lastCode(PHONE), [/^There's no pending code for \+14155550123: it has expired \(codes are valid for 10 minutes\)/, /^Do you want me to send a new code/]],
+        ['sure', [/^I sent a new code/, ASK_CODE]],
+        [() => fx.lastCode(PHONE), [/^Approved/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'status of my pending verification, then cancel it, then its status',
+      turns: [
+        ...start(),
+        ['verification status', [/^The verification for \+14155550123 is pending: a code was sent by sms \(1 send\(s\) so far/]],
+        ['cancel my verification', [`Done: the verification for ${PHONE} is canceled, and its code no longer works.`]],
+        ['verification status', ['Which verification? Give its SID: VE followed by 32 characters.']],
+        ['VE' + '0'.repeat(32), [/^That verification is no longer pending/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'cancel when nothing is pending any more (approved) says so',
+      turns: [
+        ...start(),
+        [
+          async () => {
+            const user = await bot.user();
+            sid = String(user['pendingVerificationSid']);
+            await runOperation(fx.gateway, 'checkVerification', { serviceSid: fx.serviceSid, to: PHONE, code: fx.lastCode(PHONE) });
+          },
+        ],
+        ['cancel my verification', [/^There's nothing to cancel: that verification was already approved, has expired/]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'status of a canceled verification named by its SID',
+      turns: [
+        ...start(),
+        [
+          async () => {
+            sid = String((await bot.user())['pendingVerificationSid']);
+            await runOperation(fx.gateway, 'updateVerification', { serviceSid: fx.serviceSid, verificationSid: sid, status: 'canceled' });
+          },
+        ],
+        ['verification status', [/^The verification for \+14155550123 was canceled/]],
+      ],
+      status: 'completed',
+    },
+  ];
+
+  let sid = '';
+  for (const conversation of conversations) {
+    it(conversation.title, () => play(bot, conversation));
+  }
+
+  it('a 60203 with Retry-After says when to try again (nock)', async () => {
+    const body = JSON.stringify({ code: 60203, message: 'Max send attempts reached', more_info: 'https://www.twilio.com/docs/errors/60203', status: 429 });
+    const scope = nock('https://verify.twilio.com')
+      .post(`/v2/Services/${SERVICE_SID}/Verifications`, (form: Record<string, string>) => form['To'] === PHONE && form['Channel'] === 'sms')
+      .reply(429, body, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Retry-After': '240' });
+    const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor() }, { verifyServiceSid: SERVICE_SID });
+    const b = new Bot({ tasks: [await templateTask('start-verification')], runtime });
+    await play(b, {
+      title: 'retry after',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        [PHONE, [`I've already sent too many codes to ${PHONE} in the last 10 minutes. Please try again in 4 minutes.`]],
+      ],
+      status: 'failed',
+    });
+    assert.ok(scope.isDone());
+    nock.cleanAll();
+  });
+});

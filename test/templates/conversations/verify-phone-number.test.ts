@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { MESSAGES } from '../../../src/dialogs';
+import { Bot, EmulatorFixture, gatewayFor, play, templateTask, TestRuntime, type Conversation } from './harness';
+
+const PHONE = '+14155550123';
+const OTHER = '+14155550188';
+const PROMPT_CODE = 'What\'s the code? (Say "resend" if it didn\'t arrive, "change number" to use another number, or "cancel" to stop.)';
+const ASK_PHONE = "What's your mobile number? I'll text you a code. Use the international format, e.g. +14155550123.";
+
+describe('template verify-phone-number: conversations (Twilio = the emulator, injected clock)', () => {
+  const fx = new EmulatorFixture();
+  before(() => fx.start());
+  after(() => fx.stop());
+
+  const wrong = (n: number) => (n === 1 ? 'That code isn\'t right. You have 1 attempt left.' : `That code isn't right. You have ${n} attempts left.`);
+
+  const conversations: Conversation[] = [
+    {
+      title: 'happy path: number, code, verified; the number and time are kept in user state',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+1 (415) 555-0123', [`I texted a code to ${PHONE}. It's valid for 10 minutes.`, PROMPT_CODE]],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+      after: async (bot) => {
+        const user = await bot.user();
+        assert.equal(user['verifiedPhone'], PHONE);
+        assert.equal(user['verifiedAt'], fx.clock.now().toISOString());
+      },
+    },
+    {
+      title: 'wrong codes count down the attempts left, then the right code is approved',
+      turns: [
+        ['verify my number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => fx.wrongCode(PHONE), [wrong(4), PROMPT_CODE]],
+        [() => fx.wrongCode(PHONE), [wrong(3), PROMPT_CODE]],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: '"resend" / "I didn\'t get it" sends the same code again while it is valid',
+      turns: [
+        ['verify my phone', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [
+          async () => {
+            codes.push(fx.lastCode(PHONE));
+          },
+        ],
+        ['resend', [`I sent the code to ${PHONE} again. While it's valid it's the same code, so any of the texts will do.`, PROMPT_CODE]],
+        ["I didn't get it", [/^I sent the code to \+14155550123 again/, PROMPT_CODE]],
+        [
+          () => {
+            assert.equal(fx.deliveries(PHONE), 3);
+            assert.equal(fx.lastCode(PHONE), codes[0]);
+          },
+        ],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'an expired code (after 10 minutes) is answered clearly and a new code offered and sent',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => fx.clock.advance(601)],
+        [() => fx.lastCode(PHONE), ["That code has expired: codes are valid for 10 minutes.", `Do you want me to text a new code to ${PHONE}?`]],
+        ['yes', [`I texted a new code to ${PHONE}. It's valid for 10 minutes.`, PROMPT_CODE]],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'five wrong codes end that code (60202 territory); a new code can be sent and works',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => fx.wrongCode(PHONE), [wrong(4), PROMPT_CODE]],
+        [() => fx.wrongCode(PHONE), [wrong(3), PROMPT_CODE]],
+        [() => fx.wrongCode(PHONE), [wrong(2), PROMPT_CODE]],
+        [() => fx.wrongCode(PHONE), [wrong(1), PROMPT_CODE]],
+        [
+          () => fx.wrongCode(PHONE),
+          ["That code isn't right either, and that was the last try: this code no longer works.", `Do you want me to text a new code to ${PHONE}?`],
+        ],
+        ['yes please', [/^I texted a new code to \+14155550123/, PROMPT_CODE]],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'declining a new code ends the dialog, not verified',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => fx.clock.advance(700)],
+        ['123456', ['That code has expired: codes are valid for 10 minutes.', /^Do you want me/]],
+        ['no', ['OK, your number isn\'t verified yet. Say "verify my phone number" whenever you want to try again.']],
+      ],
+      status: 'cancelled',
+    },
+    {
+      title: '"change number" cancels the pending code and asks for another number',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => codes.push(fx.lastCode(PHONE))],
+        ['change number', [`OK, the code I sent to ${PHONE} won't work anymore. Let's use another number.`, ASK_PHONE]],
+        [OTHER, [`I texted a code to ${OTHER}. It's valid for 10 minutes.`, PROMPT_CODE]],
+        [() => fx.lastCode(OTHER), [`Thanks: ${OTHER} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: '"cancel verification" cancels the code at Twilio and ends the dialog',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ['cancel verification', ["OK, I stopped the verification: the code I sent won't work anymore. Your number isn't verified."]],
+      ],
+      status: 'cancelled',
+    },
+    {
+      title: '"cancel" at any prompt ends the dialog (the engine)',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['cancel', ['OK, I\'ve cancelled "Verify Phone Number".']],
+      ],
+      status: 'cancelled',
+    },
+    {
+      title: 'a sixth send within 10 minutes is refused (60203) with when to try again',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [`I've already sent too many codes to ${PHONE} in the last 10 minutes. Please try again in 10 minutes.`]],
+      ],
+      status: 'failed',
+    },
+    {
+      title: 'a number Twilio rejects (60200) is explained and asked again',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550001', ["Twilio says +15005550001 isn't a valid phone number. Let's try another one.", ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+      ],
+      status: 'waiting',
+    },
+    {
+      title: 'a landline (60205) is explained and another number asked',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550010', ["+15005550010 can't receive texts (it isn't a mobile number). Let's try a mobile number.", ASK_PHONE]],
+        ['cancel', [/cancelled/]],
+      ],
+      status: 'cancelled',
+    },
+    {
+      title: 'an unverified number on a trial account (21608) says what to do',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550013', [/^I couldn't text \+15005550013: this Twilio account is a trial account.*Verified Caller IDs\) or upgrade the account/]],
+      ],
+      status: 'failed',
+    },
+    {
+      title: 'an unsubscribed number (21610) is told how to opt back in',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550004', [/opted out.*Text START to opt back in/]],
+      ],
+      status: 'failed',
+    },
+    {
+      title: 'a reply that is not a code is asked again with the error prompt',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ['twelve', [/^A verification code is 4 to 10 digits, e\.g\. 123456\./]],
+        [() => fx.lastCode(PHONE), [/is verified/]],
+      ],
+      status: 'completed',
+    },
+  ];
+
+  const codes: string[] = [];
+  for (const conversation of conversations) {
+    it(conversation.title, async () => {
+      codes.length = 0;
+      fx.emulator.clearOutbox();
+      fx.clock.advance(3600);
+      const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime: fx.runtime(), clock: fx.clock });
+      await play(bot, conversation);
+    });
+  }
+
+  it('asks for the Verify Service when none is configured', async () => {
+    const runtime = new TestRuntime({ kind: 'ready', gateway: fx.gateway }, {});
+    const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime, clock: fx.clock });
+    await play(bot, {
+      title: 'no configured service',
+      turns: [
+        ['verify my phone number', [/^Which Verify Service should send the code\? Give its SID: VA followed by 32 characters/]],
+        [fx.serviceSid, [ASK_PHONE]],
+      ],
+      status: 'waiting',
+    });
+  });
+
+  it('answers "this integration is disabled" from the engine when the action is disabled', async () => {
+    const runtime = new TestRuntime({ kind: 'disabled' }, { verifyServiceSid: fx.serviceSid });
+    const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime });
+    await play(bot, {
+      title: 'disabled',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [MESSAGES.disabled]],
+      ],
+      status: 'failed',
+    });
+  });
+
+  it('answers "not authorized" when Twilio rejects the stored credentials (20003)', async () => {
+    const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor(fx.emulator.url, fx.emulator.accountSid, '0'.repeat(32)) }, { verifyServiceSid: fx.serviceSid });
+    const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime });
+    await play(bot, {
+      title: '20003',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [MESSAGES.notAuthorized]],
+      ],
+      status: 'failed',
+    });
+  });
+});
