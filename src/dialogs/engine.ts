@@ -420,14 +420,16 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   /** Cancel, a command, help, or the answer itself: what the user's reply at an entity node does. */
   private async replyStep(turn: TurnContext, state: TaskState, node: EntityNode, text: string): Promise<Step> {
     const said = normalizeWords(text);
-    if (CANCEL_WORDS.has(said)) {
-      await turn.sendActivity(`OK, I've cancelled "${this.task.name}".`);
-      return { kind: 'end', status: 'cancelled' };
-    }
+    // A node's own commands come first: a dialog may give "cancel" a meaning of its own (e.g. cancel the pending
+    // verification at Twilio before ending); otherwise the cancel words end the dialog.
     const command = (node.commands ?? []).find((c) => c.utterances.some((u) => normalizeWords(u) === said));
     if (command) {
       this.log('info', 'command', { node: node.id, then: command.then });
       return { kind: 'goto', to: command.then };
+    }
+    if (CANCEL_WORDS.has(said)) {
+      await turn.sendActivity(`OK, I've cancelled "${this.task.name}".`);
+      return { kind: 'end', status: 'cancelled' };
     }
     if (HELP_WORDS.has(said)) {
       const scope = await this.scope(turn, state);

@@ -125,6 +125,15 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
       status: 'cancelled',
     },
     {
+      title: 'a plain "cancel" at the code prompt also cancels the code at Twilio',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ['cancel', ["OK, I stopped the verification: the code I sent won't work anymore. Your number isn't verified."]],
+      ],
+      status: 'cancelled',
+    },
+    {
       title: '"cancel" at any prompt ends the dialog (the engine)',
       turns: [
         ['verify my phone number', [ASK_PHONE]],
