@@ -1,0 +1,162 @@
+/**
+ * What each virtual user does, as tables of [what the user says, what the bot's answer must show], like the
+ * template conversation tests. Prompts are recognized by stable phrases ("number", "code"), not by their exact
+ * wording, which the templates may still refine; a completed dialog must prove itself through the emulator (the SMS
+ * in the outbox) or through the bot's approval.
+ */
+import type { OutboxMessage } from '../src/emulator';
+import { echoOf } from './echo-bot';
+
+/** One turn of a script: the user's text (computed late when it depends on earlier turns) and checks on the answer. */
+export interface Step {
+  say: string | (() => string);
+  /** Every pattern must match the bot's reply texts, joined by newlines. */
+  expect: RegExp[];
+}
+
+export interface Script {
+  steps: Step[];
+  /** A check after the last step; returns what is wrong, or undefined. */
+  after?: () => string | undefined;
+}
+
+/** Where a virtual user is: its index (0-based) and the number of the dialog it starts (1-based). */
+export interface DialogSeat {
+  user: number;
+  seq: number;
+}
+
+export type ScenarioId = 'echo' | 'send-sms' | 'otp';
+
+export interface Scenario {
+  id: ScenarioId;
+  label: string;
+  turnsPerDialog: number;
+  script(seat: DialogSeat): Script;
+}
+
+/** What scenarios read from the emulator. */
+export interface Outbox {
+  outbox(): OutboxMessage[];
+}
+
+/** A pattern matching `text` literally. */
+function literal(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** The number user `user` texts in the Send SMS dialog: +1 415 556 xxxx, one per user. */
+export function smsNumberOf(user: number): string {
+  return `+1415556${pad(user % 10_000, 4)}`;
+}
+
+/** Area codes for verification numbers; each gives 10 000 numbers 555-0000…555-9999. */
+const AREA_CODES = ['415', '628', '650', '510', '408', '669', '925', '707'] as const;
+
+/**
+ * Fresh numbers for verifications: the emulator, like Twilio, allows 5 sends per number per 10 minutes, so every
+ * flow gets a number nobody used before (+1 415 555 0000, +1 415 555 0001, …, then the next area code). After
+ * 80 000 flows numbers come round again, each still good for 4 more sends within the window.
+ */
+export class VerificationNumbers {
+  private next = 0;
+
+  take(): string {
+    const n = this.next++;
+    const area = AREA_CODES[Math.floor(n / 10_000) % AREA_CODES.length] ?? AREA_CODES[0];
+    return `+1${area}555${pad(n % 10_000, 4)}`;
+  }
+}
+
+/** The code of the newest verification message to `to`, read from the emulator's outbox. */
+export function codeFor(emulator: Outbox, to: string): string {
+  const messages = emulator.outbox();
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message?.to !== to) continue;
+    const code = /(\d{4,10})(?!.*\d)/.exec(message.body)?.[1];
+    if (code) return code;
+  }
+  throw new Error(`The emulator's outbox has no code for ${to}.`);
+}
+
+/** The bare echo bot: one turn per "dialog". */
+export function echoScenario(): Scenario {
+  return {
+    id: 'echo',
+    label: 'echo bot (bare botbuilder)',
+    turnsPerDialog: 1,
+    script: ({ user, seq }) => {
+      const text = `hello ${user}-${seq}`;
+      return { steps: [{ say: text, expect: [new RegExp(`^${literal(echoOf(text)).source}$`)] }] };
+    },
+  };
+}
+
+/** Send SMS: ask, give the number, give the text; the confirmation names the number and the SMS is in the outbox. */
+export function sendSmsScenario(emulator: Outbox): Scenario {
+  return {
+    id: 'send-sms',
+    label: 'Send SMS',
+    turnsPerDialog: 3,
+    script: ({ user, seq }) => {
+      const to = smsNumberOf(user);
+      const body = `Benchmark message ${user}-${seq}`;
+      return {
+        steps: [
+          { say: 'send an sms', expect: [/number/i] },
+          { say: to, expect: [/message/i] },
+          { say: body, expect: [literal(to)] },
+        ],
+        after: () => {
+          const sent = emulator.outbox().some((m) => m.to === to && m.body === body);
+          return sent ? undefined : `the confirmation came but the emulator's outbox has no "${body}" to ${to}`;
+        },
+      };
+    },
+  };
+}
+
+const APPROVED = /\bis verified\b/i;
+
+/** The whole OTP flow with the Verify Phone Number dialog: ask, give a fresh number, answer the code from the outbox. */
+export function verifyPhoneNumberScenario(emulator: Outbox, numbers: VerificationNumbers): Scenario {
+  return {
+    id: 'otp',
+    label: 'OTP: Verify Phone Number',
+    turnsPerDialog: 3,
+    script: () => {
+      const to = numbers.take();
+      return {
+        steps: [
+          { say: 'verify my phone number', expect: [/number/i] },
+          { say: to, expect: [literal(to), /code/i] },
+          { say: () => codeFor(emulator, to), expect: [APPROVED, literal(to)] },
+        ],
+      };
+    },
+  };
+}
+
+/** The whole OTP flow without Verify Phone Number: Start Verification, then Check Verification. */
+export function startCheckScenario(emulator: Outbox, numbers: VerificationNumbers): Scenario {
+  return {
+    id: 'otp',
+    label: 'OTP: Start + Check Verification',
+    turnsPerDialog: 5,
+    script: () => {
+      const to = numbers.take();
+      return {
+        steps: [
+          { say: 'send me a code', expect: [/number/i] },
+          { say: to, expect: [literal(to), /code/i] },
+          { say: 'check my code', expect: [/number/i] },
+          { say: to, expect: [/code/i] },
+          { say: () => codeFor(emulator, to), expect: [APPROVED, literal(to)] },
+        ],
+      };
+    },
+  };
+}
