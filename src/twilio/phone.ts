@@ -1,0 +1,31 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { TwilioActionError } from './errors';
+
+export type { CountryCode };
+
+export const E164_HINT = 'Use E.164, e.g. +14155550123';
+
+/**
+ * Validates a phone number as people type it ("+1 (415) 555-0123", or "(415) 555-0123" with a default region) and
+ * returns it in E.164 (`+14155550123`). Throws TwilioActionError 'invalid_input' naming `param` (Twilio's spelling).
+ */
+export function normalizePhoneNumber(text: string, defaultRegion?: CountryCode, param = 'To'): string {
+  const trimmed = typeof text === 'string' ? text.trim().replace(/^tel:/i, '') : '';
+  const parsed = trimmed === '' || trimmed.length > 40 ? undefined : parsePhoneNumberFromString(trimmed, defaultRegion);
+  if (!parsed || !parsed.isValid()) {
+    const hint = trimmed.startsWith('+') || defaultRegion ? E164_HINT : `${E164_HINT} (with the + and country code)`;
+    const message = `Invalid parameter: ${param}. ${hint}`;
+    throw new TwilioActionError({ code: 'invalid_input', status: 0, param, twilioMessage: message, problems: [message] });
+  }
+  return parsed.number;
+}
+
+/** Dot-atom local part, host names of letters, digits and hyphens, at least one dot in the domain. */
+const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/** True for an address Twilio Verify's email channel can send to (a practical subset of RFC 5322). */
+export function isValidEmail(text: string): boolean {
+  if (typeof text !== 'string' || text.length > 254) return false;
+  const at = text.lastIndexOf('@');
+  return at > 0 && at <= 64 && EMAIL.test(text);
+}

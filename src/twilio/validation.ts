@@ -1,0 +1,185 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { TwilioActionError } from './errors';
+
+let shared: Ajv | undefined;
+
+/** One Ajv for the gateway, created on first use (no work at import time). */
+function ajv(): Ajv {
+  if (!shared) {
+    shared = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strictSchema: true, strictNumbers: true, strictTuples: true, strictTypes: false, strictRequired: false });
+    addFormats(shared);
+  }
+  return shared;
+}
+
+/** Compiles once, on first call. */
+export function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+  let compiled: ValidateFunction<T> | undefined;
+  return () => {
+    compiled ??= ajv().compile<T>(schema);
+    return compiled;
+  };
+}
+
+/** Twilio spells parameters in PascalCase: `serviceSid` is `ServiceSid`, `to` is `To`. */
+export function twilioParamName(property: string): string {
+  return property.charAt(0).toUpperCase() + property.slice(1);
+}
+
+function paramOf(instancePath: string): string {
+  const [first = '', ...rest] = instancePath.split('/').filter((part) => part !== '');
+  return [twilioParamName(decodeURIComponent(first.replace(/~1/g, '/').replace(/~0/g, '~'))), ...rest].join('.');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describedAs(schema: unknown): string | undefined {
+  if (!isRecord(schema) || typeof schema.description !== 'string') return undefined;
+  const text = schema.description.trim().replace(/\.$/, '');
+  return text ? `Expected ${text.charAt(0).toLowerCase()}${text.slice(1)}` : undefined;
+}
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  string: 'text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+function lengthHint(schema: Record<string, unknown>): string {
+  const { minLength: min, maxLength: max } = schema;
+  if (typeof min === 'number' && typeof max === 'number') return min === max ? `Use exactly ${min} characters` : `Use ${min} to ${max} characters`;
+  if (typeof max === 'number') return `Use at most ${max} characters`;
+  return `Use at least ${String(min)} characters`;
+}
+
+function rangeHint(schema: Record<string, unknown>): string {
+  const { minimum: min, maximum: max } = schema;
+  if (typeof min === 'number' && typeof max === 'number') return `Use a number from ${min} to ${max}`;
+  if (typeof max === 'number') return `Use a number up to ${max}`;
+  return `Use a number of at least ${String(min)}`;
+}
+
+function requiredNames(branch: unknown): string {
+  const required = isRecord(branch) && Array.isArray(branch.required) ? branch.required : [];
+  return required.map((name) => twilioParamName(String(name))).join(' and ');
+}
+
+/** One sentence per problem, in the words of the product: `Invalid parameter: Body. Use 1 to 1600 characters`. */
+function problemOf(error: ErrorObject): string | undefined {
+  const parent = isRecord(error.parentSchema) ? error.parentSchema : {};
+  const param = paramOf(error.instancePath);
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(error.params.missingProperty);
+      const properties = isRecord(parent.properties) ? parent.properties : {};
+      const hint = describedAs(properties[missing]);
+      const name = [param, twilioParamName(missing)].filter(Boolean).join('.');
+      return `Missing parameter: ${name}${hint ? `. ${hint}` : ''}`;
+    }
+    case 'additionalProperties': {
+      const extra = twilioParamName(String(error.params.additionalProperty));
+      const allowed = isRecord(parent.properties) ? Object.keys(parent.properties).map(twilioParamName).join(', ') : '';
+      return `Unknown parameter: ${[param, extra].filter(Boolean).join('.')}${allowed ? `. Allowed: ${allowed}` : ''}`;
+    }
+    case 'oneOf': {
+      const branches = Array.isArray(parent.oneOf) ? parent.oneOf.map(requiredNames).filter(Boolean) : [];
+      const names = branches.join(' or ');
+      return Array.isArray(error.params.passingSchemas)
+        ? `Conflicting parameters: give only one of ${names}, not both`
+        : `Missing parameter: give exactly one of ${names}`;
+    }
+    case 'minProperties': {
+      const required = Array.isArray(parent.required) ? parent.required.map(String) : [];
+      const optional = isRecord(parent.properties) ? Object.keys(parent.properties).filter((key) => !required.includes(key)) : [];
+      return `Missing parameter: give at least one of ${optional.map(twilioParamName).join(', ')}`;
+    }
+    case 'type': {
+      const expected = String(error.params.type).split(',').map((type) => TYPE_WORDS[type] ?? type).join(' or ');
+      return `Invalid parameter: ${param}. Use ${expected}`;
+    }
+    case 'enum': {
+      const values = Array.isArray(error.params.allowedValues) ? error.params.allowedValues.map(String).join(', ') : '';
+      return `Invalid parameter: ${param}. Use one of: ${values}`;
+    }
+    case 'minLength':
+    case 'maxLength':
+      return `Invalid parameter: ${param}. ${lengthHint(parent)}`;
+    case 'minimum':
+    case 'maximum':
+      return `Invalid parameter: ${param}. ${rangeHint(parent)}`;
+    default: {
+      const hint = describedAs(parent);
+      return `Invalid parameter: ${param}. ${hint ?? `It ${error.message ?? 'is not valid'}`}`;
+    }
+  }
+}
+
+/** The first parameter named in a problem sentence. */
+function paramOfProblem(problem: string): string | undefined {
+  return /^(?:Missing|Invalid|Unknown|Conflicting) parameters?: (?:give (?:exactly|only|at least) one of )?([A-Za-z]\w*(?:\.[A-Za-z]\w*)*)/.exec(problem)?.[1];
+}
+
+/** Turns ajv errors into one TwilioActionError 'invalid_input' that lists every problem. */
+export function invalidInputError(errors: readonly ErrorObject[] | null | undefined): TwilioActionError {
+  const problems: string[] = [];
+  for (const error of errors ?? []) {
+    // The errors inside a oneOf branch only explain why that branch failed; the oneOf error says it better.
+    if (error.schemaPath.includes('/oneOf/')) continue;
+    const problem = problemOf(error);
+    if (problem && !problems.includes(problem)) problems.push(problem);
+  }
+  if (problems.length === 0) problems.push('Invalid input. Use an object with the documented parameters');
+  return inputProblemsError(problems);
+}
+
+/** One 'invalid_input' error from a list of problem sentences. */
+export function inputProblemsError(problems: readonly string[]): TwilioActionError {
+  const param = problems.map(paramOfProblem).find((name) => name !== undefined);
+  return new TwilioActionError({
+    code: 'invalid_input',
+    status: 0,
+    twilioMessage: problems.join('; '),
+    problems,
+    ...(param ? { param } : {}),
+  });
+}
+
+/**
+ * Collects the checks that a JSON Schema cannot express (phone numbers, e-mail addresses), so that one error reports
+ * every problem at once.
+ */
+export class InputProblems {
+  private readonly problems: string[] = [];
+
+  /**
+   * Runs `check`. An 'invalid_input' TwilioActionError is recorded and `fallback` returned: `throwIfAny()` then
+   * throws before the fallback can be used.
+   */
+  collect<T>(check: () => T, fallback: T): T {
+    try {
+      return check();
+    } catch (error) {
+      if (error instanceof TwilioActionError && error.code === 'invalid_input') {
+        this.problems.push(...(error.problems.length > 0 ? error.problems : [error.twilioMessage]));
+        return fallback;
+      }
+      throw error;
+    }
+  }
+
+  add(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Throws when anything was recorded. */
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw inputProblemsError(this.problems);
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { isValidEmail, normalizePhoneNumber, TwilioActionError, type CountryCode } from '../../src/twilio';
+
+describe('Phone numbers and e-mail addresses', () => {
+  const valid: [string, CountryCode | undefined, string][] = [
+    ['+14155550123', undefined, '+14155550123'],
+    ['+1 (415) 555-0123', undefined, '+14155550123'],
+    ['  +1 415.555.0123 ', undefined, '+14155550123'],
+    ['tel:+14155550123', undefined, '+14155550123'],
+    ['(415) 555-0123', 'US', '+14155550123'],
+    ['415 555 0123', 'US', '+14155550123'],
+    ['+44 7911 123456', undefined, '+447911123456'],
+    ['07911 123456', 'GB', '+447911123456'],
+    ['+49 151 12345678', undefined, '+4915112345678'],
+    ['+15017122661', 'GB', '+15017122661'],
+  ];
+  for (const [text, region, e164] of valid) {
+    it(`normalises ${JSON.stringify(text)}${region ? ` (region ${region})` : ''} to ${e164}`, () => {
+      assert.equal(normalizePhoneNumber(text, region), e164);
+    });
+  }
+
+  const invalid: [string, CountryCode | undefined][] = [
+    ['', undefined],
+    ['   ', undefined],
+    ['hello', undefined],
+    ['(415) 555-0123', undefined],
+    ['+1415555012', undefined],
+    ['+99912345', undefined],
+    ['12345', 'US'],
+    ['+1 415 555 0123 4567 8901 2345 6789 0123 4567 8901', undefined],
+  ];
+  for (const [text, region] of invalid) {
+    it(`rejects ${JSON.stringify(text)}${region ? ` (region ${region})` : ''} with invalid_input naming To`, () => {
+      assert.throws(
+        () => normalizePhoneNumber(text, region),
+        (error: unknown) =>
+          error instanceof TwilioActionError && error.code === 'invalid_input' && error.param === 'To' && error.userMessage.startsWith('Invalid parameter: To. Use E.164, e.g. +14155550123'),
+      );
+    });
+  }
+
+  it('names the parameter it was given', () => {
+    assert.throws(() => normalizePhoneNumber('nope', undefined, 'From'), (error: unknown) => error instanceof TwilioActionError && error.param === 'From');
+  });
+
+  const emails: [string, boolean][] = [
+    ['ada@example.com', true],
+    ['ada.lovelace+otp@mail.example.co.uk', true],
+    ['mail@email.com', true],
+    ['ada@example', false],
+    ['ada@@example.com', false],
+    ['ada example@example.com', false],
+    ['@example.com', false],
+    ['ada.@example.com', false],
+    ['ada@-example.com', false],
+    [`${'a'.repeat(65)}@example.com`, false],
+    ['', false],
+  ];
+  for (const [text, expected] of emails) {
+    it(`${expected ? 'accepts' : 'rejects'} the e-mail address ${JSON.stringify(text)}`, () => {
+      assert.equal(isValidEmail(text), expected);
+    });
+  }
+});
