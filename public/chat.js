@@ -414,10 +414,10 @@
     const signature = JSON.stringify(messages);
     if (signature === lastOutbox) return;
     lastOutbox = signature;
-    // Newest first, whatever order the server lists them in.
+    // Newest first, whatever order the server lists them in (the server lists oldest first, so a later index is newer).
     const sorted = messages
       .map((m, i) => ({ m: m, i: i, t: Date.parse(asText(m.date_created)) || 0 }))
-      .sort((a, b) => b.t - a.t || a.i - b.i)
+      .sort((a, b) => b.t - a.t || b.i - a.i)
       .map((x) => x.m);
     const known = seenSids;
     seenSids = new Set(sorted.map((m) => asText(m.sid)));

@@ -77,7 +77,10 @@ function header(req: Request, name: string): string | undefined {
 /** A cross-site request (by `Sec-Fetch-Site`, or an `Origin` other than this host and the allowed ones). */
 function crossSite(req: Request, allowed: ReadonlySet<string>): boolean {
   const site = header(req, 'sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  // Set by the browser itself (no page can forge it). It matters here: the pages send `Referrer-Policy:
+  // no-referrer`, under which browsers submit the page's own form with `Origin: null`.
+  if (site === 'same-origin') return false;
+  if (site !== undefined && site !== 'none') return true;
   const origin = header(req, 'origin');
   if (origin === undefined) return false;
   let parsed: URL;

@@ -1,0 +1,86 @@
+/**
+ * Both delivery modes of `POST /api/messages` on the real server: `expectReplies` (replies in the response body) and
+ * normal delivery (replies POSTed to the activity's serviceUrl, as the Bot Framework Emulator and channels use it).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
+
+function activity(conversationId: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    channelId: 'emulator',
+    from: { id: 'user-delivery', name: 'Dee', role: 'user' },
+    recipient: { id: 'bot', name: 'Bot' },
+    conversation: { id: conversationId },
+    locale: 'en-US',
+    ...fields,
+  };
+}
+
+async function postActivity(url: string, body: Record<string, unknown>): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('end to end: the delivery modes of /api/messages', function () {
+  this.timeout(30_000);
+  let world: World;
+  let channel: FakeChannel;
+
+  beforeEach(async () => {
+    world = await startWorld();
+    channel = await startFakeChannel();
+  });
+  afterEach(async () => {
+    await channel?.close();
+    await world?.close();
+  });
+
+  it('answers expectReplies with the replies in the response body', async () => {
+    const conversation = randomUUID();
+    const res = await postActivity(
+      world.url,
+      activity(conversation, { type: 'message', text: 'send an sms', deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:9' }),
+    );
+    assert.equal(res.status, 200);
+    const body = JSON.parse(res.text) as { activities: { type: string; text?: string; conversation?: { id: string } }[] };
+    assert.equal(body.activities.length, 1);
+    assert.equal(body.activities[0]?.type, 'message');
+    assert.match(body.activities[0]?.text ?? '', /Which phone number should I text\?/);
+    assert.equal(body.activities[0]?.conversation?.id, conversation);
+  });
+
+  it('posts the replies to the serviceUrl under /v3/conversations/{id}/activities/ in normal delivery', async () => {
+    const conversation = `conv-${randomUUID()}`;
+    const greet = activity(conversation, {
+      type: 'conversationUpdate',
+      membersAdded: [{ id: 'user-delivery', name: 'Dee' }],
+      serviceUrl: channel.url,
+    });
+    const first = await postActivity(world.url, greet);
+    assert.ok(first.status >= 200 && first.status < 300, `HTTP ${first.status}: ${first.text}`);
+    assert.doesNotMatch(first.text, /activities/, 'normal delivery answers no replies in the body');
+    await channel.waitFor(1);
+
+    const ask = activity(conversation, { type: 'message', text: 'send an sms', serviceUrl: channel.url });
+    const second = await postActivity(world.url, ask);
+    assert.ok(second.status >= 200 && second.status < 300, `HTTP ${second.status}: ${second.text}`);
+    await channel.waitFor(2);
+
+    const [greeting, prompt] = channel.received;
+    const prefix = `/v3/conversations/${encodeURIComponent(conversation)}/activities/`;
+    assert.ok(greeting?.path.startsWith(prefix), `greeting went to ${greeting?.path}`);
+    assert.match(String(greeting?.body.text), /I can help you with: .*Send SMS/);
+    assert.equal(prompt?.path, `${prefix}${encodeURIComponent(String(ask.id))}`);
+    assert.match(String(prompt?.body.text), /Which phone number should I text\?/);
+    assert.equal(prompt?.body.replyToId, ask.id);
+    assert.deepEqual(prompt?.body.conversation, { id: conversation });
+    assert.equal((prompt?.body.recipient as { id?: string } | undefined)?.id, 'user-delivery');
+  });
+});

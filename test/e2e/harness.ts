@@ -1,0 +1,303 @@
+/**
+ * The end-to-end world: the real `start()` of src/main.ts on 127.0.0.1 port 0, over a temporary DATA_DIR and
+ * DIALOGS_DIR, with the Twilio emulator in this process on a manual clock (no sleeps), and a logger that keeps every
+ * line so tests can scan it for secrets and codes.
+ */
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { BotClient, type ReplyActivity } from '../../src/chat';
+import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
+import { REDACTED_PATHS, start, type Started } from '../../src/main';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_DIALOGS = path.join(REPO_ROOT, 'dialogs');
+
+/** The admin token every world sets through ADMIN_TOKEN. */
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+
+/** A receiver the emulator delivers to (not one of its magic error numbers). */
+export const ALICE_PHONE = '+14155550123';
+export const BOB_PHONE = '+14155550199';
+
+export interface WorldOptions {
+  /** `copy`: the repo's dialogs/*.json copied in; `empty`: start() installs the required templates. */
+  dialogs?: 'copy' | 'empty';
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** API keys the emulator accepts besides its auth token. */
+  apiKeys?: ApiKey[];
+}
+
+export interface World {
+  started: Started;
+  url: string;
+  emulator: TwilioEmulator;
+  clock: ManualClock;
+  dataDir: string;
+  dialogsDir: string;
+  /** Every log line written by the server (JSON lines, level trace and up). */
+  logLines: string[];
+  /** A chat client for one user (expectReplies). */
+  client(userId?: string, conversationId?: string): BotClient;
+  /** The admin API with the Bearer token. */
+  admin(method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/** Makes a temporary directory that `removeDir` deletes. */
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `tva-e2e-${prefix}-`));
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+/** Starts the emulator on a manual clock, in this process. */
+export async function startEmulator(
+  options: { clock?: ManualClock; apiKeys?: ApiKey[] } = {},
+): Promise<{ emulator: TwilioEmulator; clock: ManualClock }> {
+  const clock = options.clock ?? new ManualClock();
+  const emulator = createEmulator({ clock, log: () => undefined, ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}) });
+  await emulator.listen(0, '127.0.0.1');
+  return { emulator, clock };
+}
+
+/** Starts the product as `npm start` would, with the emulator injected. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const dataDir = await tempDir('data');
+  const dialogsDir = await tempDir('dialogs');
+  if ((options.dialogs ?? 'copy') === 'copy') await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
+  const { emulator, clock } = await startEmulator(options.apiKeys ? { apiKeys: options.apiKeys } : {});
+  const logLines: string[] = [];
+  const logger = pino(
+    { level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    { write: (line: string) => void logLines.push(line) },
+  );
+  const env: NodeJS.ProcessEnv = {
+    DATA_DIR: dataDir,
+    DIALOGS_DIR: dialogsDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_TOKEN,
+    ...options.env,
+  };
+  let started: Started;
+  try {
+    started = await start({ env, emulator, print: () => undefined, logger });
+  } catch (err) {
+    await emulator.close();
+    await removeDir(dataDir);
+    await removeDir(dialogsDir);
+    throw err;
+  }
+  const url = started.url;
+  return {
+    started,
+    url,
+    emulator,
+    clock,
+    dataDir,
+    dialogsDir,
+    logLines,
+    client: (userId, conversationId) =>
+      new BotClient({
+        baseUrl: url,
+        channelId: 'webchat',
+        ...(userId ? { userId } : {}),
+        ...(conversationId ? { conversationId } : {}),
+        timeoutMs: 15_000,
+      }),
+    admin: (method, route, body) => adminRequest(url, method, route, body),
+    close: async () => {
+      await started.close();
+      await emulator.close();
+      await removeDir(dataDir);
+      await removeDir(dialogsDir);
+    },
+  };
+}
+
+/** One admin API call with the Bearer token. */
+export async function adminRequest(url: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/** The text of every message reply, joined by newlines (for matching key phrases). */
+export function textOf(replies: ReplyActivity[]): string {
+  return replies
+    .filter((a) => a.type === 'message')
+    .map((a) => a.text ?? '')
+    .join('\n');
+}
+
+/** Titles of every suggested action in the replies. */
+export function buttonsOf(replies: ReplyActivity[]): string[] {
+  return replies.flatMap((a) => a.suggestedActions?.actions.map((action) => action.title) ?? []);
+}
+
+/** The digits of the newest verification code the emulator "sent" to `to`. */
+export function latestCode(emulator: TwilioEmulator, to: string): string {
+  const message = [...emulator.outbox()].reverse().find((m) => m.to === to && /verification code/i.test(m.body));
+  const code = message ? /(\d{4,10})/.exec(message.body)?.[1] : undefined;
+  if (!code) throw new Error(`no verification code for ${to} in the outbox: ${JSON.stringify(emulator.outbox())}`);
+  return code;
+}
+
+/** Outbox messages to one number. */
+export function outboxTo(emulator: TwilioEmulator, to: string): OutboxMessage[] {
+  return emulator.outbox().filter((m) => m.to === to);
+}
+
+/** Every regular file under a directory, recursively, with its content as text (binary files included raw). */
+export async function readTree(dir: string): Promise<{ file: string; text: string }[]> {
+  const out: { file: string; text: string }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    out.push({ file, text: (await readFile(file)).toString('latin1') });
+  }
+  return out;
+}
+
+/** A stand-in channel: records every activity the bot POSTs to its serviceUrl and answers 200 with a resource id. */
+export interface FakeChannel {
+  url: string;
+  received: { path: string; body: Record<string, unknown> }[];
+  /** Resolves once `count` activities have arrived. */
+  waitFor(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFakeChannel(): Promise<FakeChannel> {
+  const received: FakeChannel['received'] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const readBody = async (req: IncomingMessage): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const server: HttpServer = createHttpServer((req, res) => {
+    readBody(req).then(
+      (text) => {
+        received.push({ path: req.url ?? '', body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: `reply-${received.length}` }));
+        for (const waiter of [...waiters]) {
+          if (received.length >= waiter.count) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve();
+          }
+        }
+      },
+      () => {
+        res.writeHead(400);
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    waitFor: (count) =>
+      received.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A free loopback port (for a child process that must listen on a known port). */
+export async function freePort(): Promise<number> {
+  const server = createHttpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Whole-word occurrences of a code (so a timestamp that happens to contain the digits does not count). */
+function containsCode(text: string, code: string): boolean {
+  return new RegExp(`(?<![0-9])${code}(?![0-9])`).test(text);
+}
+
+/**
+ * Where a secret or a code leaked: secrets (auth tokens, API secrets, link tokens) searched in the log lines, in every
+ * file under DATA_DIR and DIALOGS_DIR, and in bot state; verification codes searched in the log lines. Answers one
+ * line per leak (empty when clean).
+ */
+export async function findLeaks(world: World, leaks: { secrets: string[]; codes?: string[] }): Promise<string[]> {
+  const found: string[] = [];
+  const secrets = leaks.secrets.filter((s) => s !== '');
+  world.logLines.forEach((line, index) => {
+    for (const secret of secrets) if (line.includes(secret)) found.push(`log line ${index} holds a secret: ${line.trim()}`);
+    for (const code of leaks.codes ?? []) if (containsCode(line, code)) found.push(`log line ${index} holds code ${code}: ${line.trim()}`);
+  });
+  for (const dir of [world.dataDir, world.dialogsDir]) {
+    for (const { file, text } of await readTree(dir)) {
+      for (const secret of secrets) if (text.includes(secret)) found.push(`${file} holds a secret`);
+    }
+  }
+  const state = JSON.stringify(await world.started.store.list('botstate'));
+  for (const secret of secrets) if (state.includes(secret)) found.push('bot state holds a secret');
+  return found;
+}
+
+/** The auth profile the user-authorized tests create: Basic Auth against the emulator. */
+export const USER_PROFILE = 'own-account';
+
+/** Switches the running action to user-authorized through the admin API, with a profile whose base URL is the emulator. */
+export async function configureUserAuthorized(world: World): Promise<void> {
+  const profile = await world.admin('POST', '/api/admin/profiles', {
+    name: USER_PROFILE,
+    description: 'Your own Twilio account',
+    tenancy: false,
+    baseUrl: world.emulator.url,
+  });
+  if (profile.status !== 201) throw new Error(`creating the profile answered ${profile.status}: ${JSON.stringify(profile.body)}`);
+  const auth = await world.admin('PUT', '/api/admin/action/authorization', { type: 'user-authorized', profile: USER_PROFILE });
+  if (auth.status !== 200) throw new Error(`authorizing answered ${auth.status}: ${JSON.stringify(auth.body)}`);
+}
+
+/** The one-time link in a bot reply (`…/auth/<token>`). */
+export function authLinkOf(text: string): string | undefined {
+  return /(https?:\/\/[^\s]+\/auth\/[A-Za-z0-9_-]{43})/.exec(text)?.[1];
+}
+
+/** GETs the link page and answers its status, HTML and the form's CSRF token. */
+export async function openAuthPage(link: string): Promise<{ status: number; html: string; csrf: string | undefined }> {
+  const res = await fetch(link);
+  const html = await res.text();
+  return { status: res.status, html, csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] };
+}
+
+/** POSTs the link page's form. */
+export async function submitAuthPage(
+  link: string,
+  fields: { csrf: string; accountSid: string; authToken: string },
+  headers: Record<string, string> = {},
+): Promise<{ status: number; html: string }> {
+  const res = await fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return { status: res.status, html: await res.text() };
+}

@@ -1,0 +1,40 @@
+/** `GET /healthz` on the real server: the store and Twilio (here the emulator) both answer, or it says which does not. */
+import assert from 'node:assert/strict';
+import { startWorld, type World } from './harness';
+
+interface Health {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; message?: string }>;
+}
+
+async function healthz(url: string): Promise<{ status: number; body: Health }> {
+  const res = await fetch(`${url}/healthz`);
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
+describe('end to end: /healthz', function () {
+  this.timeout(30_000);
+  let world: World;
+
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => {
+    await world?.close();
+  });
+
+  it('reports the store and Twilio ok (200), then 503 naming Twilio once the emulator is gone', async () => {
+    const up = await healthz(world.url);
+    assert.equal(up.status, 200);
+    assert.deepEqual(up.body, { ok: true, checks: { store: { ok: true }, twilio: { ok: true } } });
+
+    await world.emulator.close();
+    const down = await healthz(world.url);
+    assert.equal(down.status, 503);
+    assert.equal(down.body.ok, false);
+    assert.deepEqual(down.body.checks.store, { ok: true });
+    assert.equal(down.body.checks.twilio?.ok, false);
+    assert.ok((down.body.checks.twilio?.message ?? '').length > 0, 'the failing check says why');
+    assert.doesNotMatch(JSON.stringify(down.body), new RegExp(world.emulator.authToken));
+  });
+});

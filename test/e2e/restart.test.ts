@@ -1,0 +1,161 @@
+/**
+ * A server process stopped in the middle of a dialog, and a new process on the same data directory finishing it:
+ * dialog state lives in the store, not in memory. The children run `src/main.ts` as `npm start` does, configured with
+ * TWILIO_* variables that point at the emulator running in this test process (as if it were real Twilio).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { BotClient } from '../../src/chat';
+import {
+  ADMIN_TOKEN,
+  ALICE_PHONE,
+  freePort,
+  REPO_DIALOGS,
+  REPO_ROOT,
+  removeDir,
+  startEmulator,
+  tempDir,
+  textOf,
+} from './harness';
+import type { TwilioEmulator } from '../../src/emulator';
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+const STARTUP_LIMIT_MS = 30_000;
+
+/** Environment of the test process without anything that would change how main.ts configures itself. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(TWILIO_|EMULATOR|DATABASE_URL|SECRETS_KEY|ADMIN_TOKEN|PUBLIC_BASE_URL|Microsoft|LOG_LEVEL|PORT|HOST|DATA_DIR|DIALOGS_DIR)/.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+/** Spawns `node -r tsx/cjs src/main.ts` and resolves once its banner prints the chat URL. */
+function spawnServer(env: NodeJS.ProcessEnv): Promise<Child> {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join('src', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const output = () => out;
+  return new Promise<Child>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not print its banner within ${STARTUP_LIMIT_MS} ms:\n${out}`));
+    }, STARTUP_LIMIT_MS);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const chat = /Chat:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (chat?.[1]) {
+        clearTimeout(timer);
+        resolve({ process: child, url: chat[1], output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited early (code ${code}, signal ${signal}):\n${out}`));
+    });
+  });
+}
+
+/** Sends SIGTERM and resolves with the exit code once the process is gone. */
+function stop(child: Child): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.process.exitCode !== null) {
+      resolve(child.process.exitCode);
+      return;
+    }
+    child.process.once('exit', (code) => resolve(code));
+    child.process.kill('SIGTERM');
+  });
+}
+
+/** A Verify service created at the emulator over its HTTP API, as an admin would at Twilio. */
+async function createVerifyService(emulator: TwilioEmulator): Promise<string> {
+  const res = await fetch(`${emulator.url}/v2/Services`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ FriendlyName: 'Restart test' }).toString(),
+  });
+  const body = (await res.json()) as { sid?: string };
+  if (res.status !== 201 || !body.sid) throw new Error(`creating a Verify service answered ${res.status}`);
+  return body.sid;
+}
+
+describe('end to end: a restarted server process continues a conversation mid-dialog', function () {
+  this.timeout(90_000);
+  let emulator: TwilioEmulator;
+  let dataDir: string;
+  let dialogsDir: string;
+  const children: Child[] = [];
+
+  before(async () => {
+    ({ emulator } = await startEmulator());
+    dataDir = await tempDir('restart-data');
+    dialogsDir = await tempDir('restart-dialogs');
+    await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
+  });
+  after(async () => {
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    await emulator?.close();
+    await removeDir(dataDir);
+    await removeDir(dialogsDir);
+  });
+
+  it('finishes a Send SMS dialog begun before the restart, with the entities given before it', async () => {
+    const serviceSid = await createVerifyService(emulator);
+    const env = async (): Promise<NodeJS.ProcessEnv> => ({
+      ...baseEnv(),
+      DATA_DIR: dataDir,
+      DIALOGS_DIR: dialogsDir,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      TWILIO_ACCOUNT_SID: emulator.accountSid,
+      TWILIO_AUTH_TOKEN: emulator.authToken,
+      TWILIO_BASE_URL: emulator.url ?? '',
+      TWILIO_VERIFY_SERVICE_SID: serviceSid,
+      TWILIO_SENDER: '+15005550006',
+    });
+
+    const first = await spawnServer(await env());
+    children.push(first);
+    assert.match(first.output(), /using real Twilio \(account AC[0-9a-f]{32}\) from TWILIO_\* variables/);
+    const before = new BotClient({ baseUrl: first.url, channelId: 'webchat', userId: 'restart-user' });
+    assert.match(textOf(await before.start()), /I can help you with/);
+    assert.match(textOf(await before.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await before.say(ALICE_PHONE)), /What should the message say\?/);
+    assert.equal(await stop(first), 0, `the first server did not exit cleanly:\n${first.output()}`);
+
+    const second = await spawnServer(await env());
+    children.push(second);
+    assert.notEqual(second.url, first.url);
+    const after = new BotClient({ baseUrl: second.url, channelId: 'webchat', userId: 'restart-user', conversationId: before.conversationId });
+    const done = textOf(await after.say('Sent across a restart.'));
+    assert.match(done, /your message to \+14155550123 is on its way/);
+
+    const sent = emulator.outbox();
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]?.to, ALICE_PHONE);
+    assert.equal(sent[0]?.from, '+15005550006');
+    assert.equal(sent[0]?.body, 'Sent across a restart.');
+    assert.equal(await stop(second), 0, `the second server did not exit cleanly:\n${second.output()}`);
+    assert.doesNotMatch(first.output() + second.output(), new RegExp(emulator.authToken), 'no token in either process\'s output');
+  });
+});
