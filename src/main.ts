@@ -6,7 +6,8 @@
  *
  * Every environment variable is listed in README.md ("Configuration").
  */
-import { readdir } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { ConversationState, UserState } from 'botbuilder';
@@ -219,6 +220,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       twilioMode = 'the configuration stored by an admin';
     }
 
+    await mkdir(dialogsDir, { recursive: true });
     const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
     if (!(await hasDialogFiles(dialogsDir))) {
       for (const id of REQUIRED_TEMPLATES) await installer.install(id);
@@ -234,7 +236,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     let publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? '';
     const runtime = new IntegrationRuntime({ action, store, publicBaseUrl: () => publicBaseUrl, logger: dialogLogger });
     const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: loaded.tasks, runtime, logger: dialogLogger });
-    installer.on('change', () => {
+    const reloadDialogs = () => {
       loadInstalledDialogs(dialogsDir).then(
         (next) => {
           for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
@@ -243,6 +245,20 @@ export async function start(options: StartOptions = {}): Promise<Started> {
         },
         (err: unknown) => logger.error({ err }, 'reloading dialogs failed'),
       );
+    };
+    installer.on('change', reloadDialogs);
+    // Installs by `tva templates` in another process, and a developer's edits, reach the running bot too: reload
+    // once the directory has been quiet for a moment (an atomic write is a create and a rename).
+    let pending: NodeJS.Timeout | undefined;
+    const watcher = watch(dialogsDir, (_event, name) => {
+      if (name !== null && !String(name).endsWith('.json')) return;
+      clearTimeout(pending);
+      pending = setTimeout(reloadDialogs, 200);
+    });
+    watcher.on('error', (err) => logger.warn({ err: err.message }, 'watching the dialogs directory stopped'));
+    closers.push(async () => {
+      clearTimeout(pending);
+      watcher.close();
     });
 
     const devEmulator = emulator;
