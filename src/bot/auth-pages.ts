@@ -8,6 +8,7 @@
  */
 import type { Request, Response, Server } from 'restify';
 import { ActionError, type IntegrationAction } from '../auth';
+import { BodyTooLargeError, readBoundedBody } from '../http';
 import { noLogger, type DialogLogger } from '../dialogs';
 import type { AuthLinks, AuthLinkLookup } from './auth-links';
 import { formPage, messagePage, pageHeaders, successPage, type FormProblems } from './auth-page-html';
@@ -99,24 +100,14 @@ async function readForm(req: Request, limit: number): Promise<URLSearchParams> {
     req.resume();
     throw new PageError(415, 'The form could not be read', 'Send the form from the authorization page itself.');
   }
-  const declared = Number(header(req, 'content-length') ?? '0');
-  const tooLarge = new PageError(413, 'The form is too large', 'Enter only the Account SID and the Auth Token.');
-  if (declared > limit) {
-    req.resume();
-    throw tooLarge;
+  let body: Buffer;
+  try {
+    body = await readBoundedBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new PageError(413, 'The form is too large', 'Enter only the Account SID and the Auth Token.');
+    throw err;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge;
-    }
-    chunks.push(buf);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(body.toString('utf8'));
 }
 
 function usable(found: AuthLinkLookup): Extract<AuthLinkLookup, { kind: 'usable' }> {

@@ -7,6 +7,7 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
 import { noLogger, type DialogLogger } from '../dialogs';
+import { BodyTooLargeError, readBoundedBody } from '../http';
 import { describeFailure, TURN_ERROR_MESSAGE } from './bot';
 
 /** Bot Framework authentication settings, named as in the environment. */
@@ -65,25 +66,16 @@ class BodyError extends Error {
 }
 
 async function readActivity(req: Request, limit: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) {
-    req.resume();
-    throw new BodyError(413, `The activity is larger than ${limit} bytes.`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > limit) {
-      req.resume();
-      throw new BodyError(413, `The activity is larger than ${limit} bytes.`);
-    }
-    chunks.push(buf);
+  let body: Buffer;
+  try {
+    body = await readBoundedBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new BodyError(413, `The activity is larger than ${limit} bytes.`);
+    throw err;
   }
   if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) throw new BodyError(415, 'Send the activity as application/json.');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new BodyError(400, 'The activity is not valid JSON.');
   }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
+import type { OutboxMessage } from '../emulator';
 import { sendJson } from './http';
 
 /** Headers sent with the chat page and its assets: the page has no inline code, so a strict policy fits. */
@@ -23,16 +24,6 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/chat.css': { file: 'chat.css', type: 'text/css; charset=utf-8' },
 };
 
-/** One outbox entry of the emulator, as `GET /emulator/messages` returns it. */
-export interface DevOutboxMessage {
-  sid: string;
-  to: string;
-  from: string;
-  channel: string;
-  body: string;
-  date_created: string;
-}
-
 export interface HealthReport {
   ok: boolean;
   checks: Record<string, { ok: boolean; message?: string }>;
@@ -42,7 +33,7 @@ export interface AppRouteDeps {
   /** Folder holding index.html, chat.js and chat.css. */
   publicDir: string;
   /** Dev mode: the embedded emulator's outbox, shown beside the chat. Absent in production. */
-  devOutbox?: () => DevOutboxMessage[];
+  devOutbox?: () => OutboxMessage[];
   /** Health of the store and of Twilio (or the emulator). */
   health: () => Promise<HealthReport>;
 }

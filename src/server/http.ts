@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'restify';
 import { ActionError, SecretsError, type ErrorDetail, type TwilioVerdict } from '../auth';
+import { BodyTooLargeError, readBoundedBody } from '../http';
 import { StoreConflictError } from '../store';
 
 /** A refusal decided at the HTTP layer (401, 413, 415 …). */
@@ -85,24 +86,14 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?ut
  * reading when it is declared).
  */
 export async function readJsonBody(req: Request, limitBytes: number): Promise<unknown> {
-  const tooLarge = () =>
-    new HttpError(413, 'payload_too_large', `The body is larger than ${limitBytes} bytes.`);
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limitBytes) {
-    req.resume();
-    throw tooLarge();
+  let body: Buffer;
+  try {
+    body = await readBoundedBody(req, limitBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413, 'payload_too_large', err.message);
+    throw err;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > limitBytes) {
-      req.resume();
-      throw tooLarge();
-    }
-    chunks.push(buf);
-  }
+  const size = body.length;
   if (size === 0) return undefined;
   const type = req.headers['content-type'] ?? '';
   if (!JSON_TYPE.test(type)) {
@@ -112,7 +103,7 @@ export async function readJsonBody(req: Request, limitBytes: number): Promise<un
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
     throw new HttpError(400, 'malformed_json', 'The body is not valid UTF-8.');
   }

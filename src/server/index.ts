@@ -1,6 +1,6 @@
 /** The HTTP server: `createServer(deps)` (not listening) and the route modules it is assembled from. */
 export { createServer, type ServerDeps } from './server';
-export { PAGE_SECURITY_HEADERS, registerAppRoutes, type AppRouteDeps, type DevOutboxMessage, type HealthReport } from './app-routes';
+export { PAGE_SECURITY_HEADERS, registerAppRoutes, type AppRouteDeps, type HealthReport } from './app-routes';
 export { ADMIN_ROUTES, registerAdminRoutes, type AdminRoute, type RouteContext, type RouteReply } from './admin-routes';
 export { AdminGuard, tokensEqual, type BackoffOptions } from './admin-auth';
 export { ADMIN_TOKEN_FILE, resolveAdminToken, type AdminToken } from './admin-token';

@@ -13,6 +13,7 @@
  * 404 (unknown template, not installed), 409 (conflict: the dialog was edited), 422 (invalid template).
  */
 import type { Next, Request, Response, Server } from 'restify';
+import { BodyTooLargeError, readBoundedBody } from '../http';
 import { TemplateError } from './errors';
 import type { DialogInstaller } from './installer';
 
@@ -38,17 +39,14 @@ async function readBody(req: Request): Promise<unknown> {
     return parsed;
   }
   if (req.readableEnded) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new TemplateError('invalid_request', `The body is larger than ${MAX_BODY_BYTES} bytes.`, [{ path: '', message: 'too large' }]);
-    }
-    chunks.push(buf);
+  let body: Buffer;
+  try {
+    body = await readBoundedBody(req, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new TemplateError('invalid_request', err.message, [{ path: '', message: 'too large' }]);
+    throw err;
   }
-  return size === 0 ? undefined : parseJson(Buffer.concat(chunks).toString('utf8'));
+  return body.length === 0 ? undefined : parseJson(body.toString('utf8'));
 }
 
 function parseJson(text: string): unknown {
