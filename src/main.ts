@@ -121,10 +121,12 @@ async function configureForEmulator(action: IntegrationAction, store: Store, emu
   const credentials: TwilioCredentials = { kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken };
   const gateway = createTwilioClient(credentials, { baseUrl: url });
   const service = await createService(gateway, { friendlyName: 'Twilio Verify Action' });
+  // An admin's "disable" survives restarts; anything else is (re-)enabled against the new emulator.
+  const keepDisabled = (await action.status()).state === 'disabled';
   await action.authorize(authorizationBody(credentials, url), ACTOR);
   const current = await action.status();
   await action.setConfig({ ...current.config, verifyServiceSid: service.sid, sender: EMULATOR_SENDER }, ACTOR);
-  await action.enable(ACTOR);
+  if (!keepDisabled) await action.enable(ACTOR);
   await store.put(META_NAMESPACE, DEV_EMULATOR_KEY, { accountSid: emulator.accountSid, baseUrl: url });
   return action.status();
 }
