@@ -206,7 +206,8 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       twilioMode = `real Twilio (account ${credentialsFromEnv.accountSid}) from TWILIO_* variables`;
     } else if (emulator || (env.EMULATOR !== 'off' && (await emulatorMayConfigure(action, store)))) {
       if (!emulator) {
-        emulator = createEmulator({ dev: true, log: (line) => logger.info({ emulator: true }, line) });
+        // Dev mode: every SMS and code the emulator "delivers" is printed for the developer to read.
+        emulator = createEmulator({ dev: true, log: print });
         const started = emulator;
         await started.listen(emulatorPort, '127.0.0.1').catch((err: unknown) => {
           const reason = err instanceof Error ? err.message : String(err);
