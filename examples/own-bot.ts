@@ -3,7 +3,7 @@
  * ("hello") and hands everything else to the component, which routes by the installed dialogs' trigger utterances.
  *
  * Run it: `npx tsx examples/own-bot.ts`, then point the Bot Framework Emulator (or `tva chat`) at
- * http://127.0.0.1:3978/api/messages. In your own project import from 'twilio-verify-action' instead of '../src/…'.
+ * http://127.0.0.1:3978/api/messages. In your own project import from 'twilio-verify-action' instead of '../src'.
  */
 import { ActivityHandler, ConversationState, UserState, type TurnContext } from 'botbuilder';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
@@ -13,9 +13,9 @@ import {
   registerAuthLinkRoutes,
   registerBotRoutes,
   runTwilioVerify,
+  openStore,
   type TwilioVerifyDialogs,
-} from '../src/bot';
-import { openStore } from '../src/store';
+} from '../src';
 
 export interface OwnBotOptions {
   conversationState: ConversationState;

@@ -1,2 +1,50 @@
-/** Public API of the twilio-verify-action package. */
-export {};
+/**
+ * Public API of the twilio-verify-action package: what a developer's own bot, tool or test needs. The standalone
+ * server (`npm start`, src/main.ts) is built from these same parts.
+ */
+
+// The library component and the bot runtime (see examples/own-bot.ts).
+export {
+  createTwilioVerifyDialogs,
+  IntegrationRuntime,
+  loadInstalledDialogs,
+  pinoDialogLogger,
+  registerAuthLinkRoutes,
+  registerBotRoutes,
+  runTwilioVerify,
+  TWILIO_VERIFY_DIALOG_ID,
+  TwilioVerifyBot,
+  TwilioVerifyDialogs,
+} from './bot';
+export type { TwilioVerifyDialogsOptions, TwilioVerifyResult, TwilioVerifySetup, TwilioVerifySetupOptions } from './bot';
+
+// Storage (SQLite by default, PostgreSQL with a URL) and the action's authorization and configuration.
+export { openStore, StoreConflictError } from './store';
+export type { Store, StoreOptions } from './store';
+export { IntegrationAction, loadSecrets, mask } from './auth';
+export type { ActionView, AuthProfile, ResolvedCredentials } from './auth';
+
+// The Twilio gateway and its operations.
+export {
+  createTwilioClient,
+  normalizePhoneNumber,
+  operations,
+  OPERATION_NAMES,
+  probeCredentials,
+  runOperation,
+  TwilioActionError,
+} from './twilio';
+export type { GatewayOptions, OperationName, TwilioCredentials, TwilioGateway } from './twilio';
+
+// Dialog tasks and templates.
+export { DialogTaskDialog, IntentMatcher, loadDialogDirectory, validateDialogTask } from './dialogs';
+export type { ActionRuntime, DialogTask } from './dialogs';
+export { buildManifest, DialogInstaller, TemplateCatalog } from './templates';
+
+// The local Twilio emulator and the server.
+export { createEmulator, ManualClock } from './emulator';
+export type { OutboxMessage, TwilioEmulator } from './emulator';
+export { createServer } from './server';
+export type { ServerDeps } from './server';
+export { start } from './main';
+export type { Started, StartOptions } from './main';
