@@ -37,7 +37,7 @@ function defaultUserId(): string {
 export function registerChatCommand(program: Command, io: ChatCommandIo = defaultIo()): void {
   program
     .command('chat')
-    .description('chat with the bot in the terminal (the bot must be running, e.g. `npm start`)')
+    .description('Chat with the bot in the terminal (the bot must be running, e.g. `npm start`)')
     .option('--url <url>', 'the bot server', DEFAULT_URL)
     .option('--user <id>', 'your user id (letters, digits, . _ @ -)', defaultUserId())
     .action(async (options: { url: string; user: string }) => {

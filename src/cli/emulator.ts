@@ -19,7 +19,7 @@ const USAGE = { exitCode: 2, code: 'tva.usage' } as const;
 export function registerEmulatorCommand(program: Command): void {
   program
     .command('emulator')
-    .description('run the local Twilio emulator (Messages and Verify) on loopback')
+    .description('Run the local Twilio emulator (Messages and Verify) on loopback')
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default('3979'))
     .addOption(new Option('--host <host>', 'loopback address to bind: 127.0.0.1, ::1 or localhost').default('127.0.0.1'))
     .addOption(new Option('--account-sid <sid>', 'Account SID to accept (AC + 32 hex); generated when omitted').env('TWILIO_EMULATOR_ACCOUNT_SID'))

@@ -83,7 +83,7 @@ async function guarded(run: () => Promise<void>): Promise<void> {
 export function registerTemplateCommands(program: Command): void {
   const templates = program
     .command('templates')
-    .description('explore, install, show, upgrade and uninstall the pre-built templates (dialog tasks in dialogs/)')
+    .description('Explore, install, show, upgrade and uninstall the pre-built templates (dialog tasks in dialogs/)')
     .option('--dialogs-dir <dir>', 'where installed dialogs live', './dialogs')
     .option('--templates-dir <dir>', "where the templates are (default: the package's templates/)");
 
@@ -97,7 +97,7 @@ export function registerTemplateCommands(program: Command): void {
 
   templates
     .command('list')
-    .description('list the templates with their state: not installed, installed, outdated or edited')
+    .description('List the templates with their state: not installed, installed, outdated or edited')
     .action(async (_opts: unknown, cmd: Command) =>
       guarded(async () => {
         const list = await installer(cmd).list();
@@ -110,7 +110,7 @@ export function registerTemplateCommands(program: Command): void {
 
   templates
     .command('install')
-    .description('install a template as a dialog task (or every template with --all); installed ones are left as they are')
+    .description('Install a template as a dialog task (or every template with --all); installed ones are left as they are')
     .argument('[id]', 'the template id, e.g. send-sms')
     .option('--all', 'install every template')
     .action(async (id: string | undefined, opts: { all?: boolean }, cmd: Command) =>
@@ -126,13 +126,13 @@ export function registerTemplateCommands(program: Command): void {
 
   templates
     .command('uninstall')
-    .description('remove an installed dialog task')
+    .description('Remove an installed dialog task')
     .argument('<id>', 'the template id')
     .action(async (id: string, _opts: unknown, cmd: Command) => guarded(async () => printResult(await installer(cmd).uninstall(id))));
 
   templates
     .command('show')
-    .description('go to dialog: the dialog file and its nodes')
+    .description('Go to dialog: the dialog file and its nodes')
     .argument('<id>', 'the template id')
     .action(async (id: string, _opts: unknown, cmd: Command) =>
       guarded(async () => {
@@ -150,7 +150,7 @@ export function registerTemplateCommands(program: Command): void {
 
   templates
     .command('upgrade')
-    .description('upgrade installed dialogs to newer templates; an edited dialog is refused unless --force')
+    .description('Upgrade installed dialogs to newer templates; an edited dialog is refused unless --force')
     .argument('[id]', 'the template id')
     .option('--all', 'upgrade every installed template')
     .option('--force', 'replace a dialog even if it was edited since install (your changes are lost)')
