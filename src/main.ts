@@ -170,6 +170,10 @@ export async function start(options: StartOptions = {}): Promise<Started> {
   const host = env.HOST || '127.0.0.1';
   const port = parsePort('PORT', env.PORT, 3978);
   const emulatorPort = parsePort('EMULATOR_PORT', env.EMULATOR_PORT, 3979);
+  const healthCacheSeconds = env.HEALTHZ_CACHE_SECONDS ? Number(env.HEALTHZ_CACHE_SECONDS) : 15;
+  if (!Number.isInteger(healthCacheSeconds) || healthCacheSeconds < 0 || healthCacheSeconds > 3600) {
+    throw new StartupError(`HEALTHZ_CACHE_SECONDS must be a whole number of seconds from 0 to 3600, not "${env.HEALTHZ_CACHE_SECONDS}".`);
+  }
   const botAuth: BotAuthSettings = {
     ...(env.MicrosoftAppId ? { MicrosoftAppId: env.MicrosoftAppId } : {}),
     ...(env.MicrosoftAppPassword ? { MicrosoftAppPassword: env.MicrosoftAppPassword } : {}),
@@ -276,7 +280,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       app: {
         publicDir: path.join(packageRoot(), 'public'),
         ...(devEmulator ? { devOutbox: () => devEmulator.outbox() } : {}),
-        health: () => health(store, action),
+        health: cachedHealth(store, action, healthCacheSeconds * 1000),
       },
     });
     await new Promise<void>((resolve, reject) => {
@@ -312,8 +316,26 @@ export async function start(options: StartOptions = {}): Promise<Started> {
   }
 }
 
+/**
+ * `/healthz` with the Twilio half cached for `ttlMs` (probes every few seconds must not become Twilio traffic); the
+ * store is checked on every call.
+ */
+function cachedHealth(store: Store, action: IntegrationAction, ttlMs: number): () => Promise<HealthReport> {
+  let twilio: { at: number; check: HealthReport['checks'][string] } | undefined;
+  return async () => {
+    const now = performance.now();
+    if (!twilio || now - twilio.at >= ttlMs) {
+      const report = await health(store, action);
+      const check = report.checks.twilio;
+      if (check) twilio = { at: now, check };
+      return report;
+    }
+    return health(store, action, twilio.check);
+  };
+}
+
 /** `/healthz`: the store answers, and Twilio (or the emulator) accepts the action's credentials. */
-async function health(store: Store, action: IntegrationAction): Promise<HealthReport> {
+async function health(store: Store, action: IntegrationAction, knownTwilio?: HealthReport['checks'][string]): Promise<HealthReport> {
   const checks: HealthReport['checks'] = {};
   try {
     await store.get(META_NAMESPACE, 'health');
@@ -321,6 +343,7 @@ async function health(store: Store, action: IntegrationAction): Promise<HealthRe
   } catch {
     checks.store = { ok: false, message: 'The store does not answer.' };
   }
+  if (knownTwilio) return { ok: Boolean(checks.store?.ok) && knownTwilio.ok, checks: { ...checks, twilio: knownTwilio } };
   try {
     const resolved = await action.resolveCredentials({ channelId: 'healthz', userId: 'healthz' });
     if (resolved.kind === 'ready') {

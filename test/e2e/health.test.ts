@@ -14,16 +14,15 @@ async function healthz(url: string): Promise<{ status: number; body: Health }> {
 
 describe('end to end: /healthz', function () {
   this.timeout(30_000);
-  let world: World;
+  let world: World | undefined;
 
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
+  afterEach(async () => {
     await world?.close();
+    world = undefined;
   });
 
   it('reports the store and Twilio ok (200), then 503 naming Twilio once the emulator is gone', async () => {
+    world = await startWorld({ env: { HEALTHZ_CACHE_SECONDS: '0' } });
     const up = await healthz(world.url);
     assert.equal(up.status, 200);
     assert.deepEqual(up.body, { ok: true, checks: { store: { ok: true }, twilio: { ok: true } } });
@@ -36,5 +35,14 @@ describe('end to end: /healthz', function () {
     assert.equal(down.body.checks.twilio?.ok, false);
     assert.ok((down.body.checks.twilio?.message ?? '').length > 0, 'the failing check says why');
     assert.doesNotMatch(JSON.stringify(down.body), new RegExp(world.emulator.authToken));
+  });
+
+  it('reuses a Twilio verdict for HEALTHZ_CACHE_SECONDS, so frequent probes do not call Twilio each time', async () => {
+    world = await startWorld({ env: { HEALTHZ_CACHE_SECONDS: '600' } });
+    assert.equal((await healthz(world.url)).status, 200);
+    await world.emulator.close();
+    const cached = await healthz(world.url);
+    assert.equal(cached.status, 200, 'the verdict of the first probe is reused');
+    assert.deepEqual(cached.body.checks.twilio, { ok: true });
   });
 });
