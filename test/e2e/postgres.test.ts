@@ -1,0 +1,85 @@
+/**
+ * Several bot instances sharing PostgreSQL: two servers started with the same DATABASE_URL (and secrets key) serve
+ * one conversation in turns, as a load balancer would spread it, and share the action's configuration.
+ * Runs when TEST_DATABASE_URL is set (CI starts a throwaway cluster: .ci/postgres.sh).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { Client } from 'pg';
+import { BotClient } from '../../src/chat';
+import { start, type Started } from '../../src/main';
+import { ADMIN_TOKEN, ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
+import type { TwilioEmulator } from '../../src/emulator';
+
+const databaseUrl = process.env.TEST_DATABASE_URL;
+
+describe('end to end: two instances sharing PostgreSQL', function () {
+  this.timeout(60_000);
+  const schema = `e2e_${randomBytes(6).toString('hex')}`;
+  const dirs: string[] = [];
+  const servers: Started[] = [];
+  let emulator: TwilioEmulator | undefined;
+
+  before(async function () {
+    if (!databaseUrl) {
+      this.skip();
+    }
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+  });
+
+  after(async () => {
+    for (const server of servers) await server.close();
+    await emulator?.close();
+    for (const dir of dirs) await removeDir(dir);
+    if (databaseUrl) {
+      const admin = new Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+
+  it('continues one conversation across two instances and sends the SMS once', async () => {
+    ({ emulator } = await startEmulator());
+    const url = new URL(databaseUrl ?? '');
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const secretsKey = randomBytes(32).toString('base64');
+    const boot = async () => {
+      const dataDir = await tempDir('data');
+      dirs.push(dataDir);
+      const server = await start({
+        env: {
+          DATABASE_URL: url.toString(),
+          SECRETS_KEY: secretsKey,
+          DATA_DIR: dataDir,
+          DIALOGS_DIR: REPO_DIALOGS,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          ADMIN_TOKEN,
+        },
+        ...(emulator ? { emulator } : {}),
+        logger: pino({ level: 'silent' }),
+        print: () => undefined,
+      });
+      servers.push(server);
+      return server;
+    };
+    const a = await boot();
+    const b = await boot();
+    assert.equal(a.store.kind, 'postgres');
+
+    const onA = new BotClient({ baseUrl: a.url, channelId: 'webchat', userId: 'alice', conversationId: 'shared-conv' });
+    const onB = new BotClient({ baseUrl: b.url, channelId: 'webchat', userId: 'alice', conversationId: 'shared-conv' });
+    assert.match(textOf(await onA.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await onB.say(ALICE_PHONE)), /What should the message say\?/);
+    assert.match(textOf(await onA.say('Served by two instances.')), /your message to \+14155550123 is on its way/);
+
+    const sent = emulator?.outbox() ?? [];
+    assert.deepEqual(sent.map((m) => [m.to, m.body]), [[ALICE_PHONE, 'Served by two instances.']]);
+    assert.equal((await b.action.status()).state, 'configured');
+  });
+});
