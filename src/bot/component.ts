@@ -43,6 +43,14 @@ const CHOOSE_ID = 'twilio-verify.choose';
 const HELP_WORDS: ReadonlySet<string> = new Set(['help', 'help me', 'what can you do', 'what can i say', 'menu', 'options']);
 const CANCEL_WORDS: ReadonlySet<string> = new Set(['cancel', 'stop', 'quit', 'exit', 'cancel that', 'never mind', 'nevermind']);
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+const GREETING_WORDS: ReadonlySet<string> = new Set([
+  'hi', 'hello', 'hey', 'hiya', 'howdy', 'yo', 'hi there', 'hello there', 'hey there', 'good morning',
+  'good afternoon', 'good evening', 'hello bot', 'hi bot', 'hey bot',
+]);
+const THANKS_WORDS: ReadonlySet<string> = new Set([
+  'thanks', 'thank you', 'thx', 'ty', 'cheers', 'thanks a lot', 'thank you very much', 'many thanks', 'great thanks',
+  'ok thanks', 'ok thank you',
+]);
 
 /** Sentences of the router, in one place. */
 export const ROUTER_MESSAGES = {
@@ -51,6 +59,9 @@ export const ROUTER_MESSAGES = {
   which: 'I can do more than one thing with that. Which one did you mean?',
   choiceCancelled: 'OK, never mind.',
   dialogRemoved: "The dialog we were in isn't installed anymore, so I stopped it. Let's start over.",
+  greeting: 'Hello!',
+  thanks: 'You\'re welcome! Say "help" any time to see what I can do.',
+  textOnly: 'I can only read text messages.',
 } as const;
 
 /** What `beginDialog('twilio-verify', …)` takes. */
@@ -62,7 +73,9 @@ export interface TwilioVerifyBeginOptions {
 /** What the component ends with. */
 export type TwilioVerifyResult =
   | ({ outcome: 'dialog'; dialog: string } & DialogTaskResult)
-  | { outcome: 'help' | 'nothing-to-cancel' | 'not-understood' | 'choice-cancelled' | 'dialog-removed' };
+  | {
+      outcome: 'help' | 'greeting' | 'thanks' | 'nothing-to-cancel' | 'not-understood' | 'choice-cancelled' | 'dialog-removed';
+    };
 
 export interface TwilioVerifyDialogsOptions {
   runtime: ActionRuntime;
@@ -159,6 +172,7 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
           runtime: this.options.runtime,
           userState: this.userAccessor,
           logger: this.logger,
+          interruptions: (text) => this.interruptionFor(text),
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           ...(this.options.defaultRegion ? { defaultRegion: this.options.defaultRegion } : {}),
         }),
@@ -169,6 +183,22 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
     this.matcher = new IntentMatcher(this.tasks);
     this.byName = new Map(this.tasks.map((task) => [normalizeUtterance(task.name), task]));
     this.logger.info('dialogs loaded', { dialogs: this.tasks.map((task) => task.id) });
+  }
+
+  /**
+   * The dialog a reply inside another dialog clearly asks for: one of its trigger utterances or its name, said
+   * exactly. Looser matches stay answers to the question asked (they may be e.g. an SMS body).
+   */
+  private interruptionFor(text: string): { taskId: string; taskName: string } | undefined {
+    const said = normalizeUtterance(text);
+    if (said === '' || HELP_WORDS.has(said) || CANCEL_WORDS.has(said)) return undefined;
+    const named = this.byName.get(said);
+    if (named !== undefined) return { taskId: named.id, taskName: named.name };
+    const decision = this.matcher.decide(text);
+    if (decision.kind === 'match' && decision.candidate.kind === 'exact') {
+      return { taskId: decision.candidate.taskId, taskName: decision.candidate.taskName };
+    }
+    return undefined;
   }
 
   /** The dialogs a user can start, in load order. */
@@ -228,7 +258,17 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
       await inner.context.sendActivity(ROUTER_MESSAGES.dialogRemoved);
       return this.done({ outcome: 'dialog-removed' });
     }
-    return this.wrap(active.id, await inner.continueDialog());
+    return this.followUp(inner, active.id, await inner.continueDialog());
+  }
+
+  /** Starts the dialog a finished one handed over to (the user asked for it mid-way), or wraps the result. */
+  private async followUp(inner: DialogContext, taskId: string, turn: DialogTurnResult): Promise<DialogTurnResult> {
+    const switchTo = (turn.result as DialogTaskResult | undefined)?.switchTo;
+    if (turn.status === DialogTurnStatus.complete && typeof switchTo === 'string') {
+      const next = this.tasks.find((task) => task.id === switchTo);
+      if (next !== undefined) return this.start(inner, { taskId: next.id, taskName: next.name }, 'interruption');
+    }
+    return this.wrap(taskId, turn);
   }
 
   private done(result: TwilioVerifyResult): DialogTurnResult<TwilioVerifyResult> {
@@ -251,7 +291,7 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
 
   private async start(inner: DialogContext, task: Candidate, how: string): Promise<DialogTurnResult> {
     this.logger.info('dialog chosen', { dialog: task.taskId, how });
-    return this.wrap(task.taskId, await inner.beginDialog(task.taskId));
+    return this.followUp(inner, task.taskId, await inner.beginDialog(task.taskId));
   }
 
   /** Picks a dialog for the user's text, or answers help, cancel, "which one?" or "I can …". */
@@ -264,6 +304,18 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
     if (CANCEL_WORDS.has(said)) {
       await inner.context.sendActivity(ROUTER_MESSAGES.nothingToCancel);
       return this.done({ outcome: 'nothing-to-cancel' });
+    }
+    if (GREETING_WORDS.has(said)) {
+      await inner.context.sendActivity(this.capabilities(ROUTER_MESSAGES.greeting));
+      return this.done({ outcome: 'greeting' });
+    }
+    if (THANKS_WORDS.has(said)) {
+      await inner.context.sendActivity(ROUTER_MESSAGES.thanks);
+      return this.done({ outcome: 'thanks' });
+    }
+    if (said === '' && (inner.context.activity.attachments?.length ?? 0) > 0) {
+      await inner.context.sendActivity(this.capabilities(ROUTER_MESSAGES.textOnly));
+      return this.done({ outcome: 'not-understood' });
     }
     const named = this.byName.get(said);
     if (named !== undefined) return this.start(inner, { taskId: named.id, taskName: named.name }, 'name');

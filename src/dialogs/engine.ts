@@ -45,6 +45,14 @@ export interface DialogTaskResult {
   status: DialogEndStatus;
   entities: Record<string, JsonValue>;
   context: Record<string, JsonValue>;
+  /** The dialog the user asked for instead (see `interruptions`); the caller starts it. */
+  switchTo?: string;
+}
+
+/** Another dialog the user's reply clearly asks for. */
+export interface DialogInterruption {
+  taskId: string;
+  taskName: string;
 }
 
 /** Values a caller may pass to `beginDialog` (e.g. entities the router already recognised). */
@@ -65,6 +73,12 @@ export interface DialogTaskDialogOptions {
   logger?: DialogLogger;
   /** The id in the DialogSet; defaults to the task id. */
   dialogId?: string;
+  /**
+   * Recognises a reply that is not an answer to the current question but clearly starts another dialog (e.g.
+   * "send an SMS" while asked for the number to verify). When it returns a dialog other than this one, this dialog
+   * stops and ends with `switchTo` set, so the caller (the router) starts that one.
+   */
+  interruptions?: (text: string) => DialogInterruption | undefined;
 }
 
 /** The engine's state inside the dialog instance (JSON only). */
@@ -82,7 +96,11 @@ interface TaskState {
   authorizationRequested: boolean;
 }
 
-type Step = { kind: 'goto'; to: string } | { kind: 'wait' } | { kind: 'end'; status: DialogEndStatus };
+type Step =
+  | { kind: 'goto'; to: string }
+  | { kind: 'wait' }
+  | { kind: 'end'; status: DialogEndStatus }
+  | { kind: 'switch'; to: DialogInterruption };
 
 /** Nodes run in one turn before the engine decides the dialog is stuck. */
 export const MAX_STEPS_PER_TURN = 50;
@@ -105,6 +123,7 @@ export const MESSAGES = {
   authorizationPending:
     'I\'m waiting for you to authorize the integration with the link I sent. Say "done" when you have, or "cancel" to stop.',
   authorizationStillMissing: "I still don't have your authorization, so here is a new link.",
+  textOnly: "I can only read text here, not attachments or cards. Please type your answer.",
 } as const;
 
 const JSON_STATE_KEY = 'dialogTask';
@@ -169,6 +188,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   private readonly logger: DialogLogger;
   private readonly nodes: ReadonlyMap<string, DialogNode>;
   private readonly firstUtterance: string;
+  private readonly callsTwilio: boolean;
+  private readonly interruptions: DialogTaskDialogOptions['interruptions'];
 
   constructor(options: DialogTaskDialogOptions) {
     super(options.dialogId ?? options.task.id);
@@ -181,6 +202,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     this.nodes = new Map(options.task.nodes.map((node) => [node.id, node]));
     const intent = this.nodes.get(options.task.start);
     this.firstUtterance = intent?.type === 'intent' ? (intent.utterances[0] ?? options.task.name) : options.task.name;
+    this.callsTwilio = options.task.nodes.some((node) => node.type === 'service');
+    this.interruptions = options.interruptions;
   }
 
   override async beginDialog(dc: DialogContext, options?: DialogTaskBeginOptions): Promise<DialogTurnResult> {
@@ -197,7 +220,35 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     };
     instance.state[JSON_STATE_KEY] = state;
     this.log('info', 'dialog started', { node: state.node });
+    // A dialog that needs Twilio says so at once when the integration can't be used, instead of asking every
+    // question first. A missing user authorization is asked for later, where the dialog needs it.
+    if (this.callsTwilio) {
+      const unavailable = await this.unavailableMessage(dc.context);
+      if (unavailable !== undefined) {
+        await dc.context.sendActivity(unavailable);
+        return this.finish(dc, state, 'failed');
+      }
+    }
     return this.advance(dc, state);
+  }
+
+  /** Why the integration can't be used for this user right now, or undefined when it can (or needs authorization). */
+  private async unavailableMessage(turn: TurnContext): Promise<string | undefined> {
+    const resolution = await this.runtime.resolveGateway({
+      channelId: turn.activity.channelId,
+      userId: turn.activity.from?.id ?? '',
+    });
+    switch (resolution.kind) {
+      case 'disabled':
+        return MESSAGES.disabled;
+      case 'not-configured':
+        return MESSAGES.notConfigured;
+      case 'error':
+        this.log('warn', 'credentials unavailable', { code: resolution.code });
+        return isTwentyThree(resolution.code) ? MESSAGES.notAuthorized : MESSAGES.unavailable;
+      default:
+        return undefined;
+    }
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
@@ -210,6 +261,16 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     const activity = dc.context.activity;
     if (state.waiting === 'authorization') return this.onAuthorizationTurn(dc, state, activity);
     if (activity.type !== ActivityTypes.Message) return Dialog.EndOfTurn;
+    if (state.waiting === 'reply' && (activity.text ?? '').trim() === '' && (activity.attachments?.length ?? 0) > 0) {
+      // An image or a card is not a wrong answer: say what is expected and ask again, without using up a retry.
+      const node = this.nodes.get(state.node);
+      await dc.context.sendActivity(MESSAGES.textOnly);
+      if (node?.type === 'entity') {
+        const scope = await this.scope(dc.context, state);
+        await this.sendPrompt(dc.context, node, scope, this.render(node.prompt, scope));
+      }
+      return Dialog.EndOfTurn;
+    }
     if (state.waiting === 'reply') return this.onReply(dc, state, activity.text ?? '');
     return this.advance(dc, state);
   }
@@ -272,14 +333,16 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     return { status, entities: state.entities, context: state.context };
   }
 
-  private async finish(dc: DialogContext, state: TaskState, status: DialogEndStatus): Promise<DialogTurnResult> {
+  private async finish(dc: DialogContext, state: TaskState, status: DialogEndStatus, switchTo?: string): Promise<DialogTurnResult> {
     this.log('info', 'dialog ended', {
       status,
       node: state.node,
       entities: redactEntities(this.task, state.entities),
       context: Object.keys(state.context),
+      ...(switchTo === undefined ? {} : { switchTo }),
     });
-    return dc.endDialog(this.resultOf(state, status));
+    const result = this.resultOf(state, status);
+    return dc.endDialog(switchTo === undefined ? result : { ...result, switchTo });
   }
 
   private async cancel(dc: DialogContext, state: TaskState): Promise<DialogTurnResult> {
@@ -315,6 +378,11 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       }
       if (step.kind === 'wait') return Dialog.EndOfTurn;
       if (step.kind === 'end') return this.finish(dc, state, step.status);
+      if (step.kind === 'switch') {
+        this.log('info', 'interrupted by another dialog', { node: node.id, switchTo: step.to.taskId });
+        await dc.context.sendActivity(`OK, I've stopped "${this.task.name}".`);
+        return this.finish(dc, state, 'cancelled', step.to.taskId);
+      }
       this.enter(state, step.to);
     }
     this.log('error', 'too many steps in one turn', { node: state.node, limit: MAX_STEPS_PER_TURN });
@@ -443,6 +511,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       // The answered node is left through its transitions, not run again (which would prompt).
       return this.follow(node, await this.scope(turn, state));
     }
+    const interruption = this.interruptions?.(text);
+    if (interruption !== undefined && interruption.taskId !== this.task.id) return { kind: 'switch', to: interruption };
     state.attempts += 1;
     const retries = node.retries ?? DEFAULT_RETRIES;
     this.log('info', 'reply not recognized', { node: node.id, attempts: state.attempts, reason: recognized.reason });

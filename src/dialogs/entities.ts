@@ -32,7 +32,8 @@ export function normalizeWords(text: string): string {
 
 /** A phone number in E.164, read by libphonenumber-js ("+1 (415) 555-0123" -> "+14155550123"). */
 export function recognizePhone(text: string, defaultRegion?: CountryCode): Recognition {
-  const input = text.trim();
+  // "00", the international call prefix of most of the world, written instead of "+" ("00 44 20 7946 0958").
+  const input = text.trim().replace(/^00[\s.-]*(?=[1-9])/, '+');
   if (!/\d/.test(input)) return { ok: false, reason: 'There is no phone number in that.' };
   const lengthProblem = validatePhoneNumberLength(input, defaultRegion);
   switch (lengthProblem) {

@@ -47,6 +47,7 @@ export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './in
 export { DialogTaskDialog, MAX_STEPS_PER_TURN, MESSAGES } from './engine';
 export type {
   DialogTaskBeginOptions,
+  DialogInterruption,
   DialogTaskDialogOptions,
   DialogTaskResult,
   JsonValue,

@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { ROUTER_MESSAGES, TURN_ERROR_MESSAGE } from '../../src/bot';
-import type { ActionRuntime } from '../../src/dialogs';
-import { ACCOUNT_TASK, Conversation, memoryBot, recordingLogger, ROUTING_TASKS, suggestions, texts } from './harness';
+import { MESSAGES, type ActionRuntime } from '../../src/dialogs';
+import { ACCOUNT_TASK, Conversation, memoryBot, recordingLogger, ROUTING_TASKS, suggestions, task, texts } from './harness';
+
+/** A dialog with a free-text question, where any words are a valid answer. */
+const NOTE_TASK = task({
+  id: 'note',
+  name: 'Take a Note',
+  description: 'Takes a note.',
+  start: 'intent',
+  nodes: [
+    { id: 'intent', type: 'intent', utterances: ['take a note'], next: 'text' },
+    { id: 'text', type: 'entity', entity: 'text', entityType: 'text', prompt: 'What should the note say?', next: 'done' },
+    { id: 'done', type: 'message', text: 'Noted: {{entities.text}}' },
+  ],
+});
 
 /** A runtime for dialogs that never reach a service node. */
 const idleRuntime: ActionRuntime = {
@@ -33,9 +46,60 @@ describe('bot routing', () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
     const chat = new Conversation((turn) => bot.run(turn));
     await chat.say('send an sms');
-    // "check my code" would start another dialog; inside this one it is an answer that is not a phone number.
-    const retry = await chat.say('check my code');
+    // Loosely like another dialog's trigger, but not one of them: an answer that is not a phone number.
+    const retry = await chat.say('i would like to check my code now');
     assert.match(retry.join(' '), /phone number/i);
+    assert.deepEqual(await chat.say('+14155550123'), ['I would text +14155550123.']);
+  });
+
+  it("switches to another dialog when, instead of answering, the user says that dialog's trigger or name", async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    await chat.say('verify my phone');
+    assert.deepEqual(await chat.say('send an sms'), ['OK, I\'ve stopped "Start Verification".', 'Which phone number should I text?']);
+    assert.deepEqual(await chat.say('Check Verification'), ['OK, I\'ve stopped "Send SMS".', 'What is the code?']);
+    assert.deepEqual(await chat.say('1234'), ['Checked.']);
+  });
+
+  it('keeps a text answer that happens to be a trigger of another dialog (e.g. an SMS body)', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: [...ROUTING_TASKS, NOTE_TASK] });
+    const chat = new Conversation((turn) => bot.run(turn));
+    assert.deepEqual(await chat.say('take a note'), ['What should the note say?']);
+    assert.deepEqual(await chat.say('send an sms'), ['Noted: send an sms']);
+  });
+
+  it('does not restart the same dialog when its own trigger is said at one of its questions', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    await chat.say('send an sms');
+    const retry = await chat.say('send a text');
+    assert.equal(retry.length, 1);
+    assert.match(retry[0] ?? '', /phone number/i);
+  });
+
+  it('answers a greeting with a greeting and what it can do', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    for (const hello of ['hi', 'Hello!', 'good morning']) {
+      const replies = await chat.send(hello);
+      assert.deepEqual(texts(replies), ['Hello! I can help you with: Send SMS, Start Verification, Check Verification.'], hello);
+      assert.deepEqual(suggestions(replies), ['Send SMS', 'Start Verification', 'Check Verification']);
+    }
+  });
+
+  it('answers thanks with you are welcome', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    assert.deepEqual(await chat.say('Thank you!'), [ROUTER_MESSAGES.thanks]);
+  });
+
+  it('says it reads text only when a message carries only an attachment, at the top level and at a question', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new Conversation((turn) => bot.run(turn));
+    const image = { type: 'message', attachments: [{ contentType: 'image/png', contentUrl: 'https://example.com/a.png' }] };
+    assert.match(texts(await chat.send(image))[0] ?? '', /^I can only read text messages\. I can help you with: /);
+    await chat.say('send an sms');
+    assert.deepEqual(texts(await chat.send(image)), [MESSAGES.textOnly, 'Which phone number should I text?']);
     assert.deepEqual(await chat.say('+14155550123'), ['I would text +14155550123.']);
   });
 

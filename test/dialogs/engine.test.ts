@@ -229,16 +229,26 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
     ['failing otherwise', () => new TestRuntime({ kind: 'error', code: 'store_unavailable' }, { sender: SENDER }), MESSAGES.unavailable],
   ];
   for (const [kind, runtime, reply] of unavailable) {
-    it(`answers without calling Twilio when the integration is ${kind}`, async () => {
+    it(`answers at once, without asking anything or calling Twilio, when the integration is ${kind}`, async () => {
       await play(new Chat({ tasks: [sendSmsTask()], runtime: runtime() }), {
         title: kind,
+        turns: [['send an sms', [reply]]],
+        status: 'failed',
+      });
+    });
+    it(`answers without calling Twilio when the integration becomes ${kind} in the middle of the dialog`, async () => {
+      const changing = readyRuntime();
+      const chat = new Chat({ tasks: [sendSmsTask()], runtime: changing });
+      await play(chat, {
+        title: `${kind} mid-dialog`,
         turns: [
           ['send an sms', [PROMPT_NUMBER]],
           [RECEIVER, [PROMPT_MESSAGE]],
-          ['Hi', [reply]],
         ],
-        status: 'failed',
+        status: 'waiting',
       });
+      changing.resolution = runtime().resolution;
+      await play(chat, { title: `${kind} now`, turns: [['Hi', [reply]]], status: 'failed' });
     });
   }
 

@@ -27,6 +27,9 @@ describe('entity recognizers', () => {
     ['+14155550123', '+14155550123'],
     [' +44 20 7946 0958 ', '+442079460958'],
     ['+15005550006', '+15005550006'],
+    ['00 44 20 7946 0958', '+442079460958'],
+    ['0033612345678', '+33612345678'],
+    ['00', /too short|country code/],
     ['4155550123', /country code/],
     ['hello', /no phone number/],
     ['+1415', /too short/],
@@ -36,6 +39,7 @@ describe('entity recognizers', () => {
   table('phone with a default region', { entityType: 'phone' }, [
     ['(415) 555-0123', '+14155550123'],
     ['+33 6 12 34 56 78', '+33612345678'],
+    ['00 33 6 12 34 56 78', '+33612345678'],
   ], { defaultRegion: 'US' });
 
   table('email', { entityType: 'email' }, [

@@ -136,6 +136,21 @@ const conversations: SmsConversation[] = [
     status: 'waiting',
   },
   {
+    title: "Twilio's 21612 (number not reachable by SMS) is explained and another number asked",
+    config: { sender: FROM },
+    nock: () => [
+      expectSms({ To: '+15005550002' }, [400, twilioError(400, 21612, "The 'To' phone number: +15005550002, is not currently reachable using the 'From' phone number: +15005550006 via SMS.")]),
+      expectSms({ To: TO }, 'accept'),
+    ],
+    turns: [
+      ['send an sms', [ASK_TO]],
+      ['+15005550002', [ASK_BODY]],
+      ['Hi', ["Twilio can't reach +15005550002 by SMS from this sender (the carrier doesn't route texts to it). Let's try another number.", ASK_TO]],
+      [TO, [/^Done: your message to \+14155550123/]],
+    ],
+    status: 'completed',
+  },
+  {
     title: 'a trial account (21608) is told to verify the number in the console or upgrade',
     config: { sender: FROM },
     nock: () => [expectSms({ To: TO }, [400, twilioError(400, 21608, 'The number is unverified. Trial accounts cannot send messages to unverified numbers.')])],
@@ -216,13 +231,28 @@ describe('template send-sms: conversations (Twilio = nock)', () => {
     });
   }
 
-  it('answers "this integration is disabled" without calling Twilio', async () => {
+  it('answers "this integration is disabled" at once, without asking anything or calling Twilio', async () => {
     const bot = new Bot({ tasks: [await templateTask('send-sms')], runtime: new TestRuntime({ kind: 'disabled' }, { sender: FROM }) });
     await play(bot, {
       title: 'disabled',
+      turns: [['send an sms', [MESSAGES.disabled]]],
+      status: 'failed',
+    });
+  });
+
+  it('answers "this integration is disabled" when an admin disables it in the middle of the dialog', async () => {
+    const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor() }, { sender: FROM });
+    const bot = new Bot({ tasks: [await templateTask('send-sms')], runtime });
+    await play(bot, {
+      title: 'disabled mid-dialog',
       turns: [
         ['send an sms', [ASK_TO]],
         [TO, [ASK_BODY]],
+        [
+          () => {
+            runtime.resolution = { kind: 'disabled' };
+          },
+        ],
         ['Hi', [MESSAGES.disabled]],
       ],
       status: 'failed',

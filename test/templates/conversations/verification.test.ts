@@ -179,6 +179,24 @@ describe('templates start/check/cancel-verification and verification-status: con
       status: 'completed',
     },
     {
+      title: 'a mistyped verification SID is explained and asked again, for status and for cancel',
+      turns: [
+        ['verification status', ['Which verification? Give its SID: VE followed by 32 characters.']],
+        [
+          '<b>VE123</b>',
+          [
+            '<b>VE123</b> isn\'t a verification SID: those start with VE followed by 32 characters. Let\'s try again, or say "cancel" to stop.',
+            'Which verification? Give its SID: VE followed by 32 characters.',
+          ],
+        ],
+        ['VE' + '0'.repeat(32), [/^That verification is no longer pending/]],
+        ['cancel my verification', ['Which verification should I cancel? Give its SID: VE followed by 32 characters.']],
+        ["'; DROP TABLE x;--", [/^'; DROP TABLE x;-- isn't a verification SID/, 'Which verification should I cancel? Give its SID: VE followed by 32 characters.']],
+        ['cancel', ['OK, I\'ve cancelled "Cancel Verification".']],
+      ],
+      status: 'cancelled',
+    },
+    {
       title: 'cancel when nothing is pending any more (approved) says so',
       turns: [
         ...start(),

@@ -142,7 +142,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
       status: 'cancelled',
     },
     {
-      title: 'a sixth send within 10 minutes is refused (60203) with when to try again',
+      title: 'a sixth send within 10 minutes is refused (60203), and the code already sent still verifies the number',
       turns: [
         ['verify my phone number', [ASK_PHONE]],
         [PHONE, [/^I texted a code/, PROMPT_CODE]],
@@ -150,9 +150,80 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
         ['resend', [/again/, PROMPT_CODE]],
         ['resend', [/again/, PROMPT_CODE]],
         ['resend', [/again/, PROMPT_CODE]],
-        ['resend', [`I've already sent too many codes to ${PHONE} in the last 10 minutes. Please try again in 10 minutes.`]],
+        [
+          'resend',
+          [
+            `I can't send more codes to ${PHONE} right now: Twilio allows only 5 in 10 minutes. The code I already sent still works until it expires, so type it when it arrives, or say "change number" or "cancel".`,
+            PROMPT_CODE,
+          ],
+        ],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'a new verification of a number that already got 5 codes in 10 minutes is refused (60203) with when to try again',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['resend', [/again/, PROMPT_CODE]],
+        ['cancel', [/^OK, I stopped the verification/]],
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [`I've already sent too many codes to ${PHONE} in the last 10 minutes. Please try again in 10 minutes.`]],
       ],
       status: 'failed',
+    },
+    {
+      title: 'the pending verification is kept in user state for the status and cancel dialogs, and forgotten once approved',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [
+          async () => {
+            const user = await currentBot.user();
+            assert.match(String(user['pendingVerificationSid']), /^VE[0-9a-f]{32}$/);
+            assert.equal(user['pendingVerificationTo'], PHONE);
+          },
+        ],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+      after: async (bot) => {
+        const user = await bot.user();
+        assert.equal(user['pendingVerificationSid'], null);
+        assert.equal(user['verifiedPhone'], PHONE);
+      },
+    },
+    {
+      title: 'cancelling forgets the pending verification',
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ['cancel', [/^OK, I stopped the verification/]],
+      ],
+      status: 'cancelled',
+      after: async (bot) => assert.equal((await bot.user())['pendingVerificationSid'], null),
+    },
+    {
+      title: "Twilio's fraud guard (60410) is explained and another number asked",
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550011', [`Twilio's fraud protection is blocking codes to +15005550011 for now. Let's try another number, or say "cancel" and try again later.`, ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+      ],
+      status: 'waiting',
+    },
+    {
+      title: "a country outside the Verify Service's geo permissions (60605) is explained and another number asked",
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550012', [/^This bot isn't allowed to send codes to \+15005550012's country\. Let's try a number from another country/, ASK_PHONE]],
+        ['cancel', [/cancelled/]],
+      ],
+      status: 'cancelled',
     },
     {
       title: 'a number Twilio rejects (60200) is explained and asked again',
@@ -201,12 +272,14 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
   ];
 
   const codes: string[] = [];
+  let currentBot: Bot;
   for (const conversation of conversations) {
     it(conversation.title, async () => {
       codes.length = 0;
       fx.emulator.clearOutbox();
       fx.clock.advance(3600);
       const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime: fx.runtime(), clock: fx.clock });
+      currentBot = bot;
       await play(bot, conversation);
     });
   }
@@ -224,15 +297,12 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
     });
   });
 
-  it('answers "this integration is disabled" from the engine when the action is disabled', async () => {
+  it('answers "this integration is disabled" from the engine at once when the action is disabled', async () => {
     const runtime = new TestRuntime({ kind: 'disabled' }, { verifyServiceSid: fx.serviceSid });
     const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime });
     await play(bot, {
       title: 'disabled',
-      turns: [
-        ['verify my phone number', [ASK_PHONE]],
-        [PHONE, [MESSAGES.disabled]],
-      ],
+      turns: [['verify my phone number', [MESSAGES.disabled]]],
       status: 'failed',
     });
   });
