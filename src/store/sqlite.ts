@@ -16,6 +16,25 @@ import type { AuditRecord } from './validate';
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Runs `step`, retrying while SQLite answers SQLITE_BUSY. Switching a fresh file to WAL takes an exclusive lock
+ * without consulting the busy handler, so two processes opening a new store at once would otherwise fail with
+ * "database is locked". Waits are short and bounded (BUSY_TIMEOUT_MS in all).
+ */
+function whileBusy<T>(step: () => T): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 20));
+    }
+  }
+}
+
 interface AuditSqliteRow extends AuditRecord {
   id: number;
   at: string;
@@ -54,12 +73,13 @@ export class SqliteStore extends DocumentStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
-      db.pragma('journal_mode = WAL');
+      const opened = db;
+      whileBusy(() => opened.pragma('journal_mode = WAL'));
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       // The file may hold encrypted credentials and conversation state: owner only.
       if (created) chmodSync(file, 0o600);
-      migrate(db, options.onMigrationApplied);
+      whileBusy(() => migrate(opened, options.onMigrationApplied));
       return new SqliteStore(db, options.now ?? (() => new Date()));
     } catch (error) {
       db?.close();
