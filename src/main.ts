@@ -11,6 +11,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { ConversationState, UserState } from 'botbuilder';
+import { isSupportedCountry } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import type { Server } from 'restify';
 import { IntegrationAction, loadSecrets, META_NAMESPACE, type ActionView } from './auth';
@@ -25,7 +26,7 @@ import { createEmulator, type TwilioEmulator } from './emulator';
 import { createServer, resolveAdminToken, type HealthReport } from './server';
 import { openStore, type Store } from './store';
 import { DialogInstaller, defaultTemplatesDir, packageRoot } from './templates';
-import { createService, createTwilioClient, fetchAccount, type TwilioCredentials } from './twilio';
+import { createService, createTwilioClient, fetchAccount, type CountryCode, type TwilioCredentials } from './twilio';
 
 /** Log paths that could ever hold a secret: redacted wherever they appear. */
 export const REDACTED_PATHS = [
@@ -93,6 +94,16 @@ function parsePort(name: string, text: string | undefined, fallback: number): nu
     throw new StartupError(`${name} must be a port number from 0 to 65535, not "${text}".`);
   }
   return port;
+}
+
+/** DEFAULT_REGION: the country of numbers typed without +country code (ISO 3166 alpha-2, e.g. US, GB). */
+function parseRegion(text: string | undefined): CountryCode | undefined {
+  if (text === undefined || text === '') return undefined;
+  const region = text.toUpperCase();
+  if (!isSupportedCountry(region)) {
+    throw new StartupError(`DEFAULT_REGION must be a two-letter country code such as US or GB, not "${text}".`);
+  }
+  return region;
 }
 
 /** Real Twilio credentials from the environment, if any (a half-set pair is an error, not a silent fallback). */
@@ -186,6 +197,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
         'or ALLOW_ANONYMOUS_BOT=true if something in front of the server authenticates callers.',
     );
   }
+  const defaultRegion = parseRegion(env.DEFAULT_REGION);
   const credentialsFromEnv = envCredentials(env);
   const dataDir = env.DATA_DIR || './data';
   const dialogsDir = path.resolve(env.DIALOGS_DIR || './dialogs');
@@ -241,8 +253,21 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     const userState = new UserState(storage);
     const dialogLogger = pinoDialogLogger(logger);
     let publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? '';
-    const runtime = new IntegrationRuntime({ action, store, publicBaseUrl: () => publicBaseUrl, logger: dialogLogger });
-    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: loaded.tasks, runtime, logger: dialogLogger });
+    const runtime = new IntegrationRuntime({
+      action,
+      store,
+      publicBaseUrl: () => publicBaseUrl,
+      logger: dialogLogger,
+      ...(defaultRegion ? { gatewayOptions: { defaultRegion } } : {}),
+    });
+    const bot = new TwilioVerifyBot({
+      conversationState,
+      userState,
+      dialogs: loaded.tasks,
+      runtime,
+      logger: dialogLogger,
+      ...(defaultRegion ? { defaultRegion } : {}),
+    });
     const reloadDialogs = () => {
       loadInstalledDialogs(dialogsDir).then(
         (next) => {

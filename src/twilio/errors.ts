@@ -85,6 +85,7 @@ const USER_MESSAGES: Readonly<Record<string, string>> = {
   21408: 'This Twilio account is not allowed to send messages to that country. An administrator can enable it in the geo permissions of the Twilio Console.',
   21608: 'This Twilio trial account can only send to verified numbers. Verify the number in the Twilio Console or upgrade the account.',
   21610: 'That number has unsubscribed from our messages (it replied STOP). The recipient can reply START to receive messages again.',
+  21612: 'Twilio cannot reach that number by text message (no route to it, or it cannot receive SMS from this sender). Please use another number.',
   21614: 'That number cannot receive text messages because it is not a mobile number. Please use a mobile number or choose a voice call.',
   60202: 'Too many wrong codes were entered for this verification. Please wait 10 minutes and start a new verification.',
   60203: 'Too many codes were sent to this number. Please wait 10 minutes before asking for a new code.',

@@ -1,0 +1,43 @@
+/** DEFAULT_REGION: numbers typed without a country code are read as numbers of that country. */
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { start, StartupError } from '../../src/main';
+import { ALICE_PHONE, removeDir, startWorld, tempDir, textOf, type World } from './harness';
+
+describe('end to end: DEFAULT_REGION', function () {
+  this.timeout(30_000);
+  let world: World | undefined;
+
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('reads "415 555 0123" as +14155550123 when DEFAULT_REGION is US', async () => {
+    world = await startWorld({ env: { DEFAULT_REGION: 'us' } });
+    const chat = world.client('alice');
+    assert.match(textOf(await chat.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await chat.say('415 555 0123')), /What should the message say\?/);
+    assert.match(textOf(await chat.say('Local format works.')), /your message to \+14155550123 is on its way/);
+    assert.deepEqual(world.emulator.outbox().map((m) => m.to), [ALICE_PHONE]);
+  });
+
+  it('asks for the country code when no DEFAULT_REGION is set', async () => {
+    world = await startWorld();
+    const chat = world.client('bob');
+    await chat.say('send an sms');
+    assert.doesNotMatch(textOf(await chat.say('415 555 0123')), /What should the message say\?/);
+  });
+
+  it('refuses to start with a DEFAULT_REGION that is no country code, saying what to use', async () => {
+    const dataDir = await tempDir('data');
+    try {
+      await assert.rejects(
+        start({ env: { DATA_DIR: dataDir, PORT: '0', DEFAULT_REGION: 'Narnia' }, logger: pino({ level: 'silent' }), print: () => undefined }),
+        (err: unknown) => err instanceof StartupError && /two-letter country code such as US/.test(err.message),
+      );
+    } finally {
+      await removeDir(dataDir);
+    }
+  });
+});
