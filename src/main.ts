@@ -14,7 +14,7 @@ import { ConversationState, UserState } from 'botbuilder';
 import { isSupportedCountry } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import type { Server } from 'restify';
-import { IntegrationAction, loadSecrets, META_NAMESPACE, type ActionView } from './auth';
+import { IntegrationAction, loadSecrets, META_NAMESPACE, type ActionView, type ResolvedCredentials } from './auth';
 import {
   IntegrationRuntime,
   loadInstalledDialogs,
@@ -359,6 +359,20 @@ function cachedHealth(store: Store, action: IntegrationAction, ttlMs: number): (
   };
 }
 
+/** Why `/healthz` does not call Twilio, as a sentence. */
+function unresolvedMessage(resolved: Exclude<ResolvedCredentials, { kind: 'ready' }>): string {
+  switch (resolved.kind) {
+    case 'needs-user-authorization':
+      return `The action is user-authorized (auth profile ${resolved.profile.name}): each user's own credentials are checked when they authorize.`;
+    case 'disabled':
+      return 'The action is disabled (tva action enable or POST /api/admin/action/enable turns it back on).';
+    case 'not-configured':
+      return 'The action is not configured yet (tva action configure or PUT /api/admin/action/authorization).';
+    case 'error':
+      return `The action is in error: Twilio answered ${resolved.code}: ${resolved.message}`;
+  }
+}
+
 /** `/healthz`: the store answers, and Twilio (or the emulator) accepts the action's credentials. */
 async function health(store: Store, action: IntegrationAction, knownTwilio?: HealthReport['checks'][string]): Promise<HealthReport> {
   const checks: HealthReport['checks'] = {};
@@ -376,7 +390,7 @@ async function health(store: Store, action: IntegrationAction, knownTwilio?: Hea
       await fetchAccount(gateway, {});
       checks.twilio = { ok: true };
     } else {
-      checks.twilio = { ok: resolved.kind === 'needs-user-authorization', message: `The action is ${resolved.kind}.` };
+      checks.twilio = { ok: resolved.kind === 'needs-user-authorization', message: unresolvedMessage(resolved) };
     }
   } catch (err) {
     checks.twilio = { ok: false, message: err instanceof Error ? err.message : 'Twilio does not answer.' };

@@ -23,6 +23,7 @@ export const PATTERNS = {
   profileName: '^[a-z0-9-]{1,40}$',
   tenant: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$',
   messageTemplate: '\\{\\{code\\}\\}',
+  auditLimit: '^([1-9][0-9]?|1[0-9]{2}|200)$',
 } as const;
 
 /** What each pattern means, for error messages people can act on. */
@@ -41,6 +42,7 @@ export const PATTERN_HELP: Record<string, string> = {
   [PATTERNS.profileName]: 'must be 1 to 40 characters: lower-case letters, digits and hyphens',
   [PATTERNS.tenant]: 'must be a host name label: letters, digits and inner hyphens, up to 63 characters',
   [PATTERNS.messageTemplate]: 'must contain the {{code}} placeholder',
+  [PATTERNS.auditLimit]: 'must be a whole number from 1 to 200',
 };
 
 const accountSid = { type: 'string', pattern: PATTERNS.accountSid } as const;
@@ -189,7 +191,7 @@ export const auditQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    limit: { type: 'string', pattern: '^([1-9][0-9]?|1[0-9]{2}|200)$' },
+    limit: { type: 'string', pattern: PATTERNS.auditLimit },
     cursor: { type: 'string', minLength: 1, maxLength: 200 },
   },
 } as const;

@@ -71,9 +71,10 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): ErrorD
   return details;
 }
 
-function check<T>(validate: ValidateFunction<T>, value: unknown, what: string): T {
+/** Validates; on failure `message` (a whole sentence, e.g. "The configuration is invalid.") with the details. */
+function check<T>(validate: ValidateFunction<T>, value: unknown, message: string): T {
   if (validate(value)) return value;
-  throw new ActionError('invalid_request', `The ${what} is invalid.`, { details: describeErrors(validate.errors) });
+  throw new ActionError('invalid_request', message, { details: describeErrors(validate.errors) });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -86,7 +87,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function parseAuthorization(value: unknown): AuthorizationInput {
   if (validators.authorization(value)) return value;
-  if (isRecord(value) && value.type === 'user-authorized') return check(validators.userAuthorized, value, 'authorization');
+  if (isRecord(value) && value.type === 'user-authorized') return check(validators.userAuthorized, value, 'The authorization is invalid.');
   if (isRecord(value) && value.type === 'pre-authorized') {
     const apiKey = 'apiKeySid' in value || 'apiKeySecret' in value;
     if (apiKey && 'authToken' in value) {
@@ -94,7 +95,7 @@ export function parseAuthorization(value: unknown): AuthorizationInput {
         details: [{ path: '/authToken', message: 'give either authToken, or apiKeySid with apiKeySecret, not both' }],
       });
     }
-    return apiKey ? check(validators.apiKey, value, 'authorization') : check(validators.authToken, value, 'authorization');
+    return apiKey ? check(validators.apiKey, value, 'The authorization is invalid.') : check(validators.authToken, value, 'The authorization is invalid.');
   }
   throw new ActionError('invalid_request', 'The authorization is invalid.', {
     details: isRecord(value)
@@ -104,19 +105,19 @@ export function parseAuthorization(value: unknown): AuthorizationInput {
 }
 
 /** Validates an action configuration. */
-export const parseActionConfig = (value: unknown): ActionConfig => check(validators.config, value, 'configuration');
+export const parseActionConfig = (value: unknown): ActionConfig => check(validators.config, value, 'The configuration is invalid.');
 /** Validates a new auth profile. */
-export const parseAuthProfile = (value: unknown): AuthProfileInput => check(validators.profile, value, 'auth profile');
+export const parseAuthProfile = (value: unknown): AuthProfileInput => check(validators.profile, value, 'The auth profile is invalid.');
 /** Validates an auth profile update. */
 export const parseAuthProfileUpdate = (value: unknown): AuthProfileUpdate =>
-  check(validators.profileUpdate, value, 'auth profile');
+  check(validators.profileUpdate, value, 'The auth profile is invalid.');
 /** Validates what an end user supplies. */
 export const parseUserCredentials = (value: unknown): UserCredentialsInput =>
-  check(validators.userCredentials, value, 'credentials');
+  check(validators.userCredentials, value, 'The credentials are invalid.');
 /** Validates an empty body (`{}`). */
-export const parseEmptyBody = (value: unknown): Record<string, never> => check(validators.empty, value, 'body');
+export const parseEmptyBody = (value: unknown): Record<string, never> => check(validators.empty, value, 'The body is invalid.');
 /** Validates the audit query string. */
-export const parseAuditQuery = (value: unknown): AuditQuery => check(validators.auditQuery, value, 'query');
+export const parseAuditQuery = (value: unknown): AuditQuery => check(validators.auditQuery, value, 'The query is invalid.');
 
 /** Validates a delete confirmation; a missing or wrong confirmation is its own error code. */
 export function parseDeleteAction(value: unknown): DeleteActionInput {
@@ -140,10 +141,16 @@ export function parseProfileName(name: string, path = '/name'): string {
   });
 }
 
+/** "channel id" for `/params/channelId`, "user id" for `/userId`: the name a person reads in a message. */
+function idName(path: string): string {
+  const last = path.split('/').pop() ?? '';
+  return last.replace(/Id$/, ' id').replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).trim() || 'id';
+}
+
 /** Validates a channel id or user id taken from a path or an activity. */
 export function parseBotId(id: string, path: string): string {
   if (BOT_ID.test(id)) return id;
-  throw new ActionError('invalid_request', `The ${path.replace(/^\//, '')} is invalid.`, {
+  throw new ActionError('invalid_request', `The ${idName(path)} is invalid.`, {
     details: [
       {
         path,

@@ -18,6 +18,34 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
+/**
+ * Asks for a secret on a terminal without echoing it. The prompt goes to `output` (stderr for the CLI, so that
+ * `tva … > file` keeps only results), and the line ends after the answer even though the typed Enter was muted.
+ * Ctrl+C at the prompt is a plain refusal.
+ */
+export async function promptSilently(
+  label: string,
+  streams: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream & { isTTY?: boolean }; terminal?: boolean },
+): Promise<string> {
+  try {
+    return String(
+      await read({
+        prompt: `${label}:`,
+        silent: true,
+        replace: '',
+        input: streams.input,
+        output: streams.output,
+        ...(streams.terminal === undefined ? {} : { terminal: streams.terminal }),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof Error && err.message === 'canceled') throw new CliError('Canceled: nothing was changed.');
+    throw err;
+  } finally {
+    streams.output.write('\n');
+  }
+}
+
 /** The real process's streams and environment. */
 export function processIo(): CliIo {
   return {
@@ -25,7 +53,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    promptSecret: async (label) => String(await read({ prompt: `${label}: `, silent: true, replace: '' })),
+    promptSecret: (label) => promptSilently(label, { input: process.stdin, output: process.stderr }),
   };
 }
 
@@ -53,4 +81,18 @@ export async function readSecret(io: CliIo, options: { label: string; fromStdin:
   secret = secret.trim();
   if (!secret) throw new CliError(`The ${options.label} is empty.`);
   return secret;
+}
+
+/**
+ * `tva … | head` closes the pipe early; the next write then fails with EPIPE, which Node raises as an unhandled
+ * 'error' event (a stack trace). A closed reader wants nothing more: stop quietly. Other errors are rethrown.
+ */
+export function exitQuietlyOnBrokenPipe(
+  stream: NodeJS.EventEmitter,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') exit(0);
+    else throw err;
+  });
 }

@@ -61,8 +61,16 @@ async function runEmulator(cmd: Command, opts: EmulatorCommandOptions): Promise<
   try {
     url = await emulator.listen(port, opts.host);
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${port} is in use; pick another with --port` : String(err);
-    cmd.error(`error: the emulator could not start: ${reason}`, { exitCode: 1, code: 'tva.emulator' });
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `port ${port} is in use; pick another with --port`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    // A failure, not a usage error: no "run tva --help" hint after it (cmd.error would add one).
+    process.stderr.write(`tva: the emulator could not start: ${reason}\n`);
+    process.exitCode = 1;
+    return;
   }
 
   // Handlers go in before the banner: whoever reads the banner may signal at once.

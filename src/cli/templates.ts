@@ -3,7 +3,7 @@
  * Every refusal (unknown id, conflict, invalid template) prints a clear message on stderr and exits with 1.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   DialogInstaller,
   TemplateError,
@@ -84,13 +84,13 @@ export function registerTemplateCommands(program: Command): void {
   const templates = program
     .command('templates')
     .description('Explore, install, show, upgrade and uninstall the pre-built templates (dialog tasks in dialogs/)')
-    .option('--dialogs-dir <dir>', 'where installed dialogs live', './dialogs')
+    .addOption(new Option('--dialogs-dir <dir>', 'where installed dialogs live (the server\'s DIALOGS_DIR)').env('DIALOGS_DIR').default('./dialogs'))
     .option('--templates-dir <dir>', "where the templates are (default: the package's templates/)");
 
   const installer = (cmd: Command): DialogInstaller => {
     const opts = cmd.optsWithGlobals<DirOptions>();
     return new DialogInstaller({
-      dialogsDir: path.resolve(opts.dialogsDir ?? './dialogs'),
+      dialogsDir: path.resolve(opts.dialogsDir || './dialogs'),
       ...(opts.templatesDir === undefined ? {} : { templatesDir: path.resolve(opts.templatesDir) }),
     });
   };
@@ -116,7 +116,7 @@ export function registerTemplateCommands(program: Command): void {
     .action(async (id: string | undefined, opts: { all?: boolean }, cmd: Command) =>
       guarded(async () => {
         if ((id === undefined) === (opts.all !== true)) {
-          refuse('Give a template id or --all (run "tva templates list" to see the ids).');
+          refuse(`Give a template id or --all${id === undefined ? '' : ', not both'} (run "tva templates list" to see the ids).`);
           return;
         }
         if (id === undefined) printBatch(await installer(cmd).installAll());
@@ -157,7 +157,7 @@ export function registerTemplateCommands(program: Command): void {
     .action(async (id: string | undefined, opts: { all?: boolean; force?: boolean }, cmd: Command) =>
       guarded(async () => {
         if ((id === undefined) === (opts.all !== true)) {
-          refuse('Give a template id or --all.');
+          refuse(`Give a template id or --all${id === undefined ? '' : ', not both'}.`);
           return;
         }
         const force = opts.force === true;

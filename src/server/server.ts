@@ -7,11 +7,12 @@ import type { Logger } from 'pino';
 import type { IntegrationAction } from '../auth';
 import type { Store } from '../store';
 import { redactAuthLinkPath, registerAuthLinkRoutes, registerBotRoutes, type AuthLinkRouteDeps, type BotRouteDeps } from '../bot';
-import { registerTemplateRoutes, type TemplateRoutesDeps } from '../templates';
+import { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from '../templates';
 import { AdminGuard, type BackoffOptions } from './admin-auth';
 import { registerAdminRoutes } from './admin-routes';
 import { registerAppRoutes, type AppRouteDeps } from './app-routes';
-import { HttpError, sendError } from './http';
+import { parseEmptyBody } from '../auth';
+import { HttpError, readJsonBody, sendError } from './http';
 
 export interface ServerDeps {
   store: Store;
@@ -58,6 +59,28 @@ function routerError(err: unknown, req: Request): HttpError {
   return new HttpError(500, 'internal_error', 'The server failed to handle this request; its log has the details.');
 }
 
+/**
+ * The admin API's body rules for the template routes too: JSON only (415), at most the admin limit (413), valid
+ * JSON (400), and no fields where none are accepted (422), all in the one error format. The parsed body is handed
+ * on as `req.body`; only `upgrade` takes one (`{ "force"? }`, checked by its route).
+ */
+function templateBodies(limitBytes: number) {
+  return (req: Request, res: Response, next: Next): void => {
+    const path = pathOf(req);
+    if (req.method === 'GET' || req.method === 'HEAD' || !path.startsWith(`${TEMPLATE_ROUTES_PREFIX}/`)) return next();
+    readJsonBody(req, limitBytes)
+      .then((body) => {
+        if (!path.endsWith('/upgrade')) parseEmptyBody(body ?? {});
+        (req as Request & { body?: unknown }).body = body;
+        next();
+      })
+      .catch((err: unknown) => {
+        sendError(res, err);
+        next(false);
+      });
+  };
+}
+
 /** Builds the server (no `listen`, no side effects beyond the object). */
 export function createServer(deps: ServerDeps): Server {
   const now = deps.now ?? (() => new Date());
@@ -92,7 +115,10 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   registerAdminRoutes(server, deps);
-  if (deps.templates) registerTemplateRoutes(server, deps.templates);
+  if (deps.templates) {
+    server.use(templateBodies(deps.bodyLimitBytes ?? 16 * 1024));
+    registerTemplateRoutes(server, deps.templates);
+  }
   if (deps.bot) registerBotRoutes(server, deps.bot);
   if (deps.authLinks) registerAuthLinkRoutes(server, deps.authLinks);
   if (deps.app) registerAppRoutes(server, deps.app);

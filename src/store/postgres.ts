@@ -33,6 +33,12 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
+/** What a wrong DATABASE_URL looks like in a message: its scheme only (the rest may hold a password). */
+function describeUrl(url: string): string {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  return scheme ? `a ${scheme}: URL` : 'a string without a scheme';
+}
+
 /**
  * The store for several bot instances: one pg Pool. Every write is a single statement (row locks make
  * compare-and-set on the etag atomic under READ COMMITTED) except multi-item bot state writes, which run in
@@ -49,6 +55,13 @@ export class PostgresStore extends DocumentStore {
   }
 
   static async open(databaseUrl: string, options: StoreOptions): Promise<PostgresStore> {
+    if (!/^postgres(?:ql)?:\/\/./i.test(databaseUrl)) {
+      // Checked before pg sees it: pg reads any string as a connection string and would go looking for a host
+      // named after part of it ("mysql://x" -> host x; "garbage" -> host "base").
+      throw new StoreOpenError(
+        `DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database, not ${describeUrl(databaseUrl)}.`,
+      );
+    }
     const schema = options.schema;
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
       throw new StoreValidationError(

@@ -45,4 +45,15 @@ describe('end to end: /healthz', function () {
     assert.equal(cached.status, 200, 'the verdict of the first probe is reused');
     assert.deepEqual(cached.body.checks.twilio, { ok: true });
   });
+
+  it('says in a sentence why Twilio is not checked when an admin disabled the action', async () => {
+    world = await startWorld({ env: { HEALTHZ_CACHE_SECONDS: '0' } });
+    assert.equal((await world.admin('POST', '/api/admin/action/disable')).status, 200);
+    const disabled = await healthz(world.url);
+    assert.equal(disabled.status, 503);
+    assert.deepEqual(disabled.body.checks.twilio, {
+      ok: false,
+      message: 'The action is disabled (tva action enable or POST /api/admin/action/enable turns it back on).',
+    });
+  });
 });

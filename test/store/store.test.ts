@@ -120,3 +120,22 @@ describe(noPostgres ? `PostgreSQL store specifics (skipped: ${noPostgres})` : 'P
     assert.equal((await store.get('meta', 'k'))?.value, 1);
   });
 });
+
+describe('DATABASE_URL', () => {
+  it('refuses a URL that is not postgres:// or postgresql:// in one sentence, without connecting anywhere', async () => {
+    for (const [url, shown] of [
+      ['mysql://root:hunter2@db.example.com/app', 'a mysql: URL'],
+      ['garbage', 'a string without a scheme'],
+    ] as const) {
+      await assert.rejects(openStore({ databaseUrl: url }), (error: unknown) => {
+        assert.ok(error instanceof StoreOpenError);
+        assert.equal(
+          error.message,
+          `DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/database, not ${shown}.`,
+        );
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      });
+    }
+  });
+});
