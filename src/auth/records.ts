@@ -128,24 +128,11 @@ export const NEXT_STEP = {
   api: 'GET /api/admin/templates',
 } as const;
 
-/** How the authorization is shown: identifiers in full, secrets masked. */
-export type AuthorizationView =
-  | {
-      type: 'pre-authorized';
-      method: 'auth-token';
-      accountSid: string;
-      authToken: string;
-      baseUrl?: string;
-    }
-  | {
-      type: 'pre-authorized';
-      method: 'api-key';
-      accountSid: string;
-      apiKeySid: string;
-      apiKeySecret: string;
-      baseUrl?: string;
-    }
-  | { type: 'user-authorized'; profile: string; usersAuthorized: number };
+/**
+ * How the authorization is shown: identifiers in full, secrets masked. The pre-authorized shapes are the stored ones
+ * (same fields; the sealed secret replaced by its mask).
+ */
+export type AuthorizationView = StoredPreAuthorization | { type: 'user-authorized'; profile: string; usersAuthorized: number };
 
 /** `GET /api/admin/action` and `tva action status`. */
 export interface ActionView {
