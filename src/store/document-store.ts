@@ -44,6 +44,10 @@ export interface DocumentWrite {
   etag: string;
   expected?: string;
   createIfMissing: boolean;
+  /** Create only: a live document with this key is a conflict (an expired one is replaced). */
+  ifAbsent?: boolean;
+  /** When the document expires; null: never. */
+  expiresAt: Date | null;
 }
 
 export type DeleteOutcome = 'deleted' | 'missing' | 'conflict';
@@ -70,6 +74,7 @@ export abstract class DocumentStore implements Store {
 
   protected constructor(protected readonly now: () => Date) {}
 
+  /** Live documents only (not past their expiry), here and in every read below. */
   protected abstract fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]>;
   /** Applies every write or none; throws StoreConflictError (with `conflictMessage` when given) otherwise. */
   protected abstract writeDocuments(
@@ -82,6 +87,7 @@ export abstract class DocumentStore implements Store {
   protected abstract listDocuments(namespace: string, prefix: string): Promise<DocumentRow[]>;
   protected abstract takeDocument(namespace: string, key: string): Promise<string | undefined>;
   protected abstract deleteNamespaceDocuments(namespace: string): Promise<number>;
+  protected abstract deleteExpiredDocuments(): Promise<number>;
   protected abstract insertAudit(record: AuditRecord, at: Date): Promise<string>;
   /** Up to `limit` entries with an id below `beforeId` (all when undefined), newest first. */
   protected abstract selectAudit(beforeId: string | undefined, limit: number): Promise<AuditRow[]>;
@@ -95,12 +101,18 @@ export abstract class DocumentStore implements Store {
 
   async put(namespace: string, key: string, value: unknown, options: PutOptions = {}): Promise<string> {
     this.assertOpen();
+    const expected = checkEtag(options.etag);
+    if (options.ifAbsent === true && expected !== undefined) {
+      throw new StoreValidationError('Invalid put: "ifAbsent" creates a document, so it takes no etag.');
+    }
     const write: DocumentWrite = {
       key: checkKey(key),
       json: toJson(value),
       etag: newEtag(),
-      expected: checkEtag(options.etag),
+      expected,
       createIfMissing: false,
+      ifAbsent: options.ifAbsent === true,
+      expiresAt: checkExpiry(options.expiresAt),
     };
     await this.writeDocuments(checkNamespace(namespace), [write]);
     return write.etag;
@@ -129,6 +141,11 @@ export abstract class DocumentStore implements Store {
   async deleteNamespace(namespace: string): Promise<number> {
     this.assertOpen();
     return this.deleteNamespaceDocuments(checkNamespace(namespace));
+  }
+
+  async sweepExpired(): Promise<number> {
+    this.assertOpen();
+    return this.deleteExpiredDocuments();
   }
 
   botStorage(): Storage {
@@ -198,6 +215,7 @@ export abstract class DocumentStore implements Store {
         etag: newEtag(),
         expected: eTag && eTag !== '*' ? eTag : undefined,
         createIfMissing: true,
+        expiresAt: null,
       };
     });
     if (writes.length === 0) return;
@@ -214,6 +232,14 @@ export abstract class DocumentStore implements Store {
     if (keys.length === 0) return;
     await this.deleteDocuments(BOT_STATE_NAMESPACE, keys.map(checkKey));
   }
+}
+
+function checkExpiry(expiresAt: unknown): Date | null {
+  if (expiresAt === undefined) return null;
+  if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) {
+    throw new StoreValidationError('Invalid expiresAt: pass a valid Date.');
+  }
+  return expiresAt;
 }
 
 function toDocument<T>(row: DocumentRow): StoredDocument<T> {

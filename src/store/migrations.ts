@@ -55,6 +55,18 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    name: 'document expiry',
+    sqlite: [
+      'ALTER TABLE documents ADD COLUMN expires_at TEXT',
+      'CREATE INDEX documents_expiry ON documents (expires_at) WHERE expires_at IS NOT NULL',
+    ],
+    postgres: [
+      'ALTER TABLE documents ADD COLUMN expires_at TIMESTAMPTZ',
+      'CREATE INDEX documents_expiry ON documents (expires_at) WHERE expires_at IS NOT NULL',
+    ],
+  },
 ];
 
 /** The schema version this code writes. */

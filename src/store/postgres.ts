@@ -98,8 +98,9 @@ export class PostgresStore extends DocumentStore {
 
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
     const { rows } = await this.pool.query<DocumentRow>(
-      'SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])',
-      [namespace, keys],
+      `SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])
+       AND (expires_at IS NULL OR expires_at > $3)`,
+      [namespace, keys, this.now()],
     );
     return rows;
   }
@@ -112,24 +113,37 @@ export class PostgresStore extends DocumentStore {
     const updatedAt = this.now();
     const apply = async (db: pg.Pool | pg.PoolClient): Promise<void> => {
       for (const w of writes) {
+        if (w.ifAbsent === true) {
+          // Create only: an existing document is replaced only when it has expired.
+          const created = await db.query(
+            `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
+               updated_at = excluded.updated_at, expires_at = excluded.expires_at
+             WHERE documents.expires_at IS NOT NULL AND documents.expires_at <= $5`,
+            [namespace, w.key, w.json, w.etag, updatedAt, w.expiresAt],
+          );
+          if (created.rowCount === 1) continue;
+          throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
+        }
         if (w.expected === undefined) {
           await db.query(
-            `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
-            [namespace, w.key, w.json, w.etag, updatedAt],
+            `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
+               updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
+            [namespace, w.key, w.json, w.etag, updatedAt, w.expiresAt],
           );
           continue;
         }
         const updated = await db.query(
-          'UPDATE documents SET value = $1, etag = $2, updated_at = $3 WHERE namespace = $4 AND key = $5 AND etag = $6',
-          [w.json, w.etag, updatedAt, namespace, w.key, w.expected],
+          'UPDATE documents SET value = $1, etag = $2, updated_at = $3, expires_at = $4 WHERE namespace = $5 AND key = $6 AND etag = $7',
+          [w.json, w.etag, updatedAt, w.expiresAt, namespace, w.key, w.expected],
         );
         if (updated.rowCount === 1) continue;
         if (w.createIfMissing) {
           const inserted = await db.query(
-            `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES ($1, $2, $3, $4, $5)
+            `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (namespace, key) DO NOTHING`,
-            [namespace, w.key, w.json, w.etag, updatedAt],
+            [namespace, w.key, w.json, w.etag, updatedAt, w.expiresAt],
           );
           if (inserted.rowCount === 1) continue;
         }
@@ -169,23 +183,31 @@ export class PostgresStore extends DocumentStore {
   protected async listDocuments(namespace: string, prefix: string): Promise<DocumentRow[]> {
     const { rows } = await this.pool.query<DocumentRow>(
       `SELECT key, value, etag FROM documents
-       WHERE namespace = $1 AND key >= $2 AND substr(key, 1, length($2)) = $2
+       WHERE namespace = $1 AND key >= $2 AND substr(key, 1, length($2)) = $2 AND (expires_at IS NULL OR expires_at > $3)
        ORDER BY key`,
-      [namespace, prefix],
+      [namespace, prefix, this.now()],
     );
     return rows;
   }
 
   protected async takeDocument(namespace: string, key: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ value: string }>(
-      'DELETE FROM documents WHERE namespace = $1 AND key = $2 RETURNING value',
-      [namespace, key],
+    const { rows } = await this.pool.query<{ value: string; live: boolean }>(
+      'DELETE FROM documents WHERE namespace = $1 AND key = $2 RETURNING value, (expires_at IS NULL OR expires_at > $3) AS live',
+      [namespace, key, this.now()],
     );
-    return rows[0]?.value;
+    const row = rows[0];
+    return row?.live === true ? row.value : undefined;
   }
 
   protected async deleteNamespaceDocuments(namespace: string): Promise<number> {
     const { rowCount } = await this.pool.query('DELETE FROM documents WHERE namespace = $1', [namespace]);
+    return rowCount ?? 0;
+  }
+
+  protected async deleteExpiredDocuments(): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at <= $1', [
+      this.now(),
+    ]);
     return rowCount ?? 0;
   }
 

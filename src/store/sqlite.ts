@@ -90,12 +90,18 @@ export class SqliteStore extends DocumentStore {
     }
   }
 
+  /** Now as stored in `expires_at` (ISO-8601 text compares in time order). */
+  private nowText(): string {
+    return this.now().toISOString();
+  }
+
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
     return this.db
-      .prepare<[string, string], DocumentRow>(
-        'SELECT key, value, etag FROM documents WHERE namespace = ? AND key IN (SELECT value FROM json_each(?))',
+      .prepare<[string, string, string], DocumentRow>(
+        `SELECT key, value, etag FROM documents WHERE namespace = ? AND key IN (SELECT value FROM json_each(?))
+         AND (expires_at IS NULL OR expires_at > ?)`,
       )
-      .all(namespace, JSON.stringify(keys));
+      .all(namespace, JSON.stringify(keys), this.nowText());
   }
 
   protected async writeDocuments(
@@ -103,26 +109,39 @@ export class SqliteStore extends DocumentStore {
     writes: DocumentWrite[],
     conflictMessage?: (key: string) => string,
   ): Promise<void> {
-    const updatedAt = this.now().toISOString();
+    const updatedAt = this.nowText();
     const upsert = this.db.prepare(
-      `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
+      `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
+         updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
     );
     const update = this.db.prepare(
-      'UPDATE documents SET value = ?, etag = ?, updated_at = ? WHERE namespace = ? AND key = ? AND etag = ?',
+      'UPDATE documents SET value = ?, etag = ?, updated_at = ?, expires_at = ? WHERE namespace = ? AND key = ? AND etag = ?',
     );
     const insert = this.db.prepare(
-      `INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, key) DO NOTHING`,
+    );
+    // Create only: an existing document is replaced only when it has expired.
+    const create = this.db.prepare(
+      `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
+         updated_at = excluded.updated_at, expires_at = excluded.expires_at
+       WHERE documents.expires_at IS NOT NULL AND documents.expires_at <= ?`,
     );
     const apply = this.db.transaction((batch: DocumentWrite[]) => {
       for (const w of batch) {
+        const expiresAt = w.expiresAt === null ? null : w.expiresAt.toISOString();
+        if (w.ifAbsent === true) {
+          if (create.run(namespace, w.key, w.json, w.etag, updatedAt, expiresAt, updatedAt).changes === 1) continue;
+          throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
+        }
         if (w.expected === undefined) {
-          upsert.run(namespace, w.key, w.json, w.etag, updatedAt);
+          upsert.run(namespace, w.key, w.json, w.etag, updatedAt, expiresAt);
           continue;
         }
-        if (update.run(w.json, w.etag, updatedAt, namespace, w.key, w.expected).changes === 1) continue;
-        if (w.createIfMissing && insert.run(namespace, w.key, w.json, w.etag, updatedAt).changes === 1) continue;
+        if (update.run(w.json, w.etag, updatedAt, expiresAt, namespace, w.key, w.expected).changes === 1) continue;
+        if (w.createIfMissing && insert.run(namespace, w.key, w.json, w.etag, updatedAt, expiresAt).changes === 1) continue;
         throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
       }
     });
@@ -154,23 +173,30 @@ export class SqliteStore extends DocumentStore {
   protected async listDocuments(namespace: string, prefix: string): Promise<DocumentRow[]> {
     // substr/length count characters; LIKE would be case-insensitive and need escaping.
     return this.db
-      .prepare<[string, string, string, string], DocumentRow>(
+      .prepare<[string, string, string, string, string], DocumentRow>(
         `SELECT key, value, etag FROM documents
-         WHERE namespace = ? AND key >= ? AND substr(key, 1, length(?)) = ?
+         WHERE namespace = ? AND key >= ? AND substr(key, 1, length(?)) = ? AND (expires_at IS NULL OR expires_at > ?)
          ORDER BY key`,
       )
-      .all(namespace, prefix, prefix, prefix);
+      .all(namespace, prefix, prefix, prefix, this.nowText());
   }
 
   protected async takeDocument(namespace: string, key: string): Promise<string | undefined> {
     const row = this.db
-      .prepare<[string, string], { value: string }>('DELETE FROM documents WHERE namespace = ? AND key = ? RETURNING value')
+      .prepare<[string, string], { value: string; expires_at: string | null }>(
+        'DELETE FROM documents WHERE namespace = ? AND key = ? RETURNING value, expires_at',
+      )
       .get(namespace, key);
+    if (row?.expires_at != null && row.expires_at <= this.nowText()) return undefined;
     return row?.value;
   }
 
   protected async deleteNamespaceDocuments(namespace: string): Promise<number> {
     return this.db.prepare('DELETE FROM documents WHERE namespace = ?').run(namespace).changes;
+  }
+
+  protected async deleteExpiredDocuments(): Promise<number> {
+    return this.db.prepare('DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at <= ?').run(this.nowText()).changes;
   }
 
   protected async insertAudit(record: AuditRecord, at: Date): Promise<string> {

@@ -4,7 +4,7 @@ import type { Storage } from 'botbuilder';
 export type StoreKind = 'sqlite' | 'postgres';
 
 /** Namespaces the application uses; any name matching the namespace rule is accepted. */
-export const STORE_NAMESPACES = ['action', 'profiles', 'credentials', 'authlinks', 'botstate', 'meta'] as const;
+export const STORE_NAMESPACES = ['action', 'profiles', 'credentials', 'authlinks', 'botstate', 'meta', 'turnlocks', 'intents'] as const;
 export type KnownNamespace = (typeof STORE_NAMESPACES)[number];
 
 /** A JSON document as stored under (namespace, key), with the etag of this version. */
@@ -17,6 +17,13 @@ export interface StoredDocument<T = unknown> {
 /** Optimistic concurrency: an etag other than '*' must match the stored one. */
 export interface PutOptions {
   etag?: string;
+  /**
+   * Create only: a conflict when a live document already has this key (an expired one is replaced). The primitive
+   * behind leases: of concurrent creates of one key, across processes, exactly one succeeds.
+   */
+  ifAbsent?: boolean;
+  /** From this moment the document reads as absent, and `sweepExpired` deletes it. Default: never. */
+  expiresAt?: Date;
 }
 
 export interface DeleteOptions {
@@ -75,6 +82,8 @@ export interface Store {
   take<T = unknown>(namespace: string, key: string): Promise<T | undefined>;
   /** Deletes every document of a namespace and returns how many there were. */
   deleteNamespace(namespace: string): Promise<number>;
+  /** Deletes every document past its `expiresAt` (they already read as absent) and returns how many. */
+  sweepExpired(): Promise<number>;
   /** botbuilder `Storage` over the 'botstate' namespace, with botbuilder's eTag rules. */
   botStorage(): Storage;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;

@@ -280,6 +280,78 @@ export function describeStoreContract(name: string, factory: () => StoreHarness,
       });
     });
 
+    describe('create-only writes and expiry', function () {
+      let clock: Date;
+      let timed: Store;
+
+      beforeEach(async function () {
+        clock = new Date('2030-01-02T03:00:00.000Z');
+        timed = await harness.open({ now: () => clock });
+      });
+
+      const later = (seconds: number) => new Date(clock.getTime() + seconds * 1000);
+
+      it('creates a document with ifAbsent when the key is free', async function () {
+        const etag = await timed.put('turnlocks', 'c1', { owner: 'a' }, { ifAbsent: true });
+        assert.deepEqual(await timed.get('turnlocks', 'c1'), { key: 'c1', value: { owner: 'a' }, etag });
+      });
+
+      it('refuses ifAbsent with StoreConflictError and keeps the document when the key is taken', async function () {
+        await timed.put('turnlocks', 'c1', { owner: 'a' });
+        await rejectsWith(timed.put('turnlocks', 'c1', { owner: 'b' }, { ifAbsent: true }), StoreConflictError);
+        assert.deepEqual((await timed.get('turnlocks', 'c1'))?.value, { owner: 'a' });
+      });
+
+      it('gives the key to exactly one of many concurrent ifAbsent writes through two store instances', async function () {
+        const other = await harness.open({ now: () => clock });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? other : timed).put('turnlocks', 'race', { i }, { ifAbsent: true })),
+        );
+        assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+        for (const o of outcomes) if (o.status === 'rejected') assert.ok(o.reason instanceof StoreConflictError);
+      });
+
+      it('reads a document as absent from its expiry on, in get, list and take', async function () {
+        await timed.put('intents', 'soon', { n: 1 }, { expiresAt: later(60) });
+        await timed.put('intents', 'kept', { n: 2 });
+        assert.equal((await timed.get('intents', 'soon'))?.value.n, 1);
+        clock = later(60);
+        assert.equal(await timed.get('intents', 'soon'), undefined);
+        assert.deepEqual((await timed.list('intents')).map((d) => d.key), ['kept']);
+        assert.equal(await timed.take('intents', 'soon'), undefined);
+      });
+
+      it('lets ifAbsent replace an expired document', async function () {
+        await timed.put('turnlocks', 'c1', { owner: 'crashed' }, { expiresAt: later(15) });
+        clock = later(16);
+        await timed.put('turnlocks', 'c1', { owner: 'next' }, { ifAbsent: true, expiresAt: later(15) });
+        assert.deepEqual((await timed.get('turnlocks', 'c1'))?.value, { owner: 'next' });
+      });
+
+      it('renews an expiry when a document is written again with its etag', async function () {
+        const etag = await timed.put('turnlocks', 'c1', { owner: 'a' }, { expiresAt: later(10) });
+        await timed.put('turnlocks', 'c1', { owner: 'a' }, { etag, expiresAt: later(30) });
+        clock = later(20);
+        assert.deepEqual((await timed.get('turnlocks', 'c1'))?.value, { owner: 'a' });
+      });
+
+      it('sweeps expired documents and only those, and counts them', async function () {
+        await timed.put('intents', 'a', 1, { expiresAt: later(5) });
+        await timed.put('botstate', 'b', { x: 1 }, { expiresAt: later(5) });
+        await timed.put('intents', 'c', 3, { expiresAt: later(50) });
+        await timed.put('intents', 'd', 4);
+        clock = later(10);
+        assert.equal(await timed.sweepExpired(), 2);
+        assert.deepEqual((await timed.list('intents')).map((d) => d.key), ['c', 'd']);
+        assert.equal(await timed.sweepExpired(), 0);
+      });
+
+      it('rejects ifAbsent together with an etag, and an invalid expiry', async function () {
+        await rejectsWith(timed.put('intents', 'x', 1, { ifAbsent: true, etag: 'abc' }), StoreValidationError, /ifAbsent/);
+        await rejectsWith(timed.put('intents', 'x', 1, { expiresAt: new Date('nope') }), StoreValidationError, /expiresAt/);
+      });
+    });
+
     describe('validation', function () {
       it('rejects namespaces that are empty, uppercase, too long or not strings', async function () {
         for (const ns of ['', 'Profiles', 'a'.repeat(64), 'has space', '1abc', 42]) {
