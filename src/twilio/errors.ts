@@ -4,6 +4,7 @@ import TwilioServiceException from 'twilio/lib/base/TwilioServiceException';
 /** Codes of failures that have no Twilio error code of their own. */
 export type LocalErrorCode =
   | 'timeout'
+  | 'budget_exhausted'
   | 'connection_refused'
   | 'network_error'
   | 'malformed_response'
@@ -95,6 +96,7 @@ const USER_MESSAGES: Readonly<Record<string, string>> = {
   60410: 'Codes to this number are temporarily blocked by Twilio fraud protection. Please try again later or choose another channel.',
   60605: 'This verification service is not allowed to send codes to that country. Please use a number from another country or ask an administrator to allow it.',
   timeout: 'Twilio did not answer in time. Please try again in a moment; if you were expecting a code, check for it before asking for another one.',
+  budget_exhausted: 'That took too long, so I stopped before asking Twilio. Nothing was sent. Please try again in a moment.',
   connection_refused: 'The Twilio service could not be reached (the connection was refused). An administrator should check the base URL of the integration.',
   network_error: 'Twilio could not be reached because of a network problem. Please try again in a moment.',
   malformed_response: 'Twilio sent a reply that could not be understood. Please try again later; if it keeps happening, an administrator should check the base URL of the integration.',

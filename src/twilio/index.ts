@@ -12,6 +12,7 @@ export { isOperationName, OPERATION_NAMES, operations, runOperation } from './re
 export type { OperationName } from './registry';
 export type { Verification, VerifyService } from './schemas';
 export { MAX_RETRY_DELAY_MS } from './transport';
+export { remainingBudgetMs, withDeadline } from './deadline';
 export { probeCredentials } from './probe';
 export type { CredentialProbe } from './probe';
 

@@ -1,7 +1,11 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
+import { remainingBudgetMs } from './deadline';
 import { errorFromReply, toTwilioActionError, TwilioActionError } from './errors';
+
+/** A request is not started with less time than this left in the turn's budget: it could not be answered. */
+export const MIN_REQUEST_BUDGET_MS = 200;
 
 /** Longest wait we honour from a Retry-After header, and the cap of our own exponential backoff. */
 export const MAX_RETRY_DELAY_MS = 30_000;
@@ -81,9 +85,17 @@ export class GatewayRequestClient extends twilio.RequestClient {
     let rateLimitRetries = 0;
     let serverErrorRetried = false;
     for (;;) {
+      const left = remainingBudgetMs(now());
+      if (left !== undefined && left < MIN_REQUEST_BUDGET_MS) {
+        throw new TwilioActionError({
+          code: 'budget_exhausted',
+          status: 0,
+          twilioMessage: 'The turn ran out of time before this request was sent',
+        });
+      }
       let response: Response<TData>;
       try {
-        response = await super.request(opts);
+        response = await super.request(left === undefined ? opts : { ...opts, timeout: Math.min(opts.timeout ?? this.defaultTimeout, left) });
       } catch (error) {
         throw toTwilioActionError(error);
       }
@@ -99,12 +111,18 @@ export class GatewayRequestClient extends twilio.RequestClient {
       }
       const retryAfter = parseRetryAfter(header(response.headers, 'Retry-After'), now());
       const error = errorFromReply(status, body, retryAfter);
-      if (isRetryableRateLimit(error) && rateLimitRetries < this.policy.maxRetries) {
-        await this.policy.sleep(retryDelayMs(rateLimitRetries, retryAfter));
+      const delay = retryDelayMs(rateLimitRetries, retryAfter);
+      // A wait that would outlast the turn's budget is not taken: the user hears "try again" now instead.
+      const fits = (ms: number) => {
+        const budget = remainingBudgetMs(now());
+        return budget === undefined || ms + MIN_REQUEST_BUDGET_MS <= budget;
+      };
+      if (isRetryableRateLimit(error) && rateLimitRetries < this.policy.maxRetries && fits(delay)) {
+        await this.policy.sleep(delay);
         rateLimitRetries += 1;
         continue;
       }
-      if (status >= 500 && opts.method === 'get' && !serverErrorRetried) {
+      if (status >= 500 && opts.method === 'get' && !serverErrorRetried && fits(retryDelayMs(0, retryAfter))) {
         serverErrorRetried = true;
         await this.policy.sleep(retryDelayMs(0, retryAfter));
         continue;

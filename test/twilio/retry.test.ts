@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import nock from 'nock';
-import { fetchService, sendSms, startVerification, checkVerification } from '../../src/twilio';
+import { checkVerification, fetchService, sendSms, startVerification, withDeadline } from '../../src/twilio';
 import { ACCOUNT_SID, EMULATOR_URL, json, oaiExample, rejectsWith, SERVICE_SID, testGateway, twilioError } from './helpers';
 
 const verificationsPath = `/v2/Services/${SERVICE_SID}/Verifications`;
@@ -125,5 +125,50 @@ describe('Twilio retries', () => {
     assert.deepEqual(sleeps, [1000]);
     assert.ok(scope.isDone());
     assert.ok(!spare.isDone(), 'no third request');
+  });
+});
+
+describe("Twilio requests inside a turn's time budget", () => {
+  it('does not wait out a Retry-After longer than the budget: the 20429 comes back at once', async () => {
+    const { gw, sleeps } = testGateway();
+    const scope = nock(EMULATOR_URL)
+      .post(verificationsPath)
+      .reply(...json(429, { code: 20429, message: 'Too many requests', status: 429 }, { 'Retry-After': '120' }));
+    await rejectsWith(
+      withDeadline(Date.now() + 10_000, () => startVerification(gw, start)),
+      { code: 20429, retryAfterSeconds: 120 },
+    );
+    assert.deepEqual(sleeps, []);
+    assert.ok(scope.isDone());
+  });
+
+  it('still waits a short Retry-After that fits in the budget', async () => {
+    const { gw, sleeps } = testGateway();
+    const scope = nock(EMULATOR_URL)
+      .post(verificationsPath)
+      .reply(...json(429, { code: 20429, message: 'Too many requests', status: 429 }, { 'Retry-After': '1' }))
+      .post(verificationsPath)
+      .reply(...json(201, oaiExample('CreateVerification')));
+    await withDeadline(Date.now() + 10_000, () => startVerification(gw, start));
+    assert.deepEqual(sleeps, [1000]);
+    assert.ok(scope.isDone());
+  });
+
+  it('sends nothing once the budget is used up, and says nothing was sent', async () => {
+    const { gw } = testGateway();
+    const scope = nock(EMULATOR_URL).post(messagesPath).reply(...json(201, oaiExample('CreateMessage')));
+    await rejectsWith(
+      withDeadline(Date.now() + 50, () => sendSms(gw, { to: '+15017122661', from: '+15005550006', body: 'hi' })),
+      { code: 'budget_exhausted', status: 0 },
+    );
+    assert.equal(scope.isDone(), false, 'no request reached Twilio');
+  });
+
+  it('gives a request no more time than the budget has left', async () => {
+    const { gw } = testGateway({ timeoutMs: 15_000 });
+    nock(EMULATOR_URL).get(`/v2/Services/${SERVICE_SID}`).delay(2_000).reply(...json(200, oaiExample('FetchService')));
+    const started = Date.now();
+    await rejectsWith(withDeadline(Date.now() + 400, () => fetchService(gw, { serviceSid: SERVICE_SID })), { code: 'timeout' });
+    assert.ok(Date.now() - started < 1_500, 'the request gave up with the budget, not after the 15 s timeout');
   });
 });
