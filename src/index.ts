@@ -13,10 +13,11 @@ export {
   registerBotRoutes,
   runTwilioVerify,
   TWILIO_VERIFY_DIALOG_ID,
+  TurnGuard,
   TwilioVerifyBot,
   TwilioVerifyDialogs,
 } from './bot';
-export type { TwilioVerifyDialogsOptions, TwilioVerifyResult, TwilioVerifySetup, TwilioVerifySetupOptions } from './bot';
+export type { TurnGuardOptions, TwilioVerifyDialogsOptions, TwilioVerifyResult, TwilioVerifySetup, TwilioVerifySetupOptions } from './bot';
 
 // Storage (SQLite by default, PostgreSQL with a URL) and the action's authorization and configuration.
 export { openStore, StoreConflictError } from './store';

@@ -16,9 +16,11 @@ import pino, { type Logger } from 'pino';
 import type { Server } from 'restify';
 import { IntegrationAction, loadSecrets, META_NAMESPACE, type ActionView, type ResolvedCredentials } from './auth';
 import {
+  DEFAULT_TURN_BUDGET_MS,
   IntegrationRuntime,
   loadInstalledDialogs,
   pinoDialogLogger,
+  TurnGuard,
   TwilioVerifyBot,
   type BotAuthSettings,
 } from './bot';
@@ -94,6 +96,16 @@ function parsePort(name: string, text: string | undefined, fallback: number): nu
     throw new StartupError(`${name} must be a port number from 0 to 65535, not "${text}".`);
   }
   return port;
+}
+
+/** A whole number within [min, max] from the environment, or the fallback when unset. */
+function parseWholeNumber(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new StartupError(`${name} must be a whole number from ${min} to ${max}, not "${text}".`);
+  }
+  return value;
 }
 
 /** DEFAULT_REGION: the country of numbers typed without +country code (ISO 3166 alpha-2, e.g. US, GB). */
@@ -198,6 +210,8 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     );
   }
   const defaultRegion = parseRegion(env.DEFAULT_REGION);
+  const turnBudgetMs = parseWholeNumber('TURN_BUDGET_MS', env.TURN_BUDGET_MS, DEFAULT_TURN_BUDGET_MS, 500, 120_000);
+  const conversationRetentionHours = parseWholeNumber('CONVERSATION_RETENTION_HOURS', env.CONVERSATION_RETENTION_HOURS, 168, 1, 24 * 365);
   const credentialsFromEnv = envCredentials(env);
   const dataDir = env.DATA_DIR || './data';
   const dialogsDir = path.resolve(env.DIALOGS_DIR || './dialogs');
@@ -260,14 +274,34 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       logger: dialogLogger,
       ...(defaultRegion ? { gatewayOptions: { defaultRegion } } : {}),
     });
+    const guard = new TurnGuard({
+      store,
+      conversationState,
+      userState,
+      budgetMs: turnBudgetMs,
+      retention: { conversationMs: conversationRetentionHours * 3600_000 },
+      logger: dialogLogger,
+    });
     const bot = new TwilioVerifyBot({
       conversationState,
       userState,
       dialogs: loaded.tasks,
       runtime,
       logger: dialogLogger,
+      guard,
       ...(defaultRegion ? { defaultRegion } : {}),
     });
+    // Expired leases, intents and the state of conversations idle past their retention go away every 10 minutes.
+    const sweeper = setInterval(() => {
+      guard.sweep().then(
+        (count) => {
+          if (count > 0) logger.info({ count }, 'expired documents deleted');
+        },
+        (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweeping expired documents failed'),
+      );
+    }, 10 * 60_000);
+    sweeper.unref();
+    closers.push(async () => clearInterval(sweeper));
     const reloadDialogs = () => {
       loadInstalledDialogs(dialogsDir).then(
         (next) => {

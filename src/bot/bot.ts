@@ -5,9 +5,10 @@
  */
 import { ActivityHandler, type ConversationState, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
-import { noLogger, redactDigits, type ActionRuntime, type DialogLogger, type DialogTask } from '../dialogs';
+import { noLogger, redactDigits, TurnSupersededError, type ActionRuntime, type DialogLogger, type DialogTask } from '../dialogs';
 import type { CountryCode } from '../twilio';
 import { runTwilioVerify, TwilioVerifyDialogs } from './component';
+import type { TurnGuard } from './turns';
 
 /** The one sentence a user sees when a turn fails. */
 export const TURN_ERROR_MESSAGE = 'Sorry, something went wrong on my side. Please try again.';
@@ -26,6 +27,12 @@ export interface TwilioVerifyBotOptions {
   defaultRegion?: CountryCode;
   /** How the bot introduces itself when a conversation starts. */
   greeting?: string;
+  /**
+   * Serializes, de-duplicates and budgets turns and saves state with eTags (built over the same two states). Without
+   * one, state is saved as botbuilder does, last writer wins: fine for one process and a channel that never
+   * redelivers, not otherwise.
+   */
+  guard?: TurnGuard;
 }
 
 /** Describes a failure for the log without its stack, codes, or anything a user typed. */
@@ -42,6 +49,7 @@ export class TwilioVerifyBot extends ActivityHandler {
   private readonly dialogSet: DialogSet;
   private readonly logger: DialogLogger;
   private readonly greeting: string;
+  private readonly guard: TurnGuard | undefined;
 
   constructor(options: TwilioVerifyBotOptions) {
     super();
@@ -49,6 +57,7 @@ export class TwilioVerifyBot extends ActivityHandler {
     this.userState = options.userState;
     this.logger = options.logger ?? noLogger;
     this.greeting = options.greeting ?? "Hi! I'm your Twilio assistant.";
+    this.guard = options.guard;
     this.component = new TwilioVerifyDialogs({
       runtime: options.runtime,
       dialogs: options.dialogs,
@@ -90,6 +99,18 @@ export class TwilioVerifyBot extends ActivityHandler {
 
   /** Runs the turn, saves state, and answers one clear sentence if anything failed. */
   override async run(turn: TurnContext): Promise<void> {
+    const guard = this.guard;
+    if (guard) {
+      await guard.run(turn, async () => {
+        try {
+          await super.run(turn);
+        } catch (err) {
+          if (err instanceof TurnSupersededError) throw err;
+          await this.onTurnFailure(turn, err);
+        }
+      });
+      return;
+    }
     try {
       await super.run(turn);
       await this.conversationState.saveChanges(turn, false);
@@ -103,7 +124,9 @@ export class TwilioVerifyBot extends ActivityHandler {
   async onTurnFailure(turn: TurnContext, err: unknown): Promise<void> {
     this.logger.error('turn failed', { ...describeFailure(err), activity: turn.activity.type });
     try {
-      await this.conversationState.delete(turn);
+      // Under a guard the cleared state is committed with the turn (with its eTag); otherwise it is deleted now.
+      if (this.guard) await this.conversationState.clear(turn);
+      else await this.conversationState.delete(turn);
     } catch (cleanup) {
       this.logger.error('could not clear the conversation state', describeFailure(cleanup));
     }

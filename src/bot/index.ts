@@ -23,3 +23,5 @@ export { BOT_ROUTE, createBotAdapter, isAuthenticated, registerBotRoutes } from 
 export type { BotAuthSettings, BotRouteDeps, TurnRunner } from './endpoint';
 export { createTwilioVerifyDialogs, loadInstalledDialogs, pinoDialogLogger } from './setup';
 export type { TwilioVerifySetup, TwilioVerifySetupOptions } from './setup';
+export { BUSY_MESSAGE, DEFAULT_RETENTION, DEFAULT_TURN_BUDGET_MS, INTENTS_NAMESPACE, REPLIES_NOT_KEPT, TURN_LOCKS_NAMESPACE, TurnGuard } from './turns';
+export type { TurnGuardOptions } from './turns';

@@ -12,6 +12,7 @@ import { noLogger } from '../dialogs';
 import type { Store } from '../store';
 import { createTwilioClient, TwilioActionError, type GatewayOptions, type TwilioCredentials, type TwilioGateway } from '../twilio';
 import { AUTH_LINK_TTL_MS, AuthLinks } from './auth-links';
+import { REPLIES_NOT_KEPT } from './turns';
 
 /** The configuration fields expressions may read as `config` (none of them secret). */
 export const PUBLIC_CONFIG_FIELDS = ['verifyServiceSid', 'sender', 'messageTemplates'] as const;
@@ -148,6 +149,8 @@ export class IntegrationRuntime implements ActionRuntime {
       conversation: TurnContext.getConversationReference(activity),
     });
     const url = `${trimBase(this.publicBaseUrl())}/auth/${token}`;
+    // The link is a bearer secret until used: it must not be kept for replaying to copies of this activity.
+    turn.turnState.set(REPLIES_NOT_KEPT, true);
     await turn.sendActivity(MessageFactory.suggestedActions(['done'], authorizationMessage(url)));
     await this.store.appendAudit({
       actor: 'runtime',

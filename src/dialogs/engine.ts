@@ -24,7 +24,7 @@ import {
   type ExpressionScope,
 } from './expressions';
 import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
-import type { ActionRuntime, UserRef } from './runtime';
+import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } from './runtime';
 import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -127,6 +127,8 @@ export const MESSAGES = {
 } as const;
 
 const JSON_STATE_KEY = 'dialogTask';
+/** turnState key prefix of the per-node call counters. */
+const OCCURRENCES_KEY = 'twilio-verify-action.occurrences';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -587,13 +589,23 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     }
     state.authorizationRequested = false;
     const input = this.buildInput(node, await this.scope(turn, state));
+    const gateway = resolution.gateway;
+    const run = () => runOperation(gateway, node.operation, input);
+    const effects = turnEffectsOf(turn);
     try {
-      const result = toJson(await runOperation(resolution.gateway, node.operation, input));
+      const outcome = effects
+        ? await effects.perform(
+            { ref, dialog: this.task.id, node: node.id, occurrence: this.nextOccurrence(turn, node.id), operation: node.operation, input, gateway },
+            run,
+          )
+        : await run();
+      const result = toJson(outcome);
       state.result = result;
       state.error = null;
       if (node.resultAs !== undefined) state.context[node.resultAs] = result;
       this.log('info', 'service call succeeded', { node: node.id, operation: node.operation });
     } catch (err) {
+      if (err instanceof TurnSupersededError) throw err;
       state.result = null;
       state.error = errorInfo(err);
       this.log(err instanceof TwilioActionError ? 'warn' : 'error', 'service call failed', {
@@ -617,6 +629,15 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     // A failure no transition handles ends the dialog with Twilio's reason in words a person can read.
     await turn.sendActivity(isTwentyThree(state.error.code) ? MESSAGES.notAuthorized : state.error.userMessage);
     return { kind: 'end', status: 'failed' };
+  }
+
+  /** Counts this node's Twilio calls in the turn, so each call of a node that runs twice is its own intent. */
+  private nextOccurrence(turn: TurnContext, nodeId: string): number {
+    const key = `${OCCURRENCES_KEY}:${this.task.id}:${nodeId}`;
+    const seen: unknown = turn.turnState.get(key);
+    const occurrence = typeof seen === 'number' ? seen : 0;
+    turn.turnState.set(key, occurrence + 1);
+    return occurrence;
   }
 
   private async auditVerification(

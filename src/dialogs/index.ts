@@ -55,4 +55,5 @@ export type {
 } from './engine';
 export { noLogger, redactDigits, redactForLog, REDACTED } from './redact';
 export type { DialogLogger } from './redact';
-export type { ActionRuntime, AuditRecord, GatewayResolution, UserRef } from './runtime';
+export type { ActionRuntime, AuditRecord, GatewayResolution, ServiceCall, TurnEffects, UserRef } from './runtime';
+export { TURN_EFFECTS, turnEffectsOf, TurnSupersededError } from './runtime';

@@ -38,3 +38,43 @@ export interface ActionRuntime {
   /** Audit of verification starts and checks (never a code). */
   audit(entry: AuditRecord): Promise<void>;
 }
+
+/** One service node's Twilio call, as the turn's guard sees it. */
+export interface ServiceCall {
+  ref: UserRef;
+  dialog: string;
+  node: string;
+  /** How many times this node already called Twilio in this turn (0 for the first call). */
+  occurrence: number;
+  operation: string;
+  input: Readonly<Record<string, unknown>>;
+  gateway: TwilioGateway;
+}
+
+/**
+ * Runs a turn's Twilio calls: within the turn's time budget, only while the turn still holds its conversation,
+ * and, for calls that text, call or e-mail someone, at most once per intent. The bot's turn guard sets it on
+ * `turn.turnState` ({@link TURN_EFFECTS}); without one, calls simply run.
+ */
+export interface TurnEffects {
+  perform(call: ServiceCall, run: () => Promise<unknown>): Promise<unknown>;
+}
+
+/** Where the turn guard leaves its {@link TurnEffects} on `turn.turnState`. */
+export const TURN_EFFECTS = Symbol.for('twilio-verify-action.turn-effects');
+
+/** The turn's effects runner, if a guard set one. */
+export function turnEffectsOf(turn: TurnContext): TurnEffects | undefined {
+  const effects: unknown = turn.turnState.get(TURN_EFFECTS);
+  return typeof effects === 'object' && effects !== null && typeof Reflect.get(effects, 'perform') === 'function'
+    ? (effects as TurnEffects)
+    : undefined;
+}
+
+/**
+ * This turn no longer holds its conversation (another instance took it over after the lease ran out): it must
+ * stop without performing anything. Never shown to a user.
+ */
+export class TurnSupersededError extends Error {
+  override readonly name = 'TurnSupersededError';
+}

@@ -8,6 +8,7 @@ import { FaultTable, parseFaultSpec, type Fault, type FaultSpec } from './faults
 import { isoDate, isSid, newSid } from './format';
 import { MAGIC_NUMBERS_SUMMARY } from './magic';
 import { createMessage, deleteMessage, fetchAccount, fetchMessage, listMessages } from './messages';
+import { listVerificationAttempts } from './attempts';
 import type { Handler, TwilioRequest } from './request';
 import { OUTBOX_LIMIT, type EmulatorState, type OutboxMessage } from './state';
 import {
@@ -123,6 +124,7 @@ const ROUTES: readonly Route[] = [
   route('verify', '/v2/Services/{ServiceSid}/Verifications', { POST: createVerification }),
   route('verify', '/v2/Services/{ServiceSid}/Verifications/{Sid}', { GET: fetchVerification, POST: updateVerification }),
   route('verify', '/v2/Services/{ServiceSid}/VerificationCheck', { POST: checkVerification }),
+  route('verify', '/v2/Attempts', { GET: listVerificationAttempts }),
 ];
 
 /** Loopback only: the emulator accepts any credentials it was given and must not face a network. */

@@ -5,6 +5,7 @@ import TwilioServiceException from 'twilio/lib/base/TwilioServiceException';
 export type LocalErrorCode =
   | 'timeout'
   | 'budget_exhausted'
+  | 'outcome_unknown'
   | 'connection_refused'
   | 'network_error'
   | 'malformed_response'
@@ -97,6 +98,8 @@ const USER_MESSAGES: Readonly<Record<string, string>> = {
   60605: 'This verification service is not allowed to send codes to that country. Please use a number from another country or ask an administrator to allow it.',
   timeout: 'Twilio did not answer in time. Please try again in a moment; if you were expecting a code, check for it before asking for another one.',
   budget_exhausted: 'That took too long, so I stopped before asking Twilio. Nothing was sent. Please try again in a moment.',
+  outcome_unknown:
+    "Twilio didn't confirm whether that went out, and I couldn't check yet. So that nothing is sent twice, I haven't tried again: check your phone (or ask the recipient) before trying again; when you do, I'll check with Twilio first.",
   connection_refused: 'The Twilio service could not be reached (the connection was refused). An administrator should check the base URL of the integration.',
   network_error: 'Twilio could not be reached because of a network problem. Please try again in a moment.',
   malformed_response: 'Twilio sent a reply that could not be understood. Please try again later; if it keeps happening, an administrator should check the base URL of the integration.',

@@ -13,6 +13,8 @@ export type { OperationName } from './registry';
 export type { Verification, VerifyService } from './schemas';
 export { MAX_RETRY_DELAY_MS } from './transport';
 export { remainingBudgetMs, withDeadline } from './deadline';
+export { outcomeUncertain, reconcileSend, sendsToPerson } from './reconcile';
+export type { Reconciliation } from './reconcile';
 export { probeCredentials } from './probe';
 export type { CredentialProbe } from './probe';
 

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import type { TwilioGateway } from '../client';
 import { defineOperation } from '../operation';
 import { normalizePhoneNumber } from '../phone';
@@ -63,6 +64,22 @@ function integerOrNull(value: unknown): unknown {
   return orNull(value);
 }
 
+/** The operation's output (checked against its schema by the operation) from the SDK's message; reconciliation reads Twilio's list with it too. */
+export function toSmsMessage(message: MessageInstance): Record<string, unknown> {
+  return {
+    sid: message.sid,
+    status: message.status,
+    to: message.to,
+    from: orNull(message.from),
+    body: message.body,
+    numSegments: integerOrNull(message.numSegments),
+    messagingServiceSid: orNull(message.messagingServiceSid),
+    dateCreated: isoDate(message.dateCreated),
+    errorCode: integerOrNull(message.errorCode),
+    errorMessage: orNull(message.errorMessage),
+  };
+}
+
 export const sendSmsOperation = defineOperation<SendSmsInput, SmsMessage>({
   description: 'Send an SMS from a Twilio number or a Messaging Service.',
   inputSchema: sendSmsInputSchema,
@@ -79,18 +96,7 @@ export const sendSmsOperation = defineOperation<SendSmsInput, SmsMessage>({
       ...(input.messagingServiceSid === undefined ? {} : { messagingServiceSid: input.messagingServiceSid }),
       ...(input.statusCallback === undefined ? {} : { statusCallback: input.statusCallback }),
     });
-    return {
-      sid: message.sid,
-      status: message.status,
-      to: message.to,
-      from: orNull(message.from),
-      body: message.body,
-      numSegments: integerOrNull(message.numSegments),
-      messagingServiceSid: orNull(message.messagingServiceSid),
-      dateCreated: isoDate(message.dateCreated),
-      errorCode: integerOrNull(message.errorCode),
-      errorMessage: orNull(message.errorMessage),
-    };
+    return toSmsMessage(message);
   },
 });
 

@@ -1,0 +1,431 @@
+/**
+ * Exactly-once turns. Channels deliver at least once: a slow or lost reply gets the same activity again, maybe on
+ * another instance, maybe after a crash. The turn guard makes that safe, with the store (shared by every instance)
+ * deciding:
+ * - **One turn at a time per conversation.** A lease document per conversation, created only if absent (an
+ *   expired one, left by a crashed instance, is taken over). A turn that cannot get it within its budget answers
+ *   that it is still busy and does nothing else.
+ * - **A copy gets the original's answer.** The conversation state keeps a ledger of its last activity ids with the
+ *   replies each got, saved in the same write as the state the turn produced; a copy of a recorded activity is
+ *   answered from it (in the response body for `expectReplies`; nothing again for `serviceUrl` channels, which
+ *   already have the replies) and runs nothing.
+ * - **State saved with its eTag.** Conversation and user state are written with the eTag read at the turn's start
+ *   (or created only if still absent): a turn whose state changed under it loses and commits nothing.
+ * - **At most one send per intent.** Before an SMS or a code goes out, an intent record is written; afterwards it
+ *   holds the result. A turn run again after a crash finds the record and asks Twilio what happened instead of
+ *   sending again (see `reconcileSend`); so does any later send to the same person while an earlier outcome is
+ *   unknown. When Twilio cannot tell, the user hears that plainly and nothing is sent.
+ * - **A time budget.** Each turn has `budgetMs` (default 10 s) from its arrival: Twilio calls get what is left,
+ *   never a longer wait, so a channel's patience is not outlasted.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { DeliveryModes, type Activity, type ConversationState, type TurnContext, type UserState } from 'botbuilder';
+import { noLogger, TURN_EFFECTS, TurnSupersededError, type DialogLogger, type ServiceCall, type TurnEffects } from '../dialogs';
+import { BOT_STATE_NAMESPACE, StoreConflictError, type Store } from '../store';
+import { outcomeUncertain, reconcileSend, sendsToPerson, TwilioActionError, withDeadline } from '../twilio';
+
+export const TURN_LOCKS_NAMESPACE = 'turnlocks';
+export const INTENTS_NAMESPACE = 'intents';
+
+/** How long a turn may take from its arrival, Twilio calls included. */
+export const DEFAULT_TURN_BUDGET_MS = 10_000;
+/** Activities remembered per conversation, with their replies, to answer copies. */
+export const TURN_LEDGER_SIZE = 16;
+/** Retention: conversation state after its last turn, user state after its last change, intents after their end. */
+export const DEFAULT_RETENTION = {
+  conversationMs: 7 * 24 * 3600_000,
+  userMs: 180 * 24 * 3600_000,
+  intentMs: 24 * 3600_000,
+} as const;
+
+/**
+ * A turn that sent something secret (an authorization link carries a one-time token) sets this on its turnState:
+ * its replies are not kept in the ledger, and a copy of its activity gets a short note instead.
+ */
+export const REPLIES_NOT_KEPT = Symbol.for('twilio-verify-action.replies-not-kept');
+
+/** What a turn that could not get its conversation answers. */
+export const BUSY_MESSAGE = "I'm still working on your previous message. Give me a moment, then send this again.";
+
+const LEDGER_PROPERTY = 'turnLedger';
+/** Replies above this size are not kept for copies (a copy then gets a short note instead). */
+const MAX_LEDGER_REPLY_BYTES = 64 * 1024;
+/** A reconciliation right after an uncertain send is only tried with at least this much budget left. */
+const MIN_RECONCILE_MS = 1_000;
+const REPLY_FIELDS = ['type', 'text', 'textFormat', 'speak', 'inputHint', 'suggestedActions', 'attachments', 'attachmentLayout', 'value', 'name'] as const;
+
+export interface TurnGuardOptions {
+  store: Store;
+  conversationState: ConversationState;
+  userState: UserState;
+  budgetMs?: number;
+  /** How long a conversation's lease lasts without renewal; default 1.5 x the budget. */
+  leaseMs?: number;
+  retention?: Partial<typeof DEFAULT_RETENTION>;
+  /** The clock of leases and expiries: the store's clock. */
+  now?: () => Date;
+  /** Waits between attempts to get a busy conversation; injected in tests. */
+  sleep?: (ms: number) => Promise<void>;
+  logger?: DialogLogger;
+}
+
+type Reply = Partial<Activity>;
+
+interface LedgerEntry {
+  id: string;
+  at: string;
+  /** null when the replies were not kept (too large, or secret). */
+  replies: Reply[] | null;
+}
+
+type IntentState = 'pending' | 'performed' | 'failed' | 'uncertain' | 'not-performed';
+
+/** A send's intent as stored; the input is kept only while the outcome is open (to ask Twilio about it). */
+interface IntentRecord {
+  state: IntentState;
+  operation: string;
+  fingerprint: string;
+  startedAt: string;
+  input?: Record<string, unknown>;
+  result?: unknown;
+  code?: number | string;
+}
+
+interface Lease {
+  key: string;
+  etag: string;
+}
+
+interface Loaded {
+  key: string;
+  etag: string | undefined;
+  json: string;
+}
+
+function hashOf(...parts: string[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON with sorted keys, so equal inputs give equal fingerprints. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function withoutETag(value: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...value };
+  delete rest.eTag;
+  return rest;
+}
+
+function readLedger(state: Record<string, unknown>): LedgerEntry[] {
+  const ledger = state[LEDGER_PROPERTY];
+  if (!Array.isArray(ledger)) return [];
+  return ledger.flatMap((entry: unknown) => {
+    if (!isRecord(entry) || typeof entry.id !== 'string' || typeof entry.at !== 'string') return [];
+    const replies = Array.isArray(entry.replies) ? entry.replies.filter(isRecord) : null;
+    return [{ id: entry.id, at: entry.at, replies }];
+  });
+}
+
+function readIntent(value: unknown): IntentRecord | undefined {
+  if (!isRecord(value)) return undefined;
+  const { state, operation, fingerprint, startedAt } = value;
+  const states: readonly unknown[] = ['pending', 'performed', 'failed', 'uncertain', 'not-performed'];
+  if (!states.includes(state) || typeof operation !== 'string' || typeof fingerprint !== 'string' || typeof startedAt !== 'string') {
+    return undefined;
+  }
+  return {
+    state: state as IntentState,
+    operation,
+    fingerprint,
+    startedAt,
+    ...(isRecord(value.input) ? { input: value.input } : {}),
+    ...('result' in value ? { result: value.result } : {}),
+  };
+}
+
+/** The parts of a reply worth replaying, as plain JSON. */
+function copyReply(activity: Partial<Activity>): Reply {
+  const copy: Record<string, unknown> = {};
+  for (const field of REPLY_FIELDS) if (activity[field] !== undefined) copy[field] = activity[field];
+  return JSON.parse(JSON.stringify(copy)) as Reply;
+}
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Serializes, de-duplicates and budgets turns; see the module comment. */
+export class TurnGuard {
+  readonly budgetMs: number;
+  private readonly store: Store;
+  private readonly conversationState: ConversationState;
+  private readonly userState: UserState;
+  private readonly leaseMs: number;
+  private readonly retention: typeof DEFAULT_RETENTION;
+  private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly logger: DialogLogger;
+  private readonly owner = randomBytes(8).toString('hex');
+
+  constructor(options: TurnGuardOptions) {
+    this.store = options.store;
+    this.conversationState = options.conversationState;
+    this.userState = options.userState;
+    this.budgetMs = options.budgetMs ?? DEFAULT_TURN_BUDGET_MS;
+    if (!Number.isFinite(this.budgetMs) || this.budgetMs <= 0) throw new RangeError('The turn budget must be a positive number of milliseconds.');
+    this.leaseMs = options.leaseMs ?? Math.ceil(this.budgetMs * 1.5);
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? sleepFor;
+    this.logger = options.logger ?? noLogger;
+  }
+
+  /** Runs `logic` for the turn under the guard, then commits its state; see the module comment. */
+  async run(turn: TurnContext, logic: () => Promise<void>): Promise<void> {
+    const arrived = this.now().getTime();
+    const deadline = arrived + this.budgetMs;
+    const activity = turn.activity;
+    const conversationId = activity.conversation?.id;
+    if (typeof conversationId !== 'string' || conversationId === '') {
+      await withDeadline(deadline, logic);
+      return;
+    }
+    const lease = await this.acquire(hashOf('conversation', activity.channelId, conversationId), deadline);
+    if (lease === undefined) {
+      this.logger.warn('conversation busy: turn not run', { activity: activity.type });
+      await turn.sendActivity(BUSY_MESSAGE);
+      return;
+    }
+    try {
+      const loaded = await this.load(turn);
+      const conversation = this.conversationState.get(turn) as Record<string, unknown>;
+      const ledger = readLedger(conversation);
+      const activityId = typeof activity.id === 'string' && activity.id !== '' ? activity.id : undefined;
+      const recorded = activityId === undefined ? undefined : ledger.find((entry) => entry.id === activityId);
+      if (recorded) {
+        await this.replay(turn, recorded);
+        return;
+      }
+      const replies: Reply[] = [];
+      turn.onSendActivities(async (_context, activities, next) => {
+        for (const reply of activities) replies.push(copyReply(reply));
+        return next();
+      });
+      turn.turnState.set(TURN_EFFECTS, this.effects(lease, deadline, activityId, conversationId));
+      await withDeadline(deadline, logic);
+      if (activityId !== undefined) {
+        const current = this.conversationState.get(turn) as Record<string, unknown> | undefined;
+        if (current) {
+          const keep = turn.turnState.get(REPLIES_NOT_KEPT) !== true && JSON.stringify(replies).length <= MAX_LEDGER_REPLY_BYTES;
+          const entry: LedgerEntry = { id: activityId, at: this.now().toISOString(), replies: keep ? replies : null };
+          current[LEDGER_PROPERTY] = [...readLedger(current).filter((e) => e.id !== activityId), entry].slice(-TURN_LEDGER_SIZE);
+        }
+      }
+      await this.save(turn, loaded);
+    } catch (err) {
+      if (!(err instanceof TurnSupersededError)) throw err;
+      // Another instance took the conversation over: this turn commits nothing and says nothing more.
+      this.logger.warn('turn superseded: nothing committed', { activity: activity.type });
+      turn.bufferedReplyActivities.length = 0;
+    } finally {
+      await this.release(lease);
+    }
+  }
+
+  /** Deletes expired leases, intents and state (call it now and then; every instance may). */
+  async sweep(): Promise<number> {
+    return this.store.sweepExpired();
+  }
+
+  private expiry(ms: number): Date {
+    return new Date(this.now().getTime() + ms);
+  }
+
+  private async acquire(key: string, deadline: number): Promise<Lease | undefined> {
+    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+      try {
+        const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs) });
+        return { key, etag };
+      } catch (err) {
+        if (!(err instanceof StoreConflictError)) throw err;
+      }
+      if (this.now().getTime() + wait >= deadline) return undefined;
+      await this.sleep(wait);
+    }
+  }
+
+  /** Renews the lease before an effect; a turn that lost it must not perform anything. */
+  private async fence(lease: Lease): Promise<void> {
+    try {
+      lease.etag = await this.store.put(TURN_LOCKS_NAMESPACE, lease.key, { owner: this.owner }, { etag: lease.etag, expiresAt: this.expiry(this.leaseMs) });
+    } catch (err) {
+      if (err instanceof StoreConflictError) throw new TurnSupersededError('The conversation was taken over by another turn.');
+      throw err;
+    }
+  }
+
+  private async release(lease: Lease): Promise<void> {
+    try {
+      await this.store.delete(TURN_LOCKS_NAMESPACE, lease.key, { etag: lease.etag });
+    } catch (err) {
+      if (!(err instanceof StoreConflictError)) this.logger.error('could not release a conversation lease', { error: err instanceof Error ? err.name : 'unknown' });
+    }
+  }
+
+  /** Reads both states afresh and remembers what they were, to save them with their eTags. */
+  private async load(turn: TurnContext): Promise<Loaded[]> {
+    const loaded: Loaded[] = [];
+    for (const state of [this.conversationState, this.userState]) {
+      const key = state.getStorageKey(turn);
+      const value: unknown = await state.load(turn, true);
+      if (key === undefined || !isRecord(value)) continue;
+      loaded.push({ key, etag: typeof value.eTag === 'string' ? value.eTag : undefined, json: JSON.stringify(withoutETag(value)) });
+    }
+    return loaded;
+  }
+
+  private async save(turn: TurnContext, loaded: Loaded[]): Promise<void> {
+    const states: Array<[ConversationState | UserState, number]> = [
+      [this.conversationState, this.retention.conversationMs],
+      [this.userState, this.retention.userMs],
+    ];
+    for (const [state, keepMs] of states) {
+      const key = state.getStorageKey(turn);
+      const value: unknown = state.get(turn);
+      const before = loaded.find((l) => l.key === key);
+      if (key === undefined || !isRecord(value) || before === undefined) continue;
+      const rest = withoutETag(value);
+      if (JSON.stringify(rest) === before.json && state === this.userState) continue;
+      const expiresAt = this.expiry(keepMs);
+      try {
+        value.eTag = await this.store.put(
+          BOT_STATE_NAMESPACE,
+          key,
+          rest,
+          before.etag === undefined ? { ifAbsent: true, expiresAt } : { etag: before.etag, expiresAt },
+        );
+      } catch (err) {
+        if (err instanceof StoreConflictError) throw new TurnSupersededError('The state changed under this turn.');
+        throw err;
+      }
+    }
+  }
+
+  private async replay(turn: TurnContext, entry: LedgerEntry): Promise<void> {
+    this.logger.info('repeated activity answered from the ledger', { activity: turn.activity.type });
+    // serviceUrl channels already got these replies from the first run; only a response body needs them again.
+    if (turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) return;
+    if (entry.replies === null) {
+      await turn.sendActivity('I already answered this message: see my reply above.');
+      return;
+    }
+    if (entry.replies.length > 0) await turn.sendActivities(entry.replies);
+  }
+
+  private effects(lease: Lease, deadline: number, activityId: string | undefined, conversationId: string): TurnEffects {
+    return {
+      perform: async (call: ServiceCall, run: () => Promise<unknown>) => {
+        if (!sendsToPerson(call.operation)) return withDeadline(deadline, run);
+        await this.fence(lease);
+        const person = hashOf('user', call.ref.channelId, call.ref.userId).slice(0, 32);
+        const key = `${person}/${activityId === undefined ? randomBytes(16).toString('hex') : hashOf(conversationId, activityId, call.dialog, call.node, String(call.occurrence))}`;
+        return this.sendOnce(call, run, key, `${person}/`, deadline);
+      },
+    };
+  }
+
+  private async sendOnce(call: ServiceCall, run: () => Promise<unknown>, key: string, personPrefix: string, deadline: number): Promise<unknown> {
+    const fingerprint = hashOf(call.operation, canonical(call.input));
+    const own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
+    const ownRecord = own ? readIntent(own.value) : undefined;
+    if (ownRecord?.state === 'performed') return ownRecord.result;
+
+    // Sends to this person whose outcome is open (this intent after a crash, or an earlier one Twilio never
+    // confirmed): ask Twilio before sending anything again.
+    const open = (await this.store.list<unknown>(INTENTS_NAMESPACE, { prefix: personPrefix })).flatMap((doc) => {
+      const record = readIntent(doc.value);
+      if (!record || record.operation !== call.operation || record.input === undefined) return [];
+      if (record.state !== 'uncertain' && !(record.state === 'pending' && doc.key === key)) return [];
+      return [{ key: doc.key, etag: doc.etag, record }];
+    });
+    for (const entry of open) {
+      const found = await this.reconcile(call, entry.record, deadline);
+      await this.finish(entry.key, entry.etag, entry.record, found.kind === 'performed' ? { state: 'performed', result: found.result } : { state: 'not-performed' });
+      if (found.kind === 'performed' && entry.record.fingerprint === fingerprint) {
+        this.logger.info('send found already performed at Twilio; not sent again', { operation: call.operation });
+        return found.result;
+      }
+    }
+
+    const startedAt = this.now().toISOString();
+    const record: IntentRecord = { state: 'pending', operation: call.operation, fingerprint, startedAt, input: { ...call.input } };
+    let etag: string;
+    try {
+      const current = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
+      const options = { expiresAt: this.expiry(this.retention.intentMs) };
+      etag = await this.store.put(INTENTS_NAMESPACE, key, record, current ? { ...options, etag: current.etag } : { ...options, ifAbsent: true });
+    } catch (err) {
+      if (err instanceof StoreConflictError) throw new TurnSupersededError('Another turn is performing this send.');
+      throw err;
+    }
+    try {
+      const result = await withDeadline(deadline, run);
+      await this.finish(key, etag, record, { state: 'performed', result });
+      return result;
+    } catch (err) {
+      if (!outcomeUncertain(err)) {
+        const code = err instanceof TwilioActionError ? err.code : 'unexpected_error';
+        await this.finish(key, etag, record, { state: 'failed', code });
+        throw err;
+      }
+      if (deadline - this.now().getTime() >= MIN_RECONCILE_MS) {
+        try {
+          const found = await withDeadline(deadline, () => reconcileSend(call.gateway, call.operation, call.input, new Date(startedAt)));
+          if (found.kind === 'performed') {
+            await this.finish(key, etag, record, { state: 'performed', result: found.result });
+            return found.result;
+          }
+        } catch {
+          // Twilio cannot tell right now: the intent stays uncertain and is asked about again before any resend.
+        }
+      }
+      await this.finish(key, etag, record, { state: 'uncertain' });
+      this.logger.warn('send outcome unknown; it will be checked before any resend', { operation: call.operation });
+      throw new TwilioActionError({ code: 'outcome_unknown', status: 0, twilioMessage: 'Twilio did not confirm the request and its outcome could not be checked' });
+    }
+  }
+
+  /** Whether an open intent was performed; a failure to find out means the user must be told it is unknown. */
+  private async reconcile(call: ServiceCall, record: IntentRecord, deadline: number) {
+    try {
+      return await withDeadline(deadline, () => reconcileSend(call.gateway, record.operation, record.input ?? {}, new Date(record.startedAt)));
+    } catch (err) {
+      this.logger.warn('could not check an earlier send with Twilio', { code: err instanceof TwilioActionError ? err.code : 'unexpected_error' });
+      throw new TwilioActionError({ code: 'outcome_unknown', status: 0, twilioMessage: 'An earlier send could not be checked with Twilio' });
+    }
+  }
+
+  /** Ends an intent: kept for the retention time, its input dropped once the outcome is known. */
+  private async finish(key: string, etag: string, record: IntentRecord, outcome: Pick<IntentRecord, 'state' | 'result' | 'code'>): Promise<void> {
+    const { input, ...rest } = record;
+    const next: IntentRecord = { ...rest, ...outcome, ...(outcome.state === 'uncertain' && input ? { input } : {}) };
+    try {
+      await this.store.put(INTENTS_NAMESPACE, key, next, { etag, expiresAt: this.expiry(this.retention.intentMs) });
+    } catch (err) {
+      if (!(err instanceof StoreConflictError)) throw err;
+      this.logger.warn('an intent changed under this turn', { state: outcome.state });
+    }
+  }
+}
