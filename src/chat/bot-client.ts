@@ -39,6 +39,8 @@ export interface BotClientOptions {
 /** An activity the client may send; the client fills in ids, addresses and timestamps. */
 export interface OutgoingActivity {
   type: string;
+  /** The activity id; a new one by default. Reusing one is how a channel redelivers an activity. */
+  id?: string;
   text?: string;
   name?: string;
   value?: unknown;
@@ -137,7 +139,7 @@ export class BotClient {
   async send(activity: OutgoingActivity): Promise<ReplyActivity[]> {
     const body = {
       ...activity,
-      id: randomUUID(),
+      id: activity.id ?? randomUUID(),
       timestamp: new Date().toISOString(),
       channelId: this.channelId,
       // The anonymous adapter needs a serviceUrl; with expectReplies nothing is ever posted to it.
