@@ -61,3 +61,17 @@ export function segmentCount(body: string): number {
   if (gsm) return septets <= 160 ? 1 : Math.ceil(septets / 153);
   return body.length <= 70 ? 1 : Math.ceil(body.length / 67);
 }
+
+/**
+ * Text safe for one log line: C0 and C1 control characters, DEL and the Unicode line and paragraph separators become
+ * `\uXXXX`, so a value cannot end the line and forge the next record.
+ */
+export function escapeControlCharacters(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+    out += control ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}

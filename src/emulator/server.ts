@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { createClock, type EmulatorClock } from './clock';
 import { authenticationFailed, methodNotAllowed, notFound, TwilioError } from './errors';
 import { FaultTable, parseFaultSpec, type Fault, type FaultSpec } from './faults';
+import { checkHost, checkStateChange } from './guard';
 import { isoDate, isSid, newSid } from './format';
 import { MAGIC_NUMBERS_SUMMARY } from './magic';
 import { createMessage, deleteMessage, fetchAccount, fetchMessage, listMessages } from './messages';
@@ -144,6 +145,12 @@ function basicCredentials(header: string | undefined): { user: string; pass: str
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
+}
+
+/** The first value of a request header. */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 class BodyTooLarge extends Error {}
@@ -399,8 +406,24 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       }
       throw err;
     }
-    if (url.pathname === '/emulator' || url.pathname.startsWith('/emulator/')) {
-      handleDeveloper(res, method, url.pathname, bodyText);
+    const developer = url.pathname === '/emulator' || url.pathname.startsWith('/emulator/');
+    const hostRefusal = checkHost(req.headers.host);
+    if (hostRefusal) {
+      if (developer) sendDeveloper(res, method, url.pathname, hostRefusal.status, { error: hostRefusal.message });
+      else sendTwilioError(res, method, url.pathname, new TwilioError(hostRefusal.status, 20403, hostRefusal.message));
+      return;
+    }
+    if (developer) {
+      const refusal =
+        method === 'GET' || method === 'HEAD'
+          ? undefined
+          : checkStateChange(method, {
+              origin: req.headers.origin,
+              secFetchSite: header(req, 'sec-fetch-site'),
+              contentType: req.headers['content-type'],
+            });
+      if (refusal) sendDeveloper(res, method, url.pathname, refusal.status, { error: refusal.message });
+      else handleDeveloper(res, method, url.pathname, bodyText);
       return;
     }
     handleTwilio(res, req, method, url, bodyText);

@@ -4,6 +4,7 @@ import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emul
 import { rejectsWith, startHarness, type Harness } from './harness';
 
 const TO = '+14155550123';
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
 describe('emulator: creation and listening', () => {
@@ -170,7 +171,7 @@ describe('emulator: developer endpoints', () => {
   });
 
   it('advances the clock on POST /emulator/clock', async () => {
-    const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 600 }) });
+    const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ advanceSeconds: 600 }) });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { now: '2026-11-22T02:15:36Z' });
     assert.equal(h.clock.now().toISOString(), '2026-11-22T02:15:36.000Z');
@@ -179,13 +180,13 @@ describe('emulator: developer endpoints', () => {
   it('expires a verification when the clock is advanced over HTTP', async () => {
     const service = await h.client.verify.v2.services.create({ friendlyName: 'Clock Bot' });
     const v = await h.client.verify.v2.services(service.sid).verifications.create({ to: TO, channel: 'sms' });
-    await fetch(`${h.url}/emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 600 }) });
+    await fetch(`${h.url}/emulator/clock`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ advanceSeconds: 600 }) });
     await rejectsWith(h.client.verify.v2.services(service.sid).verifications(v.sid).fetch(), 20404, 404);
   });
 
   for (const bad of ['{"advanceSeconds": -1}', '{"advanceSeconds": "60"}', '{}', 'not json', '[]']) {
     it(`refuses the clock body ${bad} with a clear 400`, async () => {
-      const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', body: bad });
+      const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', headers: JSON_TYPE, body: bad });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { error: string };
       assert.match(body.error, /JSON|advanceSeconds/);
@@ -242,6 +243,7 @@ describe('emulator: fault injection', () => {
   it('makes the SDK see 20429 with Retry-After from POST /emulator/faults, then recovers', async () => {
     const res = await fetch(`${h.url}/emulator/faults`, {
       method: 'POST',
+      headers: JSON_TYPE,
       body: JSON.stringify({ method: 'POST', path: '/v2/Services', status: 429, retryAfter: 7, times: 1 }),
     });
     assert.equal(res.status, 201);
@@ -307,7 +309,7 @@ describe('emulator: fault injection', () => {
     ['{"path": "/v2/Services", "status": 429, "method": "BREW"}', /method/],
   ] as const) {
     it(`refuses the fault ${body} with a 400 naming the field`, async () => {
-      const res = await fetch(`${h.url}/emulator/faults`, { method: 'POST', body });
+      const res = await fetch(`${h.url}/emulator/faults`, { method: 'POST', headers: JSON_TYPE, body });
       assert.equal(res.status, 400);
       assert.match(((await res.json()) as { error: string }).error, error);
     });
