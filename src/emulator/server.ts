@@ -6,11 +6,11 @@ import { createClock, type EmulatorClock } from './clock';
 import { authenticationFailed, methodNotAllowed, notFound, TwilioError } from './errors';
 import { FaultTable, parseFaultSpec, type Fault, type FaultSpec } from './faults';
 import { checkHost, checkStateChange } from './guard';
-import { isoDate, isSid, newSid } from './format';
+import { escapeControlCharacters, isoDate, isSid, maskAddress, newSid, smsEncoding } from './format';
 import { MAGIC_NUMBERS_SUMMARY } from './magic';
 import { createMessage, deleteMessage, fetchAccount, fetchMessage, listMessages } from './messages';
 import type { Handler, TwilioRequest } from './request';
-import { OUTBOX_LIMIT, type EmulatorState, type OutboxMessage } from './state';
+import { OUTBOX_LIMIT, type DeliveryKind, type EmulatorState, type OutboxMessage } from './state';
 import {
   checkVerification,
   createService,
@@ -178,6 +178,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * The dev-mode line for a delivery: the channel, the masked recipient, the size of an SMS, and where to read it. Bodies
+ * and codes stay in the outbox: a terminal log gets pasted into issues and chats. Every value is escaped, so nothing
+ * a request sent can end the line and forge another record.
+ */
+export function outboxLine(message: OutboxMessage, kind: DeliveryKind, baseUrl: string | undefined): string {
+  const to = maskAddress(message.to);
+  const where = `read it at ${baseUrl ?? 'the emulator'}/emulator/messages`;
+  if (kind === 'code') return escapeControlCharacters(`[outbox] ${message.channel} verification code to ${to}: ${where}`);
+  const { characters, segments } = smsEncoding(message.body);
+  const size = `${characters} character${characters === 1 ? '' : 's'}, ${segments} segment${segments === 1 ? '' : 's'}`;
+  return escapeControlCharacters(`[outbox] ${message.channel} to ${to} (${size}): ${where}`);
+}
+
 /** Creates the emulator without listening (no side effects until `listen`). */
 export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
   const accountSid = options.accountSid ?? newSid('AC');
@@ -185,7 +199,9 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   if (authToken.length === 0) throw new Error('authToken must not be empty');
   const clock = options.clock ?? createClock();
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // One record per line, whatever an error message or a request carried.
+  const log = (line: string): void => write(escapeControlCharacters(line));
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const faults = new FaultTable();
   const apiKeys = new Map<string, string>();
@@ -203,11 +219,11 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
     messages: [],
     outbox: [],
     clock,
-    deliver(entry) {
+    deliver(entry, kind) {
       const message: OutboxMessage = { ...entry, date_created: isoDate(clock.now()) };
       state.outbox.push(message);
       if (state.outbox.length > OUTBOX_LIMIT) state.outbox.shift();
-      if (options.dev) log(`[outbox] ${message.channel} to ${message.to} from ${message.from}: ${message.body}`);
+      if (options.dev) log(outboxLine(message, kind, baseUrl));
     },
   };
 

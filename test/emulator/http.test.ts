@@ -207,12 +207,38 @@ describe('emulator: developer endpoints', () => {
     assert.match(((await res.json()) as { error: string }).error, /GET \/emulator/);
   });
 
-  it('prints each outbox entry through log in dev mode', async () => {
+  it('prints each outbox entry through log in dev mode: masked number, size, where to read it', async () => {
     const lines: string[] = [];
     const dev = await startHarness({ dev: true, log: (line) => lines.push(line) });
     try {
       await dev.client.messages.create({ to: TO, from: '+15005550006', body: 'dev hello' });
-      assert.deepEqual(lines, [`[outbox] sms to ${TO} from +15005550006: dev hello`]);
+      assert.deepEqual(lines, [`[outbox] sms to …0123 (9 characters, 1 segment): read it at ${dev.url}/emulator/messages`]);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('never prints a body, a code or a full number, and a newline in a body cannot forge a log record', async () => {
+    const lines: string[] = [];
+    const dev = await startHarness({ dev: true, log: (line) => lines.push(line) });
+    try {
+      const body = 'hi\n{"level":30,"msg":"admin token is 42"}\r\u2028x';
+      await dev.client.messages.create({ to: TO, from: '+15005550006', body });
+      const service = await dev.client.verify.v2.services.create({ friendlyName: 'Log Bot' });
+      await dev.client.verify.v2.services(service.sid).verifications.create({ to: TO, channel: 'sms' });
+      await dev.client.verify.v2.services(service.sid).verifications.create({ to: 'someone@example.com', channel: 'email' });
+      const code = dev.lastCode(TO);
+      assert.deepEqual(lines, [
+        `[outbox] sms to …0123 (${[...body].length} characters, 1 segment): read it at ${dev.url}/emulator/messages`,
+        `[outbox] sms verification code to …0123: read it at ${dev.url}/emulator/messages`,
+        `[outbox] email verification code to …@example.com: read it at ${dev.url}/emulator/messages`,
+      ]);
+      for (const line of lines) {
+        assert.ok(!/[\n\r\u2028]/.test(line), line);
+        assert.ok(!line.includes(code), 'the code must stay in the outbox');
+        assert.ok(!line.includes('level') && !line.includes('5550123'), line);
+      }
+      assert.equal(dev.emulator.outbox()[0]?.body, body, 'the outbox keeps the body as sent');
     } finally {
       await dev.close();
     }
