@@ -81,7 +81,10 @@ export interface TwilioEmulator {
   outbox(): OutboxMessage[];
   clearOutbox(): void;
   readonly clock: EmulatorClock;
-  /** Makes matching Twilio requests fail (see `FaultSpec`); same as `POST /emulator/faults`. */
+  /**
+   * Makes matching Twilio requests fail, or performs them and then drops or delays the reply (see `FaultSpec`); same
+   * as `POST /emulator/faults`.
+   */
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
   faults(): Fault[];
@@ -373,16 +376,10 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       throw err;
     }
     const fault = faults.take(method, path);
-    if (fault) {
-      const answer = (): void =>
-        send(res, { method, path, status: fault.status, raw: fault.body, contentType: fault.contentType, operation, injected: true }, fault.headers);
-      if (fault.delayMs > 0) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!res.destroyed) answer();
-        }, fault.delayMs);
-        timers.add(timer);
-      } else answer();
+    if (fault?.kind === 'answer') {
+      later(res, fault.delayMs, () =>
+        send(res, { method, path, status: fault.status, raw: fault.body, contentType: fault.contentType, operation, injected: true }, fault.headers),
+      );
       return;
     }
     const request: TwilioRequest = {
@@ -394,14 +391,33 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       baseUrl: baseUrl ?? '',
       now: clock.now(),
     };
+    // The request is performed now, whatever a fault then does to its reply.
+    let reply: () => void;
     try {
       const result = handler(state, request);
-      send(res, { method, path, status: result.status, payload: result.body, operation, injected: false });
+      reply = () => send(res, { method, path, status: result.status, payload: result.body, operation, injected: false });
     } catch (err) {
-      if (err instanceof TwilioError) return sendTwilioError(res, method, path, err, operation);
-      log(`[emulator] ${method} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      sendTwilioError(res, method, path, new TwilioError(500, 20500, 'Internal server error'), operation);
+      if (err instanceof TwilioError) reply = () => sendTwilioError(res, method, path, err, operation);
+      else {
+        log(`[emulator] ${method} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        reply = () => sendTwilioError(res, method, path, new TwilioError(500, 20500, 'Internal server error'), operation);
+      }
     }
+    if (fault?.kind === 'drop') later(res, fault.delayMs, () => res.destroy());
+    else later(res, fault?.delayMs ?? 0, reply);
+  }
+
+  /** Runs `act` on the response after `delayMs` (at once for 0), unless the client has gone or the emulator closed. */
+  function later(res: ServerResponse, delayMs: number, act: () => void): void {
+    if (delayMs <= 0) {
+      act();
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!res.destroyed) act();
+    }, delayMs);
+    timers.add(timer);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
