@@ -302,10 +302,16 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     }, 10 * 60_000);
     sweeper.unref();
     closers.push(async () => clearInterval(sweeper));
+    // A broken file saved mid-edit keeps its task's last good version running (see loadInstalledDialogs).
+    let running = loaded.tasks;
     const reloadDialogs = () => {
-      loadInstalledDialogs(dialogsDir).then(
+      loadInstalledDialogs(dialogsDir, running).then(
         (next) => {
           for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
+          for (const kept of next.kept) {
+            logger.warn(kept, `${kept.file} is broken (at ${kept.pointers.map((p) => p || '/').join(', ')}): its last good version keeps running until a valid file replaces it`);
+          }
+          running = next.tasks;
           bot.reload(next.tasks);
           logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
         },

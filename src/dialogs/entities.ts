@@ -52,6 +52,10 @@ export function recognizePhone(text: string, defaultRegion?: CountryCode): Recog
   }
   const phone = parsePhoneNumberFromString(input, defaultRegion);
   if (!phone) return { ok: false, reason: "That isn't a phone number." };
+  // libphonenumber keeps "ext. 5" aside; the number alone would reach someone else's desk.
+  if (phone.ext) {
+    return { ok: false, reason: `That number has an extension (ext. ${phone.ext}); a text message can't reach an extension, so give a number without one.` };
+  }
   if (!phone.isValid()) return { ok: false, reason: "That number doesn't exist in its country's numbering plan." };
   return { ok: true, value: phone.number };
 }
@@ -80,13 +84,34 @@ export function recognizeDigits(text: string, minLength = DEFAULT_DIGITS_MIN, ma
   return { ok: true, value: digits };
 }
 
-/** Free text, trimmed, at most `maxLength` characters. */
+/** Characters as people (and Twilio's 1600-character limit) count them: Unicode code points, "😀" is one. */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/** The first C0 control character other than tab, line feed and carriage return (a NUL, an escape), as `U+0000`. */
+function controlCharacter(text: string): string | undefined {
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 && ch !== '\n' && ch !== '\r' && ch !== '\t') return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return undefined;
+}
+
+/** Free text, trimmed, `minLength` to `maxLength` characters (code points), without invisible control characters. */
 export function recognizeText(text: string, minLength = 1, maxLength = DEFAULT_TEXT_MAX): Recognition {
   const value = text.trim();
-  if (value === '') return { ok: false, reason: "I didn't get any text." };
-  if (value.length < minLength) return { ok: false, reason: `That's too short: at least ${minLength} characters.` };
-  if (value.length > maxLength) {
-    return { ok: false, reason: `That's ${value.length} characters; the limit is ${maxLength}.` };
+  if (value === '') return { ok: false, reason: "That's empty: I didn't get any text." };
+  const control = controlCharacter(value);
+  if (control !== undefined) {
+    return { ok: false, reason: `That has an invisible control character (${control}) that can't be sent; remove it and try again.` };
+  }
+  const length = characterCount(value);
+  if (length < minLength) return { ok: false, reason: `That's too short: at least ${minLength} characters.` };
+  if (length > maxLength) {
+    return { ok: false, reason: `That's ${length} characters; the limit is ${maxLength}.` };
   }
   return { ok: true, value };
 }

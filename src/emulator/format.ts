@@ -45,19 +45,78 @@ const GSM7 =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM7_EXTENDED = '^{}\\[~]|€\f';
 
-/** SMS segments for a body: GSM-7 160/153 characters, otherwise UCS-2 70/67 code units. */
-export function segmentCount(body: string): number {
-  if (body.length === 0) return 1;
-  let septets = 0;
-  let gsm = true;
-  for (const ch of body) {
-    if (GSM7.includes(ch)) septets += 1;
-    else if (GSM7_EXTENDED.includes(ch)) septets += 2;
-    else {
-      gsm = false;
-      break;
+/** How Twilio sends a body: the encoding, its length in Unicode code points, and the SMS segments it takes. */
+export interface SmsEncoding {
+  encoding: 'GSM-7' | 'UCS-2';
+  /** Unicode code points, what Twilio's 1600-character limit counts ("😀" is 1). */
+  characters: number;
+  segments: number;
+}
+
+/**
+ * Splits `units` (the cost of each character, in septets or UTF-16 code units) into segments of at most `single`
+ * units, or `multi` units each once the message is concatenated. A character is never split across two segments
+ * (a GSM-7 escape pair, a UTF-16 surrogate pair), which is why a segment may end short of `multi`.
+ */
+function pack(units: number[], single: number, multi: number): number {
+  const total = units.reduce((sum, n) => sum + n, 0);
+  if (total <= single) return 1;
+  let segments = 1;
+  let used = 0;
+  for (const n of units) {
+    if (used + n > multi) {
+      segments += 1;
+      used = 0;
     }
+    used += n;
   }
-  if (gsm) return septets <= 160 ? 1 : Math.ceil(septets / 153);
-  return body.length <= 70 ? 1 : Math.ceil(body.length / 67);
+  return segments;
+}
+
+/**
+ * The encoding and segment count Twilio reports (`num_segments`): GSM-7 when every character is in the GSM 03.38
+ * basic or extension table (extension characters such as €[]{}^~|\ take two septets), 160 septets in one segment,
+ * 153 per segment when concatenated; otherwise UCS-2, 70 UTF-16 code units in one segment, 67 when concatenated.
+ */
+export function smsEncoding(body: string): SmsEncoding {
+  const chars = [...body];
+  const septets: number[] = [];
+  for (const ch of chars) {
+    if (GSM7.includes(ch)) septets.push(1);
+    else if (GSM7_EXTENDED.includes(ch)) septets.push(2);
+    else break;
+  }
+  if (septets.length === chars.length) {
+    return { encoding: 'GSM-7', characters: chars.length, segments: pack(septets, 160, 153) };
+  }
+  return { encoding: 'UCS-2', characters: chars.length, segments: pack(chars.map((ch) => ch.length), 70, 67) };
+}
+
+/** SMS segments for a body (1 for an empty body, as for a media-only message). */
+export function segmentCount(body: string): number {
+  return smsEncoding(body).segments;
+}
+
+/**
+ * A phone number or address for a log line: the last four characters of a number (`…0123`), the domain of an email
+ * address (`…@example.com`), as the rest of the project masks them.
+ */
+export function maskAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at >= 0) return `…${address.slice(at)}`;
+  return address.length > 4 ? `…${address.slice(-4)}` : '…';
+}
+
+/**
+ * Text safe for one log line: C0 and C1 control characters, DEL and the Unicode line and paragraph separators become
+ * `\uXXXX`, so a value cannot end the line and forge the next record.
+ */
+export function escapeControlCharacters(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+    out += control ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 /** The 2010-04-01 API: the Account resource and Messages (create, list, fetch, delete). */
 import { notFound, TwilioError } from './errors';
-import { E164, isSid, newSid, rfc2822Date, segmentCount } from './format';
+import { E164, isSid, newSid, rfc2822Date, segmentCount, smsEncoding } from './format';
 import { MESSAGES_MAGIC_FROM, MESSAGES_MAGIC_TO } from './magic';
 import { param, paging, type Handler, type TwilioRequest } from './request';
 import { MESSAGE_LIMIT, type EmulatorState, type MessageRecord } from './state';
@@ -122,7 +122,8 @@ export const createMessage: Handler = (state, req) => {
   if (body === '' && mediaUrls.length === 0 && contentSid === undefined) {
     throw new TwilioError(400, 21602, 'Message body is required.');
   }
-  if (body.length > MAX_BODY) {
+  // Twilio counts the limit in characters: an emoji (two UTF-16 code units) is one.
+  if (smsEncoding(body).characters > MAX_BODY) {
     throw new TwilioError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
   }
   const toError = MESSAGES_MAGIC_TO[to];
@@ -147,7 +148,7 @@ export const createMessage: Handler = (state, req) => {
     from: from ?? messagingServiceSid ?? '',
     channel: to.startsWith('whatsapp:') ? 'whatsapp' : 'sms',
     body,
-  });
+  }, 'message');
   return { status: 201, body: messageJson(state, message, true) };
 };
 

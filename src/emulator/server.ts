@@ -5,12 +5,13 @@ import { isIP } from 'node:net';
 import { createClock, type EmulatorClock } from './clock';
 import { authenticationFailed, methodNotAllowed, notFound, TwilioError } from './errors';
 import { FaultTable, parseFaultSpec, type Fault, type FaultSpec } from './faults';
-import { isoDate, isSid, newSid } from './format';
+import { checkHost, checkStateChange } from './guard';
+import { escapeControlCharacters, isoDate, isSid, maskAddress, newSid, smsEncoding } from './format';
 import { MAGIC_NUMBERS_SUMMARY } from './magic';
 import { createMessage, deleteMessage, fetchAccount, fetchMessage, listMessages } from './messages';
 import { listVerificationAttempts } from './attempts';
 import type { Handler, TwilioRequest } from './request';
-import { OUTBOX_LIMIT, type EmulatorState, type OutboxMessage } from './state';
+import { OUTBOX_LIMIT, type DeliveryKind, type EmulatorState, type OutboxMessage } from './state';
 import {
   checkVerification,
   createService,
@@ -81,7 +82,10 @@ export interface TwilioEmulator {
   outbox(): OutboxMessage[];
   clearOutbox(): void;
   readonly clock: EmulatorClock;
-  /** Makes matching Twilio requests fail (see `FaultSpec`); same as `POST /emulator/faults`. */
+  /**
+   * Makes matching Twilio requests fail, or performs them and then drops or delays the reply (see `FaultSpec`); same
+   * as `POST /emulator/faults`.
+   */
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
   faults(): Fault[];
@@ -148,6 +152,12 @@ function basicCredentials(header: string | undefined): { user: string; pass: str
   return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
 }
 
+/** The first value of a request header. */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 class BodyTooLarge extends Error {}
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -173,6 +183,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * The dev-mode line for a delivery: the channel, the masked recipient, the size of an SMS, and where to read it. Bodies
+ * and codes stay in the outbox: a terminal log gets pasted into issues and chats. Every value is escaped, so nothing
+ * a request sent can end the line and forge another record.
+ */
+export function outboxLine(message: OutboxMessage, kind: DeliveryKind, baseUrl: string | undefined): string {
+  const to = maskAddress(message.to);
+  const where = `read it at ${baseUrl ?? 'the emulator'}/emulator/messages`;
+  if (kind === 'code') return escapeControlCharacters(`[outbox] ${message.channel} verification code to ${to}: ${where}`);
+  const { characters, segments } = smsEncoding(message.body);
+  const size = `${characters} character${characters === 1 ? '' : 's'}, ${segments} segment${segments === 1 ? '' : 's'}`;
+  return escapeControlCharacters(`[outbox] ${message.channel} to ${to} (${size}): ${where}`);
+}
+
 /** Creates the emulator without listening (no side effects until `listen`). */
 export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
   const accountSid = options.accountSid ?? newSid('AC');
@@ -180,7 +204,9 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   if (authToken.length === 0) throw new Error('authToken must not be empty');
   const clock = options.clock ?? createClock();
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const write = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // One record per line, whatever an error message or a request carried.
+  const log = (line: string): void => write(escapeControlCharacters(line));
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const faults = new FaultTable();
   const apiKeys = new Map<string, string>();
@@ -198,11 +224,11 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
     messages: [],
     outbox: [],
     clock,
-    deliver(entry) {
+    deliver(entry, kind) {
       const message: OutboxMessage = { ...entry, date_created: isoDate(clock.now()) };
       state.outbox.push(message);
       if (state.outbox.length > OUTBOX_LIMIT) state.outbox.shift();
-      if (options.dev) log(`[outbox] ${message.channel} to ${message.to} from ${message.from}: ${message.body}`);
+      if (options.dev) log(outboxLine(message, kind, baseUrl));
     },
   };
 
@@ -352,16 +378,10 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       throw err;
     }
     const fault = faults.take(method, path);
-    if (fault) {
-      const answer = (): void =>
-        send(res, { method, path, status: fault.status, raw: fault.body, contentType: fault.contentType, operation, injected: true }, fault.headers);
-      if (fault.delayMs > 0) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!res.destroyed) answer();
-        }, fault.delayMs);
-        timers.add(timer);
-      } else answer();
+    if (fault?.kind === 'answer') {
+      later(res, fault.delayMs, () =>
+        send(res, { method, path, status: fault.status, raw: fault.body, contentType: fault.contentType, operation, injected: true }, fault.headers),
+      );
       return;
     }
     const request: TwilioRequest = {
@@ -373,14 +393,33 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       baseUrl: baseUrl ?? '',
       now: clock.now(),
     };
+    // The request is performed now, whatever a fault then does to its reply.
+    let reply: () => void;
     try {
       const result = handler(state, request);
-      send(res, { method, path, status: result.status, payload: result.body, operation, injected: false });
+      reply = () => send(res, { method, path, status: result.status, payload: result.body, operation, injected: false });
     } catch (err) {
-      if (err instanceof TwilioError) return sendTwilioError(res, method, path, err, operation);
-      log(`[emulator] ${method} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      sendTwilioError(res, method, path, new TwilioError(500, 20500, 'Internal server error'), operation);
+      if (err instanceof TwilioError) reply = () => sendTwilioError(res, method, path, err, operation);
+      else {
+        log(`[emulator] ${method} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        reply = () => sendTwilioError(res, method, path, new TwilioError(500, 20500, 'Internal server error'), operation);
+      }
     }
+    if (fault?.kind === 'drop') later(res, fault.delayMs, () => res.destroy());
+    else later(res, fault?.delayMs ?? 0, reply);
+  }
+
+  /** Runs `act` on the response after `delayMs` (at once for 0), unless the client has gone or the emulator closed. */
+  function later(res: ServerResponse, delayMs: number, act: () => void): void {
+    if (delayMs <= 0) {
+      act();
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!res.destroyed) act();
+    }, delayMs);
+    timers.add(timer);
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -401,8 +440,24 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       }
       throw err;
     }
-    if (url.pathname === '/emulator' || url.pathname.startsWith('/emulator/')) {
-      handleDeveloper(res, method, url.pathname, bodyText);
+    const developer = url.pathname === '/emulator' || url.pathname.startsWith('/emulator/');
+    const hostRefusal = checkHost(req.headers.host);
+    if (hostRefusal) {
+      if (developer) sendDeveloper(res, method, url.pathname, hostRefusal.status, { error: hostRefusal.message });
+      else sendTwilioError(res, method, url.pathname, new TwilioError(hostRefusal.status, 20403, hostRefusal.message));
+      return;
+    }
+    if (developer) {
+      const refusal =
+        method === 'GET' || method === 'HEAD'
+          ? undefined
+          : checkStateChange(method, {
+              origin: req.headers.origin,
+              secFetchSite: header(req, 'sec-fetch-site'),
+              contentType: req.headers['content-type'],
+            });
+      if (refusal) sendDeveloper(res, method, url.pathname, refusal.status, { error: refusal.message });
+      else handleDeveloper(res, method, url.pathname, bodyText);
       return;
     }
     handleTwilio(res, req, method, url, bodyText);

@@ -12,6 +12,9 @@ export interface OutboxMessage {
   date_created: string;
 }
 
+/** What a delivery is: an SMS sent through Messages, or a verification code. */
+export type DeliveryKind = 'message' | 'code';
+
 export interface AccountRecord {
   sid: string;
   authToken: string;
@@ -98,8 +101,11 @@ export interface EmulatorState {
   readonly messages: MessageRecord[];
   readonly outbox: OutboxMessage[];
   readonly clock: EmulatorClock;
-  /** Records a delivery in the outbox (and prints it in dev mode). */
-  deliver(entry: Omit<OutboxMessage, 'date_created'>): void;
+  /**
+   * Records a delivery in the outbox and, in dev mode, prints a line saying where to read it (never the body: it may
+   * hold a code, and the log may be shared).
+   */
+  deliver(entry: Omit<OutboxMessage, 'date_created'>, kind: DeliveryKind): void;
 }
 
 /** Outbox entries kept; older ones are dropped so a long-running emulator stays small. */

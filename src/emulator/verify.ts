@@ -269,7 +269,7 @@ function deliverCode(state: EmulatorState, service: ServiceRecord, v: Verificati
     from: service.sid,
     channel: v.channel,
     body: `Your ${name} verification code is: ${v.code}${warning}`,
-  });
+  }, 'code');
 }
 
 /** POST /v2/Services/{ServiceSid}/Verifications: starts a verification, or re-sends the same code while it is valid. */

@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { TwilioActionError } from './errors';
 
 let shared: Ajv | undefined;
@@ -71,10 +72,59 @@ function requiredNames(branch: unknown): string {
   return required.map((name) => twilioParamName(String(name))).join(' and ');
 }
 
+/** A parameter that holds nothing but white space: saying "use 1 to 1600 characters" would suggest it was too long. */
+export function blankProblem(param: string): string {
+  return `Invalid parameter: ${param}. It is empty: give some text, not only spaces or line breaks`;
+}
+
+/** True for '' and for text made of white space only. */
+export function isBlank(text: string): boolean {
+  return text.trim() === '';
+}
+
+/** Characters as Twilio counts its 1600-character limit, and as people count them: Unicode code points ("😀" is 1). */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/**
+ * A C0 control character other than tab, line feed and carriage return (a NUL, an escape…): an SMS cannot carry it
+ * and Twilio would pass it on or fail later. Returns a sentence naming it and where it is (counted in characters).
+ */
+export function controlCharacterProblem(param: string, text: string): string | undefined {
+  let position = 0;
+  for (const ch of text) {
+    position += 1;
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 && ch !== '\n' && ch !== '\r' && ch !== '\t') {
+      const name = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+      return `Invalid parameter: ${param}. It contains an invisible control character (${name}) at character ${position} that an SMS cannot carry: remove it`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A number with an extension ("+14155550123 ext. 5", "tel:+14155550123;ext=5"): libphonenumber reads the number and
+ * keeps the extension aside, and sending to the number alone would reach someone else's desk. Returns a sentence.
+ */
+export function phoneExtensionProblem(param: string, text: string, defaultRegion?: CountryCode): string | undefined {
+  const trimmed = text.trim().replace(/^tel:/i, '');
+  if (trimmed === '' || trimmed.length > 60) return undefined;
+  const ext = parsePhoneNumberFromString(trimmed, defaultRegion)?.ext;
+  if (ext === undefined || ext === '') return undefined;
+  return `Invalid parameter: ${param}. An SMS cannot reach an extension (ext. ${ext}): give the number without it`;
+}
+
 /** One sentence per problem, in the words of the product: `Invalid parameter: Body. Use 1 to 1600 characters`. */
 function problemOf(error: ErrorObject): string | undefined {
   const parent = isRecord(error.parentSchema) ? error.parentSchema : {};
   const param = paramOf(error.instancePath);
+  if ((error.keyword === 'minLength' || error.keyword === 'maxLength') && typeof error.data === 'string' && isBlank(error.data)) {
+    return blankProblem(param);
+  }
   switch (error.keyword) {
     case 'required': {
       const missing = String(error.params.missingProperty);

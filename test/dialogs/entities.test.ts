@@ -35,6 +35,9 @@ describe('entity recognizers', () => {
     ['+1415', /too short/],
     ['+1415555012345678', /too long/],
     ['+1 415 000 0000', /numbering plan/],
+    ['+14155550123 ext. 5', /has an extension \(ext\. 5\); a text message can't reach an extension/],
+    ['+1 415 555 0123 x12', /extension \(ext\. 12\)/],
+    ['+44 20 7946 0958 extension 204', /extension \(ext\. 204\)/],
   ]);
   table('phone with a default region', { entityType: 'phone' }, [
     ['(415) 555-0123', '+14155550123'],
@@ -74,7 +77,21 @@ describe('entity recognizers', () => {
   ]);
   table('text with the default limit', { entityType: 'text' }, [
     ['x'.repeat(1600), 'x'.repeat(1600)],
-    ['x'.repeat(1601), /limit is 1600/],
+    ['x'.repeat(1601), /1601 characters; the limit is 1600/],
+    ['😀'.repeat(900), '😀'.repeat(900)],
+    ['😀'.repeat(1600), '😀'.repeat(1600)],
+    ['😀'.repeat(1601), /1601 characters; the limit is 1600/],
+    ['👍🏽'.repeat(800), '👍🏽'.repeat(800)],
+    [' \n\t ', /empty/],
+    [' '.repeat(2000), /empty/],
+    ['line 1\nline 2\ttab', 'line 1\nline 2\ttab'],
+    ['a\u0000b', /invisible control character \(U\+0000\)/],
+    ['red \u001b[31m', /U\+001B/],
+    ['\u0007ring', /U\+0007/],
+  ]);
+  table('text of at least 3 characters', { entityType: 'text', minLength: 3 }, [
+    ['😀😀😀', '😀😀😀'],
+    ['😀😀', /too short: at least 3/],
   ]);
 
   const channels: EntitySpec = {

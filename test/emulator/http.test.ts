@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import twilio from 'twilio';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
 import { rejectsWith, startHarness, type Harness } from './harness';
 
 const TO = '+14155550123';
+const JSON_TYPE = { 'Content-Type': 'application/json' };
 const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
 describe('emulator: creation and listening', () => {
@@ -170,7 +172,7 @@ describe('emulator: developer endpoints', () => {
   });
 
   it('advances the clock on POST /emulator/clock', async () => {
-    const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 600 }) });
+    const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ advanceSeconds: 600 }) });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { now: '2026-11-22T02:15:36Z' });
     assert.equal(h.clock.now().toISOString(), '2026-11-22T02:15:36.000Z');
@@ -179,13 +181,13 @@ describe('emulator: developer endpoints', () => {
   it('expires a verification when the clock is advanced over HTTP', async () => {
     const service = await h.client.verify.v2.services.create({ friendlyName: 'Clock Bot' });
     const v = await h.client.verify.v2.services(service.sid).verifications.create({ to: TO, channel: 'sms' });
-    await fetch(`${h.url}/emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 600 }) });
+    await fetch(`${h.url}/emulator/clock`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ advanceSeconds: 600 }) });
     await rejectsWith(h.client.verify.v2.services(service.sid).verifications(v.sid).fetch(), 20404, 404);
   });
 
   for (const bad of ['{"advanceSeconds": -1}', '{"advanceSeconds": "60"}', '{}', 'not json', '[]']) {
     it(`refuses the clock body ${bad} with a clear 400`, async () => {
-      const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', body: bad });
+      const res = await fetch(`${h.url}/emulator/clock`, { method: 'POST', headers: JSON_TYPE, body: bad });
       assert.equal(res.status, 400);
       const body = (await res.json()) as { error: string };
       assert.match(body.error, /JSON|advanceSeconds/);
@@ -206,12 +208,38 @@ describe('emulator: developer endpoints', () => {
     assert.match(((await res.json()) as { error: string }).error, /GET \/emulator/);
   });
 
-  it('prints each outbox entry through log in dev mode', async () => {
+  it('prints each outbox entry through log in dev mode: masked number, size, where to read it', async () => {
     const lines: string[] = [];
     const dev = await startHarness({ dev: true, log: (line) => lines.push(line) });
     try {
       await dev.client.messages.create({ to: TO, from: '+15005550006', body: 'dev hello' });
-      assert.deepEqual(lines, [`[outbox] sms to ${TO} from +15005550006: dev hello`]);
+      assert.deepEqual(lines, [`[outbox] sms to …0123 (9 characters, 1 segment): read it at ${dev.url}/emulator/messages`]);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('never prints a body, a code or a full number, and a newline in a body cannot forge a log record', async () => {
+    const lines: string[] = [];
+    const dev = await startHarness({ dev: true, log: (line) => lines.push(line) });
+    try {
+      const body = 'hi\n{"level":30,"msg":"admin token is 42"}\r\u2028x';
+      await dev.client.messages.create({ to: TO, from: '+15005550006', body });
+      const service = await dev.client.verify.v2.services.create({ friendlyName: 'Log Bot' });
+      await dev.client.verify.v2.services(service.sid).verifications.create({ to: TO, channel: 'sms' });
+      await dev.client.verify.v2.services(service.sid).verifications.create({ to: 'someone@example.com', channel: 'email' });
+      const code = dev.lastCode(TO);
+      assert.deepEqual(lines, [
+        `[outbox] sms to …0123 (${[...body].length} characters, 1 segment): read it at ${dev.url}/emulator/messages`,
+        `[outbox] sms verification code to …0123: read it at ${dev.url}/emulator/messages`,
+        `[outbox] email verification code to …@example.com: read it at ${dev.url}/emulator/messages`,
+      ]);
+      for (const line of lines) {
+        assert.ok(!/[\n\r\u2028]/.test(line), line);
+        assert.ok(!line.includes(code), 'the code must stay in the outbox');
+        assert.ok(!line.includes('level') && !line.includes('5550123'), line);
+      }
+      assert.equal(dev.emulator.outbox()[0]?.body, body, 'the outbox keeps the body as sent');
     } finally {
       await dev.close();
     }
@@ -242,6 +270,7 @@ describe('emulator: fault injection', () => {
   it('makes the SDK see 20429 with Retry-After from POST /emulator/faults, then recovers', async () => {
     const res = await fetch(`${h.url}/emulator/faults`, {
       method: 'POST',
+      headers: JSON_TYPE,
       body: JSON.stringify({ method: 'POST', path: '/v2/Services', status: 429, retryAfter: 7, times: 1 }),
     });
     assert.equal(res.status, 201);
@@ -307,7 +336,105 @@ describe('emulator: fault injection', () => {
     ['{"path": "/v2/Services", "status": 429, "method": "BREW"}', /method/],
   ] as const) {
     it(`refuses the fault ${body} with a 400 naming the field`, async () => {
-      const res = await fetch(`${h.url}/emulator/faults`, { method: 'POST', body });
+      const res = await fetch(`${h.url}/emulator/faults`, { method: 'POST', headers: JSON_TYPE, body });
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as { error: string }).error, error);
+    });
+  }
+
+  /** A client for the emulator with the given request timeout (ms). */
+  const clientWith = (timeout?: number): twilio.Twilio => {
+    const client = twilio(h.emulator.accountSid, h.emulator.authToken, timeout === undefined ? {} : { timeout });
+    client.api.baseUrl = h.url;
+    client.verify.baseUrl = h.url;
+    return client;
+  };
+  const isNetworkError = (err: unknown): boolean => {
+    assert.ok(!(err instanceof twilio.RestException), `expected a network error, got Twilio's ${String(err)}`);
+    assert.ok(err instanceof Error);
+    return true;
+  };
+
+  it('performs the request, then drops the reply: the SDK sees a network error while the outbox has the SMS', async () => {
+    h.emulator.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${h.emulator.accountSid}/Messages.json`, afterPerform: 'drop', times: 1 });
+    await assert.rejects(h.client.messages.create({ to: TO, from: '+15005550006', body: 'sent, reply lost' }), (err: unknown) => {
+      isNetworkError(err);
+      assert.match(String((err as { code?: unknown }).code), /ECONNRESET|ERR_NETWORK/);
+      return true;
+    });
+    assert.deepEqual(
+      h.emulator.outbox().map((m) => m.body),
+      ['sent, reply lost'],
+    );
+    const { messages } = (await h.raw('GET', `/2010-04-01/Accounts/${h.emulator.accountSid}/Messages.json`)).body as { messages: unknown[] };
+    assert.equal(messages.length, 1, 'Twilio has the message: sending again would send it twice');
+  });
+
+  it('creates a verification whose reply is dropped; asking again delivers the same code', async () => {
+    const service = await h.client.verify.v2.services.create({ friendlyName: 'Lost Reply' });
+    h.emulator.injectFault({ path: `/v2/Services/${service.sid}/Verifications`, afterPerform: 'drop', times: 1 });
+    await assert.rejects(h.client.verify.v2.services(service.sid).verifications.create({ to: TO, channel: 'sms' }), isNetworkError);
+    const code = h.lastCode(TO);
+    const again = await h.client.verify.v2.services(service.sid).verifications.create({ to: TO, channel: 'sms' });
+    assert.equal(again.sendCodeAttempts.length, 2);
+    assert.equal(h.lastCode(TO), code);
+  });
+
+  it('performs the request, then sends the real reply late', async () => {
+    // Dev mode logs each delivery as it happens: the test waits on that, not on a timer.
+    const deliveries = new EventEmitter();
+    const deliveredOnce = once(deliveries, 'delivered');
+    await h.close();
+    h = await startHarness({ dev: true, log: () => deliveries.emit('delivered') });
+    h.emulator.injectFault({ path: '/2010-04-01/', method: 'POST', afterPerform: 'delay', delayMs: 100 });
+    const started = Date.now();
+    let settled = false;
+    const sending = h.client.messages.create({ to: TO, from: '+15005550006', body: 'late reply' }).finally(() => (settled = true));
+    await deliveredOnce;
+    assert.equal(settled, false, 'the SMS is delivered before its reply is sent');
+    assert.equal(h.emulator.outbox().length, 1);
+    const message = await sending;
+    assert.equal(message.body, 'late reply');
+    assert.ok(Date.now() - started >= 90, 'the reply came after the delay');
+  });
+
+  it('lets a reply outlast a client timeout (the turn budget) although the SMS was sent', async () => {
+    h.emulator.injectFault({ path: '/2010-04-01/', afterPerform: 'delay', delayMs: 200, times: 1 });
+    await assert.rejects(clientWith(50).messages.create({ to: TO, from: '+15005550006', body: 'too slow' }), (err: unknown) => {
+      isNetworkError(err);
+      assert.match(String((err as { code?: unknown }).code), /ECONNABORTED|ETIMEDOUT/);
+      return true;
+    });
+    assert.equal(h.emulator.outbox().length, 1);
+  });
+
+  it('accepts and lists an after-perform fault over HTTP', async () => {
+    const res = await fetch(`${h.url}/emulator/faults`, {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: JSON.stringify({ path: '/v2/Services', afterPerform: 'delay', delayMs: 5, times: 2 }),
+    });
+    assert.equal(res.status, 201);
+    const { faults } = (await (await fetch(`${h.url}/emulator/faults`)).json()) as { faults: Array<Record<string, unknown>> };
+    assert.deepEqual(
+      faults.map(({ afterPerform, delayMs, remaining }) => ({ afterPerform, delayMs, remaining })),
+      [{ afterPerform: 'delay', delayMs: 5, remaining: 2 }],
+    );
+    const service = await h.client.verify.v2.services.create({ friendlyName: 'Slow' });
+    assert.match(service.sid, /^VA/);
+  });
+
+  for (const [body, error] of [
+    ['{"path": "/v2/Services", "afterPerform": "explode"}', /afterPerform.*drop.*delay/],
+    ['{"path": "/v2/Services", "afterPerform": "delay"}', /delay.*delayMs/],
+    ['{"path": "/v2/Services", "afterPerform": "delay", "delayMs": 0}', /delayMs/],
+    ['{"path": "/v2/Services", "afterPerform": "drop", "delayMs": 60001}', /delayMs/],
+    ['{"path": "/v2/Services", "afterPerform": "drop", "status": 500}', /"status" cannot go with "afterPerform"/],
+    ['{"path": "/v2/Services", "afterPerform": "drop", "rawBody": "x"}', /"rawBody" cannot go with "afterPerform"/],
+    ['{"path": "/v2/Services"}', /status.*afterPerform/],
+  ] as const) {
+    it(`refuses the fault ${body} with a 400 naming the field`, async () => {
+      const res = await fetch(`${h.url}/emulator/faults`, { method: 'POST', headers: JSON_TYPE, body });
       assert.equal(res.status, 400);
       assert.match(((await res.json()) as { error: string }).error, error);
     });

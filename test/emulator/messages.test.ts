@@ -60,6 +60,13 @@ describe('emulator: 2010 API (account and Messages)', () => {
     await rejectsWith(h.client.messages.create({ to: TO, from: FROM, body: 'x'.repeat(1601) }), 21617, 400);
   });
 
+  it('counts the 1600 limit in characters: 900 emoji are 900 characters in 28 segments; 1601 emoji are too many', async () => {
+    const emoji = await h.client.messages.create({ to: TO, from: FROM, body: '😀'.repeat(900) });
+    assert.equal(emoji.numSegments, '28');
+    await h.client.messages.create({ to: TO, from: FROM, body: '😀'.repeat(1600) });
+    await rejectsWith(h.client.messages.create({ to: TO, from: FROM, body: '😀'.repeat(1601) }), 21617, 400);
+  });
+
   it('rejects a message without Body with 21602', async () => {
     const res = await h.raw('POST', `/2010-04-01/Accounts/${h.emulator.accountSid}/Messages.json`, { To: TO, From: FROM });
     assert.equal(res.status, 400);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import nock from 'nock';
+import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
 import {
   checkVerification,
   createService,
@@ -11,6 +12,7 @@ import {
   listServices,
   sendSms,
   startVerification,
+  TwilioActionError,
   twilioRequest,
   updateService,
   updateVerification,
@@ -313,3 +315,52 @@ for (const { name, credentials, apiHost, verifyHost, baseUrl } of credentialCase
     });
   });
 }
+
+describe('sendSms against the emulator (the official SDK, no nock)', () => {
+  let emulator: TwilioEmulator;
+  let gw: TwilioGateway;
+  beforeEach(async () => {
+    emulator = createEmulator({ clock: new ManualClock(), log: () => undefined });
+    const url = await emulator.listen();
+    gw = createTwilioClient({ kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken }, { baseUrl: url, timeoutMs: 100 });
+  });
+  afterEach(() => emulator.close());
+
+  for (const [body, segments] of [
+    ['Your table is ready.', 1],
+    ['a'.repeat(161), 2],
+    ['€'.repeat(81), 2],
+    ['Grüße aus Köln ç', 1],
+    ['😀'.repeat(900), 28],
+  ] as const) {
+    it(`reports ${segments} segment(s) for ${JSON.stringify(body.slice(0, 24))}… (${[...body].length} characters)`, async () => {
+      const message = await sendSms(gw, { to: '+14155550123', from: '+15005550006', body });
+      assert.equal(message.numSegments, segments);
+    });
+  }
+
+  it('reports a reply lost after Twilio sent the SMS as a network error, and does not send it again', async () => {
+    emulator.injectFault({ path: '/2010-04-01/', afterPerform: 'drop', times: 1 });
+    await assert.rejects(sendSms(gw, { to: '+14155550123', from: '+15005550006', body: 'once' }), (err: unknown) => {
+      assert.ok(err instanceof TwilioActionError);
+      assert.equal(err.code, 'network_error');
+      assert.equal(err.status, 0);
+      return true;
+    });
+    assert.deepEqual(
+      emulator.outbox().map((m) => m.body),
+      ['once'],
+    );
+  });
+
+  it('reports a reply slower than the timeout as a timeout although the SMS was sent', async () => {
+    emulator.injectFault({ path: '/2010-04-01/', afterPerform: 'delay', delayMs: 300, times: 1 });
+    await assert.rejects(sendSms(gw, { to: '+14155550123', from: '+15005550006', body: 'late' }), (err: unknown) => {
+      assert.ok(err instanceof TwilioActionError);
+      assert.equal(err.code, 'timeout');
+      assert.match(err.userMessage, /did not answer in time/);
+      return true;
+    });
+    assert.equal(emulator.outbox().length, 1);
+  });
+});

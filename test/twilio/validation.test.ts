@@ -15,8 +15,19 @@ const cases: [OperationName, unknown, string, RegExp][] = [
   ['sendSms', { to: sms.to, body: 'Hi' }, 'From', /give exactly one of From or MessagingServiceSid/],
   ['sendSms', { ...sms, messagingServiceSid: MESSAGING_SERVICE_SID }, 'From', /only one of From or MessagingServiceSid/],
   ['sendSms', { to: sms.to, body: 'Hi', messagingServiceSid: 'MG123' }, 'MessagingServiceSid', /MG followed by 32 hexadecimal/],
-  ['sendSms', { ...sms, body: '' }, 'Body', /Invalid parameter: Body\. Use 1 to 1600 characters/],
+  ['sendSms', { ...sms, body: '' }, 'Body', /Invalid parameter: Body\. It is empty: give some text/],
+  ['sendSms', { ...sms, body: '   ' }, 'Body', /Invalid parameter: Body\. It is empty/],
+  ['sendSms', { ...sms, body: ' \n\t ' }, 'Body', /Invalid parameter: Body\. It is empty/],
+  ['sendSms', { ...sms, body: ' '.repeat(1601) }, 'Body', /^Invalid parameter: Body\. It is empty[^;]*$/],
   ['sendSms', { ...sms, body: 'x'.repeat(1601) }, 'Body', /Use 1 to 1600 characters/],
+  ['sendSms', { ...sms, body: '😀'.repeat(1601) }, 'Body', /Use 1 to 1600 characters/],
+  ['sendSms', { ...sms, body: 'a\u0000b' }, 'Body', /control character \(U\+0000\) at character 2 that an SMS cannot carry/],
+  ['sendSms', { ...sms, body: '😀\u001b[31mred' }, 'Body', /control character \(U\+001B\) at character 2/],
+  ['sendSms', { ...sms, body: 'bell\u0007' }, 'Body', /U\+0007/],
+  ['sendSms', { ...sms, to: '+14155550123 ext. 5' }, 'To', /Invalid parameter: To\. An SMS cannot reach an extension \(ext\. 5\)/],
+  ['sendSms', { ...sms, to: 'tel:+14155550123;ext=77' }, 'To', /cannot reach an extension \(ext\. 77\)/],
+  ['sendSms', { ...sms, to: '+1 415 555 0123 x12' }, 'To', /cannot reach an extension/],
+  ['sendSms', { ...sms, from: '+14155550100 extension 3' }, 'From', /Invalid parameter: From\. An SMS cannot reach an extension/],
   ['sendSms', { ...sms, statusCallback: 'ftp://example.com/cb' }, 'StatusCallback', /http or https URL/],
   ['sendSms', { ...sms, mediaUrl: 'https://example.com/a.png' }, 'MediaUrl', /Unknown parameter: MediaUrl\. Allowed: To, From/],
   ['sendSms', 'hello', '', /Use an object/],
@@ -124,6 +135,22 @@ describe('Operation input normalisation', () => {
         .post(messagesPath, form({ To: '+14155550123', From: sender, Body: 'Hi' }))
         .reply(...json(201, oaiExample('CreateMessage')));
       await runOperation(gw, 'sendSms', { to: '+14155550123', from: sender, body: 'Hi' });
+      assert.ok(scope.isDone());
+    });
+  }
+
+  for (const [name, body] of [
+    ['1600 emoji (1600 characters, 3200 UTF-16 units)', '😀'.repeat(1600)],
+    ['1600 GSM characters', 'x'.repeat(1600)],
+    ['line breaks and tabs', 'line 1\r\nline 2\tend'],
+    ['a body with surrounding spaces, sent as typed', '  Hi  '],
+  ] as const) {
+    it(`sends ${name}`, async () => {
+      const { gw } = testGateway();
+      const scope = nock(EMULATOR_URL)
+        .post(messagesPath, form({ To: '+14155550123', From: '+14155550100', Body: body }))
+        .reply(...json(201, oaiExample('CreateMessage')));
+      await runOperation(gw, 'sendSms', { to: '+14155550123', from: '+14155550100', body });
       assert.ok(scope.isDone());
     });
   }

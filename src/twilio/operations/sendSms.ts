@@ -4,7 +4,7 @@ import type { TwilioGateway } from '../client';
 import { defineOperation } from '../operation';
 import { normalizePhoneNumber } from '../phone';
 import { httpUrlSchema, isoDate, orNull, phoneNumberSchema } from '../schemas';
-import { InputProblems } from '../validation';
+import { blankProblem, controlCharacterProblem, InputProblems, isBlank, phoneExtensionProblem } from '../validation';
 
 export const sendSmsInputSchema = {
   type: 'object',
@@ -86,8 +86,16 @@ export const sendSmsOperation = defineOperation<SendSmsInput, SmsMessage>({
   outputSchema: smsMessageSchema,
   async handler(gw, input) {
     const problems = new InputProblems();
-    const to = problems.collect(() => normalizePhoneNumber(input.to, gw.options.defaultRegion, 'To'), '');
-    const from = input.from === undefined ? undefined : problems.collect(() => normalizeSender(input.from ?? '', gw), '');
+    const region = gw.options.defaultRegion;
+    const toExtension = phoneExtensionProblem('To', input.to, region);
+    if (toExtension) problems.add(toExtension);
+    const to = toExtension ? '' : problems.collect(() => normalizePhoneNumber(input.to, region, 'To'), '');
+    const fromExtension = input.from === undefined ? undefined : phoneExtensionProblem('From', input.from, region);
+    if (fromExtension) problems.add(fromExtension);
+    const from = input.from === undefined || fromExtension ? undefined : problems.collect(() => normalizeSender(input.from ?? '', gw), '');
+    if (isBlank(input.body)) problems.add(blankProblem('Body'));
+    const control = controlCharacterProblem('Body', input.body);
+    if (control) problems.add(control);
     problems.throwIfAny();
     const message = await gw.client.api.v2010.accounts(gw.accountSid).messages.create({
       to,
@@ -100,7 +108,11 @@ export const sendSmsOperation = defineOperation<SendSmsInput, SmsMessage>({
   },
 });
 
-/** Sends an SMS. Throws TwilioActionError (21211, 21408, 21608, 21610, 21614 …; 'invalid_input' before any request). */
+/**
+ * Sends an SMS. Throws TwilioActionError (21211, 21408, 21608, 21610, 21614 …; 'invalid_input' before any request:
+ * a blank body, a control character in it, a number with an extension). The body's 1600-character limit counts
+ * Unicode code points, as Twilio does; `numSegments` in the result says how many SMS it took.
+ */
 export function sendSms(gw: TwilioGateway, input: SendSmsInput): Promise<SmsMessage> {
   return sendSmsOperation.run(gw, input);
 }
