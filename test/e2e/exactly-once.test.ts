@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { BotClient } from '../../src/chat';
+import { ManualClock } from '../../src/emulator';
 import { ALICE_PHONE, startWorld, textOf, type World } from './harness';
 
 describe('end to end: a redelivered activity is answered once and sends once', function () {
@@ -13,7 +14,8 @@ describe('end to end: a redelivered activity is answered once and sends once', f
   let world: World;
 
   beforeEach(async () => {
-    world = await startWorld();
+    // Twilio's clock is the real one: finding a send at Twilio compares its creation time with the attempt's.
+    world = await startWorld({ clock: new ManualClock(new Date()) });
   });
   afterEach(async () => {
     await world.close();
@@ -79,7 +81,7 @@ describe('end to end: a redelivered activity is answered once and sends once', f
       retryAfter: 120,
     });
     const answer = textOf(await chat.say('Rate limited.'));
-    assert.match(answer, /Twilio is receiving too many requests right now/);
+    assert.match(answer, /too many requests right now/);
     assert.equal(world.emulator.faults().find((f) => f.id === fault.id)?.hits, 1);
     assert.equal(sentWith('Rate limited.').length, 0);
   });
@@ -87,7 +89,7 @@ describe('end to end: a redelivered activity is answered once and sends once', f
   it('checks with Twilio before sending again after a send whose outcome was not confirmed', async () => {
     const chat = world.client('erin');
     await askedForTheMessage(chat);
-    // Twilio answers 500 after... not performing: the outcome is unknown to the bot, and it says so.
+    // A 500 to a POST: Twilio may or may not have sent it, so the bot cannot know, and says so.
     world.emulator.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`, status: 500, times: 1 });
     const unknown = textOf(await chat.say('Maybe sent.'));
     assert.match(unknown, /didn't confirm whether that went out/);
@@ -96,5 +98,52 @@ describe('end to end: a redelivered activity is answered once and sends once', f
     await askedForTheMessage(chat);
     assert.match(textOf(await chat.say('Maybe sent.')), /is on its way/);
     assert.equal(sentWith('Maybe sent.').length, 1);
+  });
+
+  it('finds the SMS at Twilio when the reply was lost after Twilio sent it, and answers once without sending again', async () => {
+    const chat = world.client('frank');
+    await askedForTheMessage(chat);
+    world.emulator.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`, afterPerform: 'drop', times: 1 });
+    const answer = textOf(await chat.say('Reply lost.'));
+    assert.match(answer, /your message to \+14155550123 is on its way/);
+    assert.equal(sentWith('Reply lost.').length, 1);
+  });
+
+  it('finds the code at Twilio when the reply to a verification start was lost, and sends no second code', async () => {
+    const chat = world.client('grace');
+    assert.match(textOf(await chat.say('send me a code')), /Which phone number should I send the code to\?/);
+    world.emulator.injectFault({ method: 'POST', path: '/v2/Services/', afterPerform: 'drop', times: 1 });
+    assert.match(textOf(await chat.say(ALICE_PHONE)), /I texted a verification code to \+14155550123/);
+    assert.equal(codesTo(ALICE_PHONE).length, 1);
+  });
+});
+
+describe("end to end: a reply slower than the turn's budget", function () {
+  this.timeout(30_000);
+  let world: World;
+
+  before(async () => {
+    world = await startWorld({ env: { TURN_BUDGET_MS: '1500' }, clock: new ManualClock(new Date()) });
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('tells the user it cannot know yet, then, asked again, finds the SMS at Twilio instead of sending it twice', async () => {
+    const chat = world.client('heidi');
+    assert.match(textOf(await chat.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await chat.say(ALICE_PHONE)), /What should the message say\?/);
+    world.emulator.injectFault({
+      method: 'POST',
+      path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`,
+      afterPerform: 'delay',
+      delayMs: 3_000,
+      times: 1,
+    });
+    assert.match(textOf(await chat.say('Slow Twilio.')), /didn't confirm whether that went out/);
+    assert.match(textOf(await chat.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await chat.say(ALICE_PHONE)), /What should the message say\?/);
+    assert.match(textOf(await chat.say('Slow Twilio.')), /is on its way/);
+    assert.equal(world.emulator.outbox().filter((m) => m.body === 'Slow Twilio.').length, 1);
   });
 });

@@ -30,6 +30,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** API keys the emulator accepts besides its auth token. */
   apiKeys?: ApiKey[];
+  /** The emulator's clock; default a manual clock at 2026-01-01 (a clock at the real time stands for Twilio's). */
+  clock?: ManualClock;
 }
 
 export interface World {
@@ -72,7 +74,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dataDir = await tempDir('data');
   const dialogsDir = await tempDir('dialogs');
   if ((options.dialogs ?? 'copy') === 'copy') await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
-  const { emulator, clock } = await startEmulator(options.apiKeys ? { apiKeys: options.apiKeys } : {});
+  const { emulator, clock } = await startEmulator({
+    ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const logLines: string[] = [];
   const logger = pino(
     { level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
