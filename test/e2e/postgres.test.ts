@@ -4,13 +4,13 @@
  * Runs when TEST_DATABASE_URL is set (CI starts a throwaway cluster: .ci/postgres.sh).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Client } from 'pg';
 import { BotClient } from '../../src/chat';
 import { start, type Started } from '../../src/main';
 import { ADMIN_TOKEN, ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
-import type { TwilioEmulator } from '../../src/emulator';
+import { ManualClock, type TwilioEmulator } from '../../src/emulator';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
 
@@ -43,31 +43,35 @@ describe('end to end: two instances sharing PostgreSQL', function () {
     }
   });
 
+  const url = () => {
+    const u = new URL(databaseUrl ?? '');
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    return u.toString();
+  };
+  const secretsKey = randomBytes(32).toString('base64');
+  const boot = async () => {
+    const dataDir = await tempDir('data');
+    dirs.push(dataDir);
+    const server = await start({
+      env: {
+        DATABASE_URL: url(),
+        SECRETS_KEY: secretsKey,
+        DATA_DIR: dataDir,
+        DIALOGS_DIR: REPO_DIALOGS,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ADMIN_TOKEN,
+      },
+      ...(emulator ? { emulator } : {}),
+      logger: pino({ level: 'silent' }),
+      print: () => undefined,
+    });
+    servers.push(server);
+    return server;
+  };
+
   it('continues one conversation across two instances and sends the SMS once', async () => {
-    ({ emulator } = await startEmulator());
-    const url = new URL(databaseUrl ?? '');
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const secretsKey = randomBytes(32).toString('base64');
-    const boot = async () => {
-      const dataDir = await tempDir('data');
-      dirs.push(dataDir);
-      const server = await start({
-        env: {
-          DATABASE_URL: url.toString(),
-          SECRETS_KEY: secretsKey,
-          DATA_DIR: dataDir,
-          DIALOGS_DIR: REPO_DIALOGS,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          ADMIN_TOKEN,
-        },
-        ...(emulator ? { emulator } : {}),
-        logger: pino({ level: 'silent' }),
-        print: () => undefined,
-      });
-      servers.push(server);
-      return server;
-    };
+    ({ emulator } = await startEmulator({ clock: new ManualClock(new Date()) }));
     const a = await boot();
     const b = await boot();
     assert.equal(a.store.kind, 'postgres');
@@ -81,5 +85,20 @@ describe('end to end: two instances sharing PostgreSQL', function () {
     const sent = emulator?.outbox() ?? [];
     assert.deepEqual(sent.map((m) => [m.to, m.body]), [[ALICE_PHONE, 'Served by two instances.']]);
     assert.equal((await b.action.status()).state, 'configured');
+  });
+
+  it('sends one SMS when two instances get the same activity at once, and again after the reply', async () => {
+    const [a, b] = servers;
+    assert.ok(a && b && emulator, 'the instances of the first test run');
+    const onA = new BotClient({ baseUrl: a.url, channelId: 'webchat', userId: 'bob', conversationId: 'redelivered-conv' });
+    const onB = new BotClient({ baseUrl: b.url, channelId: 'webchat', userId: 'bob', conversationId: 'redelivered-conv' });
+    assert.match(textOf(await onA.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await onB.say(ALICE_PHONE)), /What should the message say\?/);
+    const id = randomUUID();
+    const copies = await Promise.all([onA, onB].map((client) => client.send({ type: 'message', text: 'Two instances, one SMS.', id })));
+    for (const replies of copies) assert.match(textOf(replies), /is on its way/);
+    const late = await onB.send({ type: 'message', text: 'Two instances, one SMS.', id });
+    assert.match(textOf(late), /is on its way/);
+    assert.equal(emulator.outbox().filter((m) => m.body === 'Two instances, one SMS.').length, 1);
   });
 });

@@ -4,98 +4,11 @@
  * TWILIO_* variables that point at the emulator running in this test process (as if it were real Twilio).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cp } from 'node:fs/promises';
-import path from 'node:path';
 import { BotClient } from '../../src/chat';
-import {
-  ADMIN_TOKEN,
-  ALICE_PHONE,
-  freePort,
-  REPO_DIALOGS,
-  REPO_ROOT,
-  removeDir,
-  startEmulator,
-  tempDir,
-  textOf,
-} from './harness';
+import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
+import { baseEnv, createVerifyService, spawnServer, stop, type Child } from './processes';
 import type { TwilioEmulator } from '../../src/emulator';
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-const STARTUP_LIMIT_MS = 30_000;
-
-/** Environment of the test process without anything that would change how main.ts configures itself. */
-function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (/^(TWILIO_|EMULATOR|DATABASE_URL|SECRETS_KEY|ADMIN_TOKEN|PUBLIC_BASE_URL|Microsoft|LOG_LEVEL|PORT|HOST|DATA_DIR|DIALOGS_DIR)/.test(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
-
-/** Spawns `node -r tsx/cjs src/main.ts` and resolves once its banner prints the chat URL. */
-function spawnServer(env: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join('src', 'main.ts')], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const output = () => out;
-  return new Promise<Child>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the server did not print its banner within ${STARTUP_LIMIT_MS} ms:\n${out}`));
-    }, STARTUP_LIMIT_MS);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const chat = /Chat:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (chat?.[1]) {
-        clearTimeout(timer);
-        resolve({ process: child, url: chat[1], output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited early (code ${code}, signal ${signal}):\n${out}`));
-    });
-  });
-}
-
-/** Sends SIGTERM and resolves with the exit code once the process is gone. */
-function stop(child: Child): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.process.exitCode !== null) {
-      resolve(child.process.exitCode);
-      return;
-    }
-    child.process.once('exit', (code) => resolve(code));
-    child.process.kill('SIGTERM');
-  });
-}
-
-/** A Verify service created at the emulator over its HTTP API, as an admin would at Twilio. */
-async function createVerifyService(emulator: TwilioEmulator): Promise<string> {
-  const res = await fetch(`${emulator.url}/v2/Services`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ FriendlyName: 'Restart test' }).toString(),
-  });
-  const body = (await res.json()) as { sid?: string };
-  if (res.status !== 201 || !body.sid) throw new Error(`creating a Verify service answered ${res.status}`);
-  return body.sid;
-}
 
 describe('end to end: a restarted server process continues a conversation mid-dialog', function () {
   this.timeout(90_000);

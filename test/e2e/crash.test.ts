@@ -1,0 +1,98 @@
+/**
+ * The hardest redelivery: the instance is killed (SIGKILL) after Twilio accepted the SMS and before the turn
+ * committed anything, and the channel delivers the same activity again to a new process. The intent recorded before
+ * the send makes the new process ask Twilio instead of sending again: one SMS, one answer.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { cp } from 'node:fs/promises';
+import { BotClient } from '../../src/chat';
+import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
+import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, tempDir, textOf } from './harness';
+import { baseEnv, createVerifyService, spawnServer, stop, type Child } from './processes';
+
+describe('end to end: an instance killed between Twilio accepting a send and the commit', function () {
+  this.timeout(90_000);
+  let emulator: TwilioEmulator | undefined;
+  const dirs: string[] = [];
+  const children: Child[] = [];
+
+  after(async () => {
+    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    await emulator?.close();
+    for (const dir of dirs) await removeDir(dir);
+  });
+
+  it('sends one SMS and answers once when the activity is delivered again to a new process', async () => {
+    let delivered: (() => void) | undefined;
+    // Twilio's clock is the real one; dev mode reports each delivery the moment it happens.
+    emulator = createEmulator({
+      clock: new ManualClock(new Date()),
+      dev: true,
+      log: (line) => {
+        if (line.startsWith('[outbox]')) delivered?.();
+      },
+    });
+    await emulator.listen(0, '127.0.0.1');
+    const serviceSid = await createVerifyService(emulator);
+    const dataDir = await tempDir('crash-data');
+    const dialogsDir = await tempDir('crash-dialogs');
+    dirs.push(dataDir, dialogsDir);
+    await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
+    const env = async (): Promise<NodeJS.ProcessEnv> => ({
+      ...baseEnv(),
+      DATA_DIR: dataDir,
+      DIALOGS_DIR: dialogsDir,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      TURN_BUDGET_MS: '3000',
+      TWILIO_ACCOUNT_SID: emulator.accountSid,
+      TWILIO_AUTH_TOKEN: emulator.authToken,
+      TWILIO_BASE_URL: emulator.url ?? '',
+      TWILIO_VERIFY_SERVICE_SID: serviceSid,
+      TWILIO_SENDER: '+15005550006',
+    });
+
+    const first = await spawnServer(await env());
+    children.push(first);
+    const chat = new BotClient({ baseUrl: first.url, channelId: 'webchat', userId: 'crash-user' });
+    assert.match(textOf(await chat.say('send an sms')), /Which phone number should I text\?/);
+    assert.match(textOf(await chat.say(ALICE_PHONE)), /What should the message say\?/);
+
+    // Twilio performs the send, then its reply is held back: the turn is between acceptance and commit.
+    emulator.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${emulator.accountSid}/Messages.json`, afterPerform: 'delay', delayMs: 20_000, times: 1 });
+    const accepted = new Promise<void>((resolve) => {
+      delivered = resolve;
+    });
+    const id = randomUUID();
+    const lost = chat.send({ type: 'message', text: 'Survives a crash.', id }).then(
+      () => 'answered',
+      () => 'no answer',
+    );
+    await accepted;
+    first.process.kill('SIGKILL');
+    assert.equal(await lost, 'no answer', 'the killed instance never answered');
+    emulator.clearFaults();
+
+    const second = await spawnServer(await env());
+    children.push(second);
+    const again = new BotClient({ baseUrl: second.url, channelId: 'webchat', userId: 'crash-user', conversationId: chat.conversationId });
+    // The dead instance's lease on the conversation runs out within 1.5 budgets; until then the copy hears "busy".
+    let answer = '';
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      answer = textOf(await again.send({ type: 'message', text: 'Survives a crash.', id }));
+      if (!/still working on your previous message/.test(answer)) break;
+    }
+    assert.match(answer, /your message to \+14155550123 is on its way/);
+    assert.deepEqual(
+      emulator.outbox().filter((m) => m.to === ALICE_PHONE).map((m) => m.body),
+      ['Survives a crash.'],
+    );
+    // A further copy is answered from the ledger, still without sending.
+    assert.match(textOf(await again.send({ type: 'message', text: 'Survives a crash.', id })), /is on its way/);
+    assert.equal(emulator.outbox().length, 1);
+    assert.equal(await stop(second), 0, `the second server did not exit cleanly:\n${second.output()}`);
+  });
+});
