@@ -1,0 +1,138 @@
+/**
+ * TurnGuard on its own, over a real SQLite store and botbuilder's TestAdapter, with an injected clock: the cases
+ * the end-to-end tests cannot stage on demand (a conversation held past the budget, a lease lost mid-turn, state
+ * changed under a turn).
+ */
+import assert from 'node:assert/strict';
+import { ConversationState, TestAdapter, TurnContext, UserState, type Activity } from 'botbuilder';
+import { BUSY_MESSAGE, TurnGuard } from '../../src/bot';
+import { turnEffectsOf } from '../../src/dialogs';
+import { openStore, type Store } from '../../src/store';
+import { createTwilioClient } from '../../src/twilio';
+
+const CONVERSATION = 'conv-1';
+
+function activity(id: string, text = 'hi'): Partial<Activity> {
+  return {
+    type: 'message',
+    id,
+    text,
+    channelId: 'test',
+    serviceUrl: 'https://test.invalid',
+    conversation: { id: CONVERSATION, isGroup: false, conversationType: 'personal', name: '' },
+    from: { id: 'user-1', name: 'User' },
+    recipient: { id: 'bot', name: 'Bot' },
+  };
+}
+
+describe('TurnGuard', () => {
+  let store: Store;
+  let clock: number;
+  let conversationState: ConversationState;
+  let userState: UserState;
+  const adapter = new TestAdapter();
+
+  const guard = (budgetMs = 1_000) =>
+    new TurnGuard({
+      store,
+      conversationState,
+      userState,
+      budgetMs,
+      now: () => new Date(clock),
+      // Waiting for a busy conversation advances the injected clock instead of time.
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+  const turnFor = (id: string, text?: string) => new TurnContext(adapter, activity(id, text));
+  const sent = (turn: TurnContext) => {
+    const texts: string[] = [];
+    turn.onSendActivities(async (_ctx, activities, next) => {
+      for (const a of activities) texts.push(a.text ?? '');
+      return next();
+    });
+    return texts;
+  };
+
+  beforeEach(async () => {
+    clock = Date.parse('2030-01-01T00:00:00Z');
+    store = await openStore({ filename: ':memory:', now: () => new Date(clock) });
+    conversationState = new ConversationState(store.botStorage());
+    userState = new UserState(store.botStorage());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('answers that it is busy and runs nothing when the conversation stays taken past the budget', async () => {
+    let release: () => void = () => undefined;
+    const holding = guard().run(turnFor('a1'), () => new Promise<void>((resolve) => (release = resolve)));
+    const second = turnFor('a2');
+    const replies = sent(second);
+    let ran = false;
+    await guard().run(second, async () => {
+      ran = true;
+    });
+    release();
+    await holding;
+    assert.equal(ran, false);
+    assert.deepEqual(replies, [BUSY_MESSAGE]);
+  });
+
+  it('commits nothing when the conversation state changed under the turn', async () => {
+    const turn = turnFor('a1');
+    const key = conversationState.getStorageKey(turn) ?? '';
+    await guard().run(turn, async () => {
+      await conversationState.createProperty<number>('step').set(turn, 1);
+      await store.put('botstate', key, { step: 99 });
+    });
+    assert.deepEqual((await store.get('botstate', key))?.value, { step: 99 });
+  });
+
+  it('performs no send once another turn took the conversation over after the lease ran out', async () => {
+    let performed = 0;
+    let resume: () => void = () => undefined;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    const slow = turnFor('a1');
+    const first = guard().run(slow, async () => {
+      await paused;
+      const effects = turnEffectsOf(slow);
+      assert.ok(effects, 'the guard hands the turn its effects');
+      const call = {
+        ref: { channelId: 'test', userId: 'user-1' },
+        dialog: 'send-sms',
+        node: 'send',
+        occurrence: 0,
+        operation: 'sendSms',
+        input: { to: '+14155550123', body: 'late' },
+        // Never reached: the lost lease stops the send before any request.
+        gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
+      };
+      await effects.perform(call, async () => {
+        performed += 1;
+        return {};
+      });
+    });
+    // The first turn's lease (1.5 x the budget) runs out; a copy on "another instance" takes the conversation.
+    clock += 2_000;
+    await guard().run(turnFor('a2'), async () => undefined);
+    resume();
+    await first;
+    assert.equal(performed, 0);
+  });
+
+  it('answers a copy of a recorded activity with the recorded replies, without running the turn again', async () => {
+    const once = turnFor('a1');
+    await guard().run(once, async () => {
+      await once.sendActivity('first answer');
+    });
+    const copy = new TurnContext(adapter, { ...activity('a1'), deliveryMode: 'expectReplies' });
+    const replies = sent(copy);
+    let ran = false;
+    await guard().run(copy, async () => {
+      ran = true;
+    });
+    assert.equal(ran, false);
+    assert.deepEqual(replies, ['first answer']);
+  });
+});
