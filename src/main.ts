@@ -211,6 +211,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
   }
   const defaultRegion = parseRegion(env.DEFAULT_REGION);
   const turnBudgetMs = parseWholeNumber('TURN_BUDGET_MS', env.TURN_BUDGET_MS, DEFAULT_TURN_BUDGET_MS, 500, 120_000);
+  const turnRecheckMs = parseWholeNumber('TURN_RECHECK_MS', env.TURN_RECHECK_MS, 30_000, 0, 3_600_000);
   const conversationRetentionHours = parseWholeNumber('CONVERSATION_RETENTION_HOURS', env.CONVERSATION_RETENTION_HOURS, 168, 1, 24 * 365);
   const credentialsFromEnv = envCredentials(env);
   const dataDir = env.DATA_DIR || './data';
@@ -279,6 +280,8 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       conversationState,
       userState,
       budgetMs: turnBudgetMs,
+      recheckMs: turnRecheckMs,
+      ...(botAuth.MicrosoftAppId ? { botAppId: botAuth.MicrosoftAppId } : {}),
       retention: { conversationMs: conversationRetentionHours * 3600_000 },
       logger: dialogLogger,
     });
@@ -301,7 +304,10 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       );
     }, 10 * 60_000);
     sweeper.unref();
-    closers.push(async () => clearInterval(sweeper));
+    closers.push(async () => {
+      clearInterval(sweeper);
+      guard.close();
+    });
     // A broken file saved mid-edit keeps its task's last good version running (see loadInstalledDialogs).
     let running = loaded.tasks;
     const reloadDialogs = () => {

@@ -16,10 +16,20 @@
  *   sending again (see `reconcileSend`); so does any later send to the same person while an earlier outcome is
  *   unknown. When Twilio cannot tell, the user hears that plainly and nothing is sent.
  * - **A time budget.** Each turn has `budgetMs` (default 10 s) from its arrival: Twilio calls get what is left,
- *   never a longer wait, so a channel's patience is not outlasted.
+ *   never a longer wait, so a channel's patience is not outlasted. When a send's outcome is still unknown at the
+ *   end, the user hears so at once; where the channel takes proactive messages (replies go to a `serviceUrl`), the
+ *   guard asks Twilio again `recheckMs` later, in the background, and tells the user what it found.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { DeliveryModes, type Activity, type ConversationState, type TurnContext, type UserState } from 'botbuilder';
+import {
+  DeliveryModes,
+  TurnContext,
+  type Activity,
+  type BotAdapter,
+  type ConversationReference,
+  type ConversationState,
+  type UserState,
+} from 'botbuilder';
 import { noLogger, TURN_EFFECTS, TurnSupersededError, type DialogLogger, type ServiceCall, type TurnEffects } from '../dialogs';
 import { BOT_STATE_NAMESPACE, StoreConflictError, type Store } from '../store';
 import { outcomeUncertain, reconcileSend, sendsToPerson, TwilioActionError, withDeadline } from '../twilio';
@@ -44,6 +54,18 @@ export const DEFAULT_RETENTION = {
  */
 export const REPLIES_NOT_KEPT = Symbol.for('twilio-verify-action.replies-not-kept');
 
+/** What the background recheck of an unknown outcome tells the user, by operation and finding. */
+export const RECHECK_MESSAGES: Readonly<Record<string, { performed: string; notPerformed: string }>> = {
+  sendSms: {
+    performed: 'Update: Twilio confirmed that your message went out.',
+    notPerformed: 'Update: your message was not sent after all. Say "send an SMS" to try again.',
+  },
+  startVerification: {
+    performed: 'Update: Twilio confirmed that your code was sent. Check your phone.',
+    notPerformed: 'Update: no code was sent after all. Ask me for a new code to try again.',
+  },
+};
+
 /** What a turn that could not get its conversation answers. */
 export const BUSY_MESSAGE = "I'm still working on your previous message. Give me a moment, then send this again.";
 
@@ -66,6 +88,10 @@ export interface TurnGuardOptions {
   now?: () => Date;
   /** Waits between attempts to get a busy conversation; injected in tests. */
   sleep?: (ms: number) => Promise<void>;
+  /** How long after an unknown outcome the background recheck runs (proactive channels only); default 30 s. */
+  recheckMs?: number;
+  /** The bot's Microsoft App Id (empty when anonymous): proactive messages are sent as this bot. */
+  botAppId?: string;
   logger?: DialogLogger;
 }
 
@@ -178,6 +204,9 @@ export class TurnGuard {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger: DialogLogger;
   private readonly owner = randomBytes(8).toString('hex');
+  private readonly recheckMs: number;
+  private readonly botAppId: string;
+  private readonly rechecks = new Set<NodeJS.Timeout>();
 
   constructor(options: TurnGuardOptions) {
     this.store = options.store;
@@ -190,6 +219,14 @@ export class TurnGuard {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? sleepFor;
     this.logger = options.logger ?? noLogger;
+    this.recheckMs = options.recheckMs ?? 30_000;
+    this.botAppId = options.botAppId ?? '';
+  }
+
+  /** Cancels pending background rechecks (the server is stopping; their intents stay uncertain and are asked later). */
+  close(): void {
+    for (const timer of this.rechecks) clearTimeout(timer);
+    this.rechecks.clear();
   }
 
   /** Runs `logic` for the turn under the guard, then commits its state; see the module comment. */
@@ -223,7 +260,7 @@ export class TurnGuard {
         for (const reply of activities) replies.push(copyReply(reply));
         return next();
       });
-      turn.turnState.set(TURN_EFFECTS, this.effects(lease, deadline, activityId, conversationId));
+      turn.turnState.set(TURN_EFFECTS, this.effects(turn, lease, deadline, activityId, conversationId));
       await withDeadline(deadline, logic);
       if (activityId !== undefined) {
         const current = this.conversationState.get(turn) as Record<string, unknown> | undefined;
@@ -334,14 +371,21 @@ export class TurnGuard {
     if (entry.replies.length > 0) await turn.sendActivities(entry.replies);
   }
 
-  private effects(lease: Lease, deadline: number, activityId: string | undefined, conversationId: string): TurnEffects {
+  private effects(turn: TurnContext, lease: Lease, deadline: number, activityId: string | undefined, conversationId: string): TurnEffects {
     return {
       perform: async (call: ServiceCall, run: () => Promise<unknown>) => {
         if (!sendsToPerson(call.operation)) return withDeadline(deadline, run);
         await this.fence(lease);
         const person = hashOf('user', call.ref.channelId, call.ref.userId).slice(0, 32);
         const key = `${person}/${activityId === undefined ? randomBytes(16).toString('hex') : hashOf(conversationId, activityId, call.dialog, call.node, String(call.occurrence))}`;
-        return this.sendOnce(call, run, key, `${person}/`, deadline);
+        try {
+          return await this.sendOnce(call, run, key, `${person}/`, deadline);
+        } catch (err) {
+          if (err instanceof TwilioActionError && err.code === 'outcome_unknown' && turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) {
+            this.scheduleRecheck(turn.adapter, TurnContext.getConversationReference(turn.activity), call, key);
+          }
+          throw err;
+        }
       },
     };
   }
@@ -405,6 +449,38 @@ export class TurnGuard {
       this.logger.warn('send outcome unknown; it will be checked before any resend', { operation: call.operation });
       throw new TwilioActionError({ code: 'outcome_unknown', status: 0, twilioMessage: 'Twilio did not confirm the request and its outcome could not be checked' });
     }
+  }
+
+  /** Asks Twilio again later about an unknown outcome and tells the user in the conversation what it found. */
+  private scheduleRecheck(adapter: BotAdapter, reference: Partial<ConversationReference>, call: ServiceCall, key: string): void {
+    const timer = setTimeout(() => {
+      this.rechecks.delete(timer);
+      this.recheck(adapter, reference, call, key).catch((err: unknown) => {
+        this.logger.warn('background recheck failed; the next send will check first', { error: err instanceof Error ? err.name : 'unknown' });
+      });
+    }, this.recheckMs);
+    timer.unref();
+    this.rechecks.add(timer);
+  }
+
+  private async recheck(adapter: BotAdapter, reference: Partial<ConversationReference>, call: ServiceCall, key: string): Promise<void> {
+    const doc = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
+    const record = doc ? readIntent(doc.value) : undefined;
+    // Settled meanwhile (the user tried again, or another instance checked): nothing to add.
+    if (!doc || record?.state !== 'uncertain' || record.input === undefined) return;
+    // A budget of its own: the timer inherited the finished turn's (spent) deadline through AsyncLocalStorage.
+    const input = record.input;
+    const found = await withDeadline(this.now().getTime() + this.budgetMs, () =>
+      reconcileSend(call.gateway, record.operation, input, new Date(record.startedAt)),
+    );
+    await this.finish(key, doc.etag, record, found.kind === 'performed' ? { state: 'performed', result: found.result } : { state: 'not-performed' });
+    const messages = RECHECK_MESSAGES[record.operation];
+    if (messages === undefined) return;
+    const text = found.kind === 'performed' ? messages.performed : messages.notPerformed;
+    await adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
+      await context.sendActivity(text);
+    });
+    this.logger.info('background recheck told the user', { operation: record.operation, found: found.kind });
   }
 
   /** Whether an open intent was performed; a failure to find out means the user must be told it is unknown. */

@@ -26,15 +26,16 @@ describe('end to end: an instance killed between Twilio accepting a send and the
   it('sends one SMS and answers once when the activity is delivered again to a new process', async () => {
     let delivered: (() => void) | undefined;
     // Twilio's clock is the real one; dev mode reports each delivery the moment it happens.
-    emulator = createEmulator({
+    const twilio = createEmulator({
       clock: new ManualClock(new Date()),
       dev: true,
       log: (line) => {
         if (line.startsWith('[outbox]')) delivered?.();
       },
     });
-    await emulator.listen(0, '127.0.0.1');
-    const serviceSid = await createVerifyService(emulator);
+    emulator = twilio;
+    await twilio.listen(0, '127.0.0.1');
+    const serviceSid = await createVerifyService(twilio);
     const dataDir = await tempDir('crash-data');
     const dialogsDir = await tempDir('crash-dialogs');
     dirs.push(dataDir, dialogsDir);
@@ -48,9 +49,9 @@ describe('end to end: an instance killed between Twilio accepting a send and the
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       TURN_BUDGET_MS: '3000',
-      TWILIO_ACCOUNT_SID: emulator.accountSid,
-      TWILIO_AUTH_TOKEN: emulator.authToken,
-      TWILIO_BASE_URL: emulator.url ?? '',
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_BASE_URL: twilio.url ?? '',
       TWILIO_VERIFY_SERVICE_SID: serviceSid,
       TWILIO_SENDER: '+15005550006',
     });
@@ -62,7 +63,7 @@ describe('end to end: an instance killed between Twilio accepting a send and the
     assert.match(textOf(await chat.say(ALICE_PHONE)), /What should the message say\?/);
 
     // Twilio performs the send, then its reply is held back: the turn is between acceptance and commit.
-    emulator.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${emulator.accountSid}/Messages.json`, afterPerform: 'delay', delayMs: 20_000, times: 1 });
+    twilio.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${twilio.accountSid}/Messages.json`, afterPerform: 'delay', delayMs: 20_000, times: 1 });
     const accepted = new Promise<void>((resolve) => {
       delivered = resolve;
     });
@@ -74,7 +75,7 @@ describe('end to end: an instance killed between Twilio accepting a send and the
     await accepted;
     first.process.kill('SIGKILL');
     assert.equal(await lost, 'no answer', 'the killed instance never answered');
-    emulator.clearFaults();
+    twilio.clearFaults();
 
     const second = await spawnServer(await env());
     children.push(second);
@@ -87,12 +88,12 @@ describe('end to end: an instance killed between Twilio accepting a send and the
     }
     assert.match(answer, /your message to \+14155550123 is on its way/);
     assert.deepEqual(
-      emulator.outbox().filter((m) => m.to === ALICE_PHONE).map((m) => m.body),
+      twilio.outbox().filter((m) => m.to === ALICE_PHONE).map((m) => m.body),
       ['Survives a crash.'],
     );
     // A further copy is answered from the ledger, still without sending.
     assert.match(textOf(await again.send({ type: 'message', text: 'Survives a crash.', id })), /is on its way/);
-    assert.equal(emulator.outbox().length, 1);
+    assert.equal(twilio.outbox().length, 1);
     assert.equal(await stop(second), 0, `the second server did not exit cleanly:\n${second.output()}`);
   });
 });

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
+import { ManualClock } from '../../src/emulator';
+import { ALICE_PHONE, startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
 
 function activity(conversationId: string, fields: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -82,5 +83,42 @@ describe('end to end: the delivery modes of /api/messages', function () {
     assert.equal(prompt?.body.replyToId, ask.id);
     assert.deepEqual(prompt?.body.conversation, { id: conversation });
     assert.equal((prompt?.body.recipient as { id?: string } | undefined)?.id, 'user-delivery');
+  });
+});
+
+describe('end to end: an unknown outcome checked again in the background (serviceUrl channels)', function () {
+  this.timeout(30_000);
+  let world: World;
+  let channel: FakeChannel;
+
+  beforeEach(async () => {
+    world = await startWorld({ env: { TURN_BUDGET_MS: '1500', TURN_RECHECK_MS: '300' }, clock: new ManualClock(new Date()) });
+    channel = await startFakeChannel();
+  });
+  afterEach(async () => {
+    await channel?.close();
+    await world?.close();
+  });
+
+  it('says at once that it cannot know yet, then tells the user proactively that Twilio did send it', async () => {
+    const conversation = `conv-${randomUUID()}`;
+    const say = (text: string) => postActivity(world.url, activity(conversation, { type: 'message', text, serviceUrl: channel.url }));
+    await say('send an sms');
+    await channel.waitFor(1);
+    await say(ALICE_PHONE);
+    await channel.waitFor(2);
+    world.emulator.injectFault({
+      method: 'POST',
+      path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`,
+      afterPerform: 'delay',
+      delayMs: 3_000,
+      times: 1,
+    });
+    await say('Slow but sent.');
+    await channel.waitFor(4);
+    const [, , unknown, update] = channel.received;
+    assert.match(String(unknown?.body.text), /didn't confirm whether that went out/);
+    assert.equal(String(update?.body.text), 'Update: Twilio confirmed that your message went out.');
+    assert.equal(world.emulator.outbox().filter((m) => m.body === 'Slow but sent.').length, 1);
   });
 });
