@@ -25,7 +25,7 @@ import {
   type BotAuthSettings,
 } from './bot';
 import { createEmulator, type TwilioEmulator } from './emulator';
-import { createServer, resolveAdminToken, type HealthReport } from './server';
+import { createServer, parseTrustProxy, resolveAdminToken, type HealthReport, type TrustProxy } from './server';
 import { openStore, type Store } from './store';
 import { DialogInstaller, defaultTemplatesDir, packageRoot } from './templates';
 import { createService, createTwilioClient, fetchAccount, type CountryCode, type TwilioCredentials } from './twilio';
@@ -213,6 +213,12 @@ export async function start(options: StartOptions = {}): Promise<Started> {
   const turnBudgetMs = parseWholeNumber('TURN_BUDGET_MS', env.TURN_BUDGET_MS, DEFAULT_TURN_BUDGET_MS, 500, 120_000);
   const turnRecheckMs = parseWholeNumber('TURN_RECHECK_MS', env.TURN_RECHECK_MS, 30_000, 0, 3_600_000);
   const conversationRetentionHours = parseWholeNumber('CONVERSATION_RETENTION_HOURS', env.CONVERSATION_RETENTION_HOURS, 168, 1, 24 * 365);
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  } catch (err) {
+    throw new StartupError(err instanceof Error ? err.message : String(err));
+  }
   const credentialsFromEnv = envCredentials(env);
   const dataDir = env.DATA_DIR || './data';
   const dialogsDir = path.resolve(env.DIALOGS_DIR || './dialogs');
@@ -345,6 +351,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       action,
       logger,
       adminToken: admin.token,
+      trustProxy,
       templates: { installer, onUnexpectedError: (err) => logger.error({ err }, 'template request failed') },
       bot: { bot, auth: botAuth, logger: dialogLogger },
       authLinks: { action, links: runtime.links, logger: dialogLogger, allowedOrigins: env.PUBLIC_BASE_URL ? [env.PUBLIC_BASE_URL] : [] },

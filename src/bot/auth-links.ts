@@ -1,8 +1,9 @@
 /**
  * One-time authorization links for user-authorized profiles. A link is a random token (32 bytes, base64url) that
  * appears only in the URL sent to its user; the store keeps the SHA-256 of the token as the key, never the token, so
- * a copy of the store opens no link. Each link carries a CSRF token (also stored hashed) that the page puts in its
- * form; a link is used up by `store.take`, which gives it to exactly one of two concurrent submits.
+ * a copy of the store opens no link. Each page shown gets a CSRF token (stored hashed) that it puts in its form; the
+ * last few stay valid, so a chat app's link preview or a second tab does not invalidate the form the user has open.
+ * A link is used up by `store.take`, which gives it to exactly one of two concurrent submits.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
@@ -26,9 +27,12 @@ export interface AuthLinkRecord {
   conversation: Partial<ConversationReference>;
   createdAt: string;
   expiresAt: string;
-  /** SHA-256 (hex) of the CSRF token the page's form carries; null until the page was shown. */
-  csrfHash: string | null;
+  /** SHA-256 (hex) of the CSRF tokens of the pages shown, oldest first, at most {@link OPEN_FORMS_PER_LINK}. */
+  csrfHashes: string[];
 }
+
+/** Pages of one link whose forms stay valid at once (previews, reloads, a second tab). */
+export const OPEN_FORMS_PER_LINK = 5;
 
 /** What reading a link found. */
 export type AuthLinkLookup =
@@ -63,11 +67,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function toLinkRecord(value: unknown): AuthLinkRecord | undefined {
   if (!isRecord(value)) return undefined;
-  const { channelId, userId, profile, expiresAt, createdAt, csrfHash, conversation } = value;
-  const strings = [channelId, userId, profile, expiresAt, createdAt];
-  if (!strings.every((s) => typeof s === 'string') || !isRecord(conversation)) return undefined;
-  if (!(csrfHash === null || typeof csrfHash === 'string')) return undefined;
-  return value as unknown as AuthLinkRecord;
+  const { channelId, userId, profile, expiresAt, createdAt, csrfHash, csrfHashes, conversation } = value;
+  if (
+    typeof channelId !== 'string' ||
+    typeof userId !== 'string' ||
+    typeof profile !== 'string' ||
+    typeof expiresAt !== 'string' ||
+    typeof createdAt !== 'string' ||
+    !isRecord(conversation)
+  ) {
+    return undefined;
+  }
+  let hashes: string[];
+  if (Array.isArray(csrfHashes) && csrfHashes.every((h) => typeof h === 'string')) hashes = csrfHashes;
+  else if (csrfHashes === undefined && (csrfHash === null || csrfHash === undefined)) hashes = [];
+  // Links written before several forms could be open carry one hash.
+  else if (csrfHashes === undefined && typeof csrfHash === 'string') hashes = [csrfHash];
+  else return undefined;
+  return { channelId, userId, profile, expiresAt, createdAt, conversation: conversation as Partial<ConversationReference>, csrfHashes: hashes };
 }
 
 function hashesEqual(a: string, b: string): boolean {
@@ -105,7 +122,7 @@ export class AuthLinks {
       conversation: JSON.parse(JSON.stringify(input.conversation)) as Partial<ConversationReference>,
       createdAt: now.toISOString(),
       expiresAt: expiresAt.toISOString(),
-      csrfHash: null,
+      csrfHashes: [],
     };
     await this.store.put(AUTH_LINKS_NAMESPACE, sha256Hex(token), record);
     await this.deleteExpired();
@@ -139,23 +156,36 @@ export class AuthLinks {
   }
 
   /**
-   * Issues the CSRF token for the page about to be shown and stores its hash with the link. The latest page shown
-   * is the one that can submit; undefined when the link changed or went meanwhile.
+   * Issues the CSRF token for the page about to be shown and stores its hash with the link, keeping the last
+   * {@link OPEN_FORMS_PER_LINK}: showing the page again (a link preview, a reload) leaves open forms valid.
+   * Undefined when the link went meanwhile.
    */
   async issueCsrfToken(found: Extract<AuthLinkLookup, { kind: 'usable' }>): Promise<string | undefined> {
     const csrf = newToken();
-    try {
-      await this.store.put(AUTH_LINKS_NAMESPACE, found.key, { ...found.link, csrfHash: sha256Hex(csrf) }, { etag: found.etag });
-    } catch (err) {
-      if (err instanceof StoreConflictError) return undefined;
-      throw err;
+    let current: { etag: string; link: AuthLinkRecord } = found;
+    // Two pages shown at the same moment race on the etag: read again and retry, a few times.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const csrfHashes = [...current.link.csrfHashes, sha256Hex(csrf)].slice(-OPEN_FORMS_PER_LINK);
+      try {
+        await this.store.put(AUTH_LINKS_NAMESPACE, found.key, { ...current.link, csrfHashes }, { etag: current.etag });
+        return csrf;
+      } catch (err) {
+        if (!(err instanceof StoreConflictError)) throw err;
+      }
+      const doc = await this.store.get<unknown>(AUTH_LINKS_NAMESPACE, found.key);
+      const link = doc ? toLinkRecord(doc.value) : undefined;
+      if (!doc || !link) return undefined;
+      current = { etag: doc.etag, link };
     }
-    return csrf;
+    return undefined;
   }
 
-  /** True when `csrf` is the token last issued for this link. */
+  /** True when `csrf` is one of the tokens issued for this link's open pages. */
   csrfMatches(link: AuthLinkRecord, csrf: string): boolean {
-    return link.csrfHash !== null && isTokenShaped(csrf) && hashesEqual(sha256Hex(csrf), link.csrfHash);
+    if (!isTokenShaped(csrf)) return false;
+    const hash = sha256Hex(csrf);
+    // Compare with every hash (no early exit), so timing says nothing about which matched.
+    return link.csrfHashes.reduce((matched, stored) => hashesEqual(hash, stored) || matched, false);
   }
 
   /** Uses the link up; false when another request used it first. */

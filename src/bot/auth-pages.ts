@@ -8,7 +8,7 @@
  */
 import type { Request, Response, Server } from 'restify';
 import { ActionError, type IntegrationAction } from '../auth';
-import { BodyTooLargeError, readBoundedBody } from '../http';
+import { BodyTooLargeError, mountRoutes, readBoundedBody } from '../http';
 import { noLogger, type DialogLogger } from '../dialogs';
 import type { AuthLinks, AuthLinkLookup } from './auth-links';
 import { formPage, messagePage, pageHeaders, successPage, type FormProblems } from './auth-page-html';
@@ -33,9 +33,21 @@ const TENANT = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
 const DEFAULT_BODY_LIMIT = 4 * 1024;
 
-/** `/auth/<token>` with the token replaced, for request logs: a link token is a bearer secret until used. */
+/** A segment shaped like a link token (base64url of 32 bytes or more). */
+const TOKEN_SEGMENT = /^[A-Za-z0-9_-]{40,}$/;
+
+/**
+ * The path with link tokens replaced, for request logs: a link token is a bearer secret until used. Redacts the
+ * segment after `auth` in any letter case (`/AUTH/<token>` reaches no page but is still the token) and any
+ * segment shaped like a token; pass the decoded path (an encoded `/%61uth/<token>` is decoded first by the server).
+ */
 export function redactAuthLinkPath(path: string): string {
-  return path.replace(/^\/auth\/[^/?#]+/, '/auth/…');
+  const q = path.search(/[?#]/);
+  const bare = q === -1 ? path : path.slice(0, q);
+  const segments = bare.split('/');
+  return segments
+    .map((segment, i) => ((i > 0 && segments[i - 1]?.toLowerCase() === 'auth' && segment !== '') || TOKEN_SEGMENT.test(segment) ? '…' : segment))
+    .join('/');
 }
 
 class PageError extends Error {
@@ -167,7 +179,7 @@ export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps):
   };
 
   // restify 11 tells async handlers from callback ones by their constructor: keep these `async`.
-  server.get(AUTH_LINK_ROUTE, async (req: Request, res: Response) => {
+  const show = async (req: Request, res: Response) => {
     try {
       const found = usable(await deps.links.lookup(String(req.params.token ?? '')));
       const profile = await profileOf(found.link.profile);
@@ -186,9 +198,9 @@ export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps):
     } catch (err) {
       fail(res, err, 'show');
     }
-  });
+  };
 
-  server.post(AUTH_LINK_ROUTE, async (req: Request, res: Response) => {
+  const submit = async (req: Request, res: Response) => {
     try {
       if (crossSite(req, allowed)) {
         req.resume();
@@ -255,5 +267,11 @@ export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps):
     } catch (err) {
       fail(res, err, 'submit');
     }
-  });
+  };
+
+  // The token in the path is the credential: each handler looks the link up before doing anything.
+  mountRoutes(server, [
+    { method: 'get', path: AUTH_LINK_ROUTE, auth: 'link-token', handler: show },
+    { method: 'post', path: AUTH_LINK_ROUTE, auth: 'link-token', handler: submit },
+  ]);
 }

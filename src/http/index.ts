@@ -35,3 +35,15 @@ export async function readBoundedBody(req: IncomingMessage, limitBytes: number):
   }
   return Buffer.concat(chunks);
 }
+
+export {
+  AUDIENCES,
+  installAudienceGuards,
+  isGuarded,
+  mountRoutes,
+  routeAudience,
+  type Audience,
+  type AudienceGuards,
+  type RouteDefinition,
+  type RouteMethod,
+} from './routes';

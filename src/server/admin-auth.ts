@@ -1,6 +1,7 @@
 /**
- * Bearer authentication of `/api/admin/*`: constant-time token comparison, and per-client backoff after repeated
+ * Bearer authentication of admin routes: constant-time token comparison, and per-client backoff after repeated
  * failures (a 429 with Retry-After instead of sleeping, so nothing ties up the server and tests need no timers).
+ * Only failures back off: the right token always passes. The client is the address `TRUST_PROXY` designates.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpError } from './http';
@@ -52,21 +53,25 @@ export class AdminGuard {
     this.maxTracked = options.maxTracked ?? 10_000;
   }
 
-  /** Throws HttpError 429 while the client is refused, 401 for a missing or wrong token; resets on success. */
+  /**
+   * Passes a correct token, always: a success resets the client's failures, even during its back-off, so nobody
+   * can lock the admin out by failing on purpose. A wrong or missing token throws HttpError 429 while the client is
+   * backing off, 401 otherwise (and counts as a failure).
+   */
   check(client: string, authorization: string | undefined): void {
     const now = this.now().getTime();
-    const entry = this.current(client, now);
-    if (entry && entry.blockedUntil > now) {
-      const seconds = Math.max(1, Math.ceil((entry.blockedUntil - now) / 1000));
-      throw new HttpError(429, 'too_many_attempts', `Too many failed authentications. Retry in ${seconds} s.`, [], {
-        'retry-after': String(seconds),
-      });
-    }
     const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization ?? '');
     const given = match?.[1];
     if (given !== undefined && tokensEqual(given, this.token)) {
       this.attempts.delete(client);
       return;
+    }
+    const entry = this.current(client, now);
+    if (entry && entry.blockedUntil > now) {
+      const seconds = Math.max(1, Math.ceil((entry.blockedUntil - now) / 1000));
+      throw new HttpError(429, 'too_many_attempts', `Too many failed authentications. Retry in ${seconds} s with the right token.`, [], {
+        'retry-after': String(seconds),
+      });
     }
     this.fail(client, entry, now);
     throw new HttpError(

@@ -1,9 +1,11 @@
 /**
- * The admin API route table. Each route: method, path, and a function from the request's parts to a JSON reply;
- * bodies are validated by the service against `schemas/admin/*.json`. Authentication happens before routing
- * (see server.ts), so unknown admin paths are not revealed to unauthenticated clients.
+ * The admin API route table. Each route: method, path, its audience (`admin`: the route's chain starts with the
+ * admin guard, see `mountRoutes`), and a function from the request's parts to a JSON reply; bodies are validated by
+ * the service against `schemas/admin/*.json`. Unknown paths under `/api/admin` are refused before routing too
+ * (see server.ts), so they are not revealed to unauthenticated clients.
  */
 import type { Request, Response, Next, Server } from 'restify';
+import { mountRoutes, type RouteDefinition } from '../http';
 import { parseBotId, parseEmptyBody, parseProfileName, type IntegrationAction } from '../auth';
 import { readJsonBody, sendError, sendJson } from './http';
 import type { ServerDeps } from './server';
@@ -26,6 +28,8 @@ export interface RouteReply {
 export interface AdminRoute {
   method: 'get' | 'post' | 'put' | 'del';
   path: string;
+  /** Every admin route needs the admin token; declared per route so the guard is part of its chain. */
+  auth: 'admin';
   run(action: IntegrationAction, ctx: RouteContext): Promise<RouteReply>;
 }
 
@@ -38,16 +42,16 @@ const userIds = (ctx: RouteContext) =>
 
 /** Every admin route. */
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
-  { method: 'get', path: '/api/admin/action', run: async (a) => ok(await a.status()) },
+  { method: 'get', path: '/api/admin/action', auth: 'admin', run: async (a) => ok(await a.status()) },
   {
     method: 'put',
-    path: '/api/admin/action/authorization',
+    path: '/api/admin/action/authorization', auth: 'admin',
     run: async (a, c) => ok(await a.authorize(await c.body(), c.actor)),
   },
-  { method: 'put', path: '/api/admin/action/config', run: async (a, c) => ok(await a.setConfig(await c.body(), c.actor)) },
+  { method: 'put', path: '/api/admin/action/config', auth: 'admin', run: async (a, c) => ok(await a.setConfig(await c.body(), c.actor)) },
   {
     method: 'post',
-    path: '/api/admin/action/test',
+    path: '/api/admin/action/test', auth: 'admin',
     run: async (a, c) => {
       await emptyBody(c);
       return ok(await a.test(c.actor));
@@ -55,7 +59,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   },
   {
     method: 'post',
-    path: '/api/admin/action/enable',
+    path: '/api/admin/action/enable', auth: 'admin',
     run: async (a, c) => {
       await emptyBody(c);
       return ok(await a.enable(c.actor));
@@ -63,24 +67,24 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   },
   {
     method: 'post',
-    path: '/api/admin/action/disable',
+    path: '/api/admin/action/disable', auth: 'admin',
     run: async (a, c) => {
       await emptyBody(c);
       return ok(await a.disable(c.actor));
     },
   },
-  { method: 'del', path: '/api/admin/action', run: async (a, c) => ok(await a.delete((await c.body()) ?? {}, c.actor)) },
-  { method: 'get', path: '/api/admin/profiles', run: async (a) => ok({ profiles: await a.listProfiles() }) },
-  { method: 'post', path: '/api/admin/profiles', run: async (a, c) => ok(await a.createProfile(await c.body(), c.actor), 201) },
-  { method: 'get', path: '/api/admin/profiles/:name', run: async (a, c) => ok(await a.getProfile(profileName(c))) },
+  { method: 'del', path: '/api/admin/action', auth: 'admin', run: async (a, c) => ok(await a.delete((await c.body()) ?? {}, c.actor)) },
+  { method: 'get', path: '/api/admin/profiles', auth: 'admin', run: async (a) => ok({ profiles: await a.listProfiles() }) },
+  { method: 'post', path: '/api/admin/profiles', auth: 'admin', run: async (a, c) => ok(await a.createProfile(await c.body(), c.actor), 201) },
+  { method: 'get', path: '/api/admin/profiles/:name', auth: 'admin', run: async (a, c) => ok(await a.getProfile(profileName(c))) },
   {
     method: 'put',
-    path: '/api/admin/profiles/:name',
+    path: '/api/admin/profiles/:name', auth: 'admin',
     run: async (a, c) => ok(await a.updateProfile(profileName(c), await c.body(), c.actor)),
   },
   {
     method: 'del',
-    path: '/api/admin/profiles/:name',
+    path: '/api/admin/profiles/:name', auth: 'admin',
     run: async (a, c) => {
       const name = profileName(c);
       await emptyBody(c);
@@ -90,17 +94,17 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   },
   {
     method: 'post',
-    path: '/api/admin/profiles/:name/test',
+    path: '/api/admin/profiles/:name/test', auth: 'admin',
     run: async (a, c) => ok(await a.testProfile(profileName(c), await c.body(), c.actor)),
   },
   {
     method: 'get',
-    path: '/api/admin/users/:channelId/:userId/credentials',
+    path: '/api/admin/users/:channelId/:userId/credentials', auth: 'admin',
     run: async (a, c) => ok(await a.getUserCredentials(...userIds(c))),
   },
   {
     method: 'del',
-    path: '/api/admin/users/:channelId/:userId/credentials',
+    path: '/api/admin/users/:channelId/:userId/credentials', auth: 'admin',
     run: async (a, c) => {
       const [channelId, userId] = userIds(c);
       await emptyBody(c);
@@ -108,7 +112,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
       return ok({ revoked: true, channelId, userId });
     },
   },
-  { method: 'get', path: '/api/admin/audit', run: async (a, c) => ok(await a.listAudit(c.query)) },
+  { method: 'get', path: '/api/admin/audit', auth: 'admin', run: async (a, c) => ok(await a.listAudit(c.query)) },
 ];
 
 function queryOf(req: Request): Record<string, string> {
@@ -127,6 +131,7 @@ function paramsOf(req: Request): Record<string, string> {
 /** Registers the admin routes on a restify server. */
 export function registerAdminRoutes(server: Server, deps: ServerDeps): void {
   const limit = deps.bodyLimitBytes ?? 16 * 1024;
+  const routes: RouteDefinition[] = [];
   for (const route of ADMIN_ROUTES) {
     const handler = (req: Request, res: Response, next: Next): void => {
       const ctx: RouteContext = {
@@ -147,6 +152,7 @@ export function registerAdminRoutes(server: Server, deps: ServerDeps): void {
         },
       );
     };
-    server[route.method](route.path, handler);
+    routes.push({ method: route.method, path: route.path, auth: route.auth, handler });
   }
+  mountRoutes(server, routes);
 }

@@ -1,10 +1,12 @@
 /**
  * The end-user side of the server: the chat page (`GET /` and its two assets, no front-end build), the developer
- * endpoints the page uses in dev mode (`/api/dev/info`, `/api/dev/outbox`), and `GET /healthz`.
+ * endpoints the page uses in dev mode (`/api/dev/info`, `/api/dev/outbox`), and `GET /healthz`. The page and health
+ * are `public`; the dev endpoints are `dev` (loopback only, see the dev guard in guards.ts).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
+import { mountRoutes, type RouteDefinition } from '../http';
 import type { OutboxMessage } from '../emulator';
 import { sendJson } from './http';
 
@@ -50,26 +52,46 @@ export function registerAppRoutes(server: Server, deps: AppRouteDeps): void {
     return body;
   };
 
+  const routes: RouteDefinition[] = [];
   for (const [route, { file, type }] of Object.entries(ASSETS)) {
-    server.get(route, async (_req: Request, res: Response) => {
-      const body = await asset(file);
-      res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-cache', 'content-length': body.length });
-      res.end(body);
+    routes.push({
+      method: 'get',
+      path: route,
+      auth: 'public',
+      handler: async (_req: Request, res: Response) => {
+        const body = await asset(file);
+        res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-cache', 'content-length': body.length });
+        res.end(body);
+      },
     });
   }
 
   const devOutbox = deps.devOutbox;
   if (devOutbox) {
-    server.get('/api/dev/info', async (_req: Request, res: Response) => {
-      sendJson(res, 200, { dev: true, outboxUrl: '/api/dev/outbox' });
-    });
-    server.get('/api/dev/outbox', async (_req: Request, res: Response) => {
-      sendJson(res, 200, { messages: devOutbox() });
-    });
+    routes.push(
+      {
+        method: 'get',
+        path: '/api/dev/info',
+        auth: 'dev',
+        handler: async (_req: Request, res: Response) => sendJson(res, 200, { dev: true, outboxUrl: '/api/dev/outbox' }),
+      },
+      {
+        method: 'get',
+        path: '/api/dev/outbox',
+        auth: 'dev',
+        handler: async (_req: Request, res: Response) => sendJson(res, 200, { messages: devOutbox() }),
+      },
+    );
   }
 
-  server.get('/healthz', async (_req: Request, res: Response) => {
-    const report = await deps.health();
-    sendJson(res, report.ok ? 200 : 503, report);
+  routes.push({
+    method: 'get',
+    path: '/healthz',
+    auth: 'public',
+    handler: async (_req: Request, res: Response) => {
+      const report = await deps.health();
+      sendJson(res, report.ok ? 200 : 503, report);
+    },
   });
+  mountRoutes(server, routes);
 }

@@ -5,3 +5,6 @@ export { ADMIN_ROUTES, registerAdminRoutes, type AdminRoute, type RouteContext, 
 export { AdminGuard, tokensEqual, type BackoffOptions } from './admin-auth';
 export { ADMIN_TOKEN_FILE, resolveAdminToken, type AdminToken } from './admin-token';
 export { HttpError, readJsonBody, sendError, sendJson, toErrorReply, type ErrorBody } from './http';
+export { canonicalizeTarget, type CanonicalTarget, type RefusedTarget } from './canonical';
+export { clientAddress, parseTrustProxy, TRUST_NO_PROXY, type TrustProxy } from './client-address';
+export { isCrossSite, isLoopbackHost } from './guards';

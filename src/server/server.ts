@@ -1,6 +1,8 @@
 /**
  * `createServer(deps)`: the restify server with its routes, not listening (the caller listens). Route groups are
- * registered by small modules (`registerAdminRoutes` here; the bot endpoint and pages register theirs the same way).
+ * registered by small modules (`registerAdminRoutes` here; the bot endpoint and pages register theirs the same way),
+ * each route declaring its audience; the server installs the guard of each audience into every route's chain.
+ * Request targets are canonicalized once, before routing (see canonical.ts).
  */
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
@@ -8,7 +10,11 @@ import type { IntegrationAction } from '../auth';
 import type { Store } from '../store';
 import { redactAuthLinkPath, registerAuthLinkRoutes, registerBotRoutes, type AuthLinkRouteDeps, type BotRouteDeps } from '../bot';
 import { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from '../templates';
+import { installAudienceGuards } from '../http';
 import { AdminGuard, type BackoffOptions } from './admin-auth';
+import { canonicalizeTarget, isUnder } from './canonical';
+import { TRUST_NO_PROXY, type TrustProxy } from './client-address';
+import { adminAuthenticator, audienceGuards } from './guards';
 import { registerAdminRoutes } from './admin-routes';
 import { registerAppRoutes, type AppRouteDeps } from './app-routes';
 import { parseEmptyBody } from '../auth';
@@ -25,6 +31,8 @@ export interface ServerDeps {
   /** Largest accepted JSON body; default 16 KiB. */
   bodyLimitBytes?: number;
   adminBackoff?: BackoffOptions;
+  /** Which address the admin backoff counts (`TRUST_PROXY`); default: the socket's peer. */
+  trustProxy?: TrustProxy;
   /** `POST /api/messages` (the bot). */
   bot?: BotRouteDeps;
   /** `GET|POST /auth/:token` (runtime authorization of user-authorized profiles). */
@@ -37,16 +45,25 @@ export interface ServerDeps {
 
 const ADMIN_PREFIX = '/api/admin';
 
+/** The canonical path of each request (set before routing); absent when the target was refused. */
+const canonicalPaths = new WeakMap<Request, string>();
+
 function pathOf(req: Request): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** The path to show in logs and error messages: canonical and with link tokens redacted; never a refused target. */
+function loggedPath(req: Request): string {
+  const path = canonicalPaths.get(req);
+  return path === undefined ? '(refused request target)' : redactAuthLinkPath(path);
+}
+
 /** Maps router errors (unknown route, wrong method, undecodable URL) to the one error format. */
 function routerError(err: unknown, req: Request): HttpError {
   const status = typeof err === 'object' && err !== null ? (err as { statusCode?: unknown }).statusCode : undefined;
-  const path = pathOf(req);
+  const path = loggedPath(req);
   if (status === 405) {
     return new HttpError(405, 'method_not_allowed', `${req.method ?? 'This method'} is not allowed on ${path}.`);
   }
@@ -64,10 +81,12 @@ function routerError(err: unknown, req: Request): HttpError {
  * JSON (400), and no fields where none are accepted (422), all in the one error format. The parsed body is handed
  * on as `req.body`; only `upgrade` takes one (`{ "force"? }`, checked by its route).
  */
-function templateBodies(limitBytes: number) {
+function templateBodies(limitBytes: number, authenticate: (req: Request) => HttpError | undefined) {
   return (req: Request, res: Response, next: Next): void => {
     const path = pathOf(req);
     if (req.method === 'GET' || req.method === 'HEAD' || !path.startsWith(`${TEMPLATE_ROUTES_PREFIX}/`)) return next();
+    // Runs before the route's chain: read no body for a request the route's guard is going to refuse.
+    if (authenticate(req)) return next();
     readJsonBody(req, limitBytes)
       .then((body) => {
         if (!path.endsWith('/upgrade')) parseEmptyBody(body ?? {});
@@ -85,17 +104,29 @@ function templateBodies(limitBytes: number) {
 export function createServer(deps: ServerDeps): Server {
   const now = deps.now ?? (() => new Date());
   const server = restify.createServer({ name: 'twilio-verify-action', handleUncaughtExceptions: false });
-  const guard = new AdminGuard(deps.adminToken, now, deps.adminBackoff);
+  const authenticate = adminAuthenticator(new AdminGuard(deps.adminToken, now, deps.adminBackoff), deps.trustProxy ?? TRUST_NO_PROXY);
+  installAudienceGuards(server, audienceGuards(authenticate));
 
+  // Before routing: one canonical spelling of the path (or a 400), and `/api/admin…` in any letter case refused
+  // without the token, so unknown admin paths answer like known ones. The routes' own guards decide the rest.
   server.pre((req: Request, res: Response, next: Next) => {
     (req as Request & { startedAt?: number }).startedAt = Date.now();
-    const path = pathOf(req);
-    if (path !== ADMIN_PREFIX && !path.startsWith(`${ADMIN_PREFIX}/`)) return next();
-    try {
-      guard.check(req.socket.remoteAddress ?? 'unknown', req.headers.authorization);
-    } catch (err) {
-      sendError(res, err);
+    res.setHeader('x-content-type-options', 'nosniff');
+    const target = canonicalizeTarget(req.method ?? 'GET', req.url ?? '');
+    if (!target.ok) {
+      req.resume();
+      sendError(res, new HttpError(400, 'non_canonical_path', target.reason));
       return next(false);
+    }
+    req.url = target.url;
+    canonicalPaths.set(req, target.path);
+    if (isUnder(target.path, ADMIN_PREFIX)) {
+      const refusal = authenticate(req);
+      if (refusal) {
+        req.resume();
+        sendError(res, refusal);
+        return next(false);
+      }
     }
     return next();
   });
@@ -107,16 +138,15 @@ export function createServer(deps: ServerDeps): Server {
 
   server.on('after', (req: Request, res: Response) => {
     const startedAt = (req as Request & { startedAt?: number }).startedAt;
-    deps.logger.debug(
-      // A link token in the path is a credential until it is used: never log it.
-      { method: req.method, path: redactAuthLinkPath(pathOf(req)), status: res.statusCode, ms: startedAt ? Date.now() - startedAt : undefined },
-      'request',
-    );
+    const line = { method: req.method, path: loggedPath(req), status: res.statusCode, ms: startedAt ? Date.now() - startedAt : undefined };
+    // A link token in the path is a credential until it is used: loggedPath never shows it.
+    if (res.statusCode >= 500) deps.logger.error(line, 'request failed');
+    else deps.logger.debug(line, 'request');
   });
 
   registerAdminRoutes(server, deps);
   if (deps.templates) {
-    server.use(templateBodies(deps.bodyLimitBytes ?? 16 * 1024));
+    server.use(templateBodies(deps.bodyLimitBytes ?? 16 * 1024, authenticate));
     registerTemplateRoutes(server, deps.templates);
   }
   if (deps.bot) registerBotRoutes(server, deps.bot);

@@ -1,6 +1,6 @@
 /**
- * The admin API for templates, mounted by the admin server under `/api/admin/templates` (the server applies admin
- * authentication before these routes run):
+ * The admin API for templates, mounted under `/api/admin/templates`. Every route declares the `admin` audience, so
+ * on the server the admin guard is the first handler of each route's chain:
  *
  *   GET    /api/admin/templates                list with state (explore)
  *   GET    /api/admin/templates/:id            show: the dialog file and its nodes
@@ -13,7 +13,7 @@
  * 404 (unknown template, not installed), 409 (conflict: the dialog was edited), 422 (invalid template).
  */
 import type { Next, Request, Response, Server } from 'restify';
-import { BodyTooLargeError, readBoundedBody } from '../http';
+import { BodyTooLargeError, mountRoutes, readBoundedBody, type RouteDefinition } from '../http';
 import { TemplateError } from './errors';
 import type { DialogInstaller } from './installer';
 
@@ -104,31 +104,40 @@ function route(deps: TemplateRoutesDeps, handler: Handler) {
 
 const idOf = (req: Request): string => String((req.params as Record<string, unknown> | undefined)?.['id'] ?? '');
 
-/** Mounts the template routes on the admin server. */
+/** Mounts the template routes (audience `admin`). */
 export function registerTemplateRoutes(server: Server, deps: TemplateRoutesDeps): void {
   const { installer } = deps;
-  server.get(TEMPLATE_ROUTES_PREFIX, route(deps, async () => ({ body: { templates: await installer.list() } })));
-  // Registered before "/:id/…" so "install-all" is never taken for an id.
-  server.post(
-    `${TEMPLATE_ROUTES_PREFIX}/install-all`,
-    route(deps, async () => {
-      const batch = await installer.installAll();
-      return {
-        body: { results: batch.results, failures: batch.failures.map((f) => ({ id: f.id, ...f.error.toJSON() })) },
-      };
-    }),
-  );
-  server.get(`${TEMPLATE_ROUTES_PREFIX}/:id`, route(deps, async (req) => ({ body: await installer.show(idOf(req)) })));
-  server.post(
-    `${TEMPLATE_ROUTES_PREFIX}/:id/install`,
-    route(deps, async (req) => {
-      const result = await installer.install(idOf(req));
-      return { status: result.outcome === 'installed' ? 201 : 200, body: result };
-    }),
-  );
-  server.post(
-    `${TEMPLATE_ROUTES_PREFIX}/:id/upgrade`,
-    route(deps, async (req) => ({ body: await installer.upgrade(idOf(req), parseUpgradeBody(await readBody(req))) })),
-  );
-  server.del(`${TEMPLATE_ROUTES_PREFIX}/:id`, route(deps, async (req) => ({ body: await installer.uninstall(idOf(req)) })));
+  const routes: RouteDefinition[] = [
+    { method: 'get', path: TEMPLATE_ROUTES_PREFIX, auth: 'admin', handler: route(deps, async () => ({ body: { templates: await installer.list() } })) },
+    // Before "/:id/…" so "install-all" is never taken for an id.
+    {
+      method: 'post',
+      path: `${TEMPLATE_ROUTES_PREFIX}/install-all`,
+      auth: 'admin',
+      handler: route(deps, async () => {
+        const batch = await installer.installAll();
+        return {
+          body: { results: batch.results, failures: batch.failures.map((f) => ({ id: f.id, ...f.error.toJSON() })) },
+        };
+      }),
+    },
+    { method: 'get', path: `${TEMPLATE_ROUTES_PREFIX}/:id`, auth: 'admin', handler: route(deps, async (req) => ({ body: await installer.show(idOf(req)) })) },
+    {
+      method: 'post',
+      path: `${TEMPLATE_ROUTES_PREFIX}/:id/install`,
+      auth: 'admin',
+      handler: route(deps, async (req) => {
+        const result = await installer.install(idOf(req));
+        return { status: result.outcome === 'installed' ? 201 : 200, body: result };
+      }),
+    },
+    {
+      method: 'post',
+      path: `${TEMPLATE_ROUTES_PREFIX}/:id/upgrade`,
+      auth: 'admin',
+      handler: route(deps, async (req) => ({ body: await installer.upgrade(idOf(req), parseUpgradeBody(await readBody(req))) })),
+    },
+    { method: 'del', path: `${TEMPLATE_ROUTES_PREFIX}/:id`, auth: 'admin', handler: route(deps, async (req) => ({ body: await installer.uninstall(idOf(req)) })) },
+  ];
+  mountRoutes(server, routes);
 }

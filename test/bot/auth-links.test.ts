@@ -209,8 +209,35 @@ describe('runtime authorization through the link page', () => {
     assert.equal(view.tenant, 'acme');
   });
 
+  it('keeps the form the user has open valid when a link preview or a second tab fetched the page', async () => {
+    const link = linkOf(await post(world.url, 'gina', { text: 'show my account' }));
+    const userForm = csrfOf((await open(link.url)).html);
+    for (let i = 0; i < 2; i++) assert.equal((await open(link.url)).status, 200, 'a preview fetch');
+    const [tabA, tabB] = await Promise.all([open(link.url), open(link.url)]);
+    assert.equal(tabA.status, 200);
+    assert.equal(tabB.status, 200);
+    assert.equal((await submit(link.url, { csrf: userForm, accountSid: sid, authToken: token })).status, 200);
+    const reuse = await submit(link.url, { csrf: csrfOf(tabB.html), accountSid: sid, authToken: token });
+    assert.equal(reuse.status, 410, 'still single use');
+  });
+
+  it('keeps only the last five forms of a link valid, and stores no plaintext token', async () => {
+    const link = linkOf(await post(world.url, 'hugo', { text: 'show my account' }));
+    const forms: string[] = [];
+    for (let i = 0; i < 6; i++) forms.push(csrfOf((await open(link.url)).html));
+    const stored = JSON.stringify((await world.store.list(AUTH_LINKS_NAMESPACE)).map((d) => d.value));
+    for (const csrf of forms) assert.ok(!stored.includes(csrf), 'a CSRF token in the store');
+    assert.ok(!stored.includes(link.token), 'the link token in the store');
+    const oldest = forms[0] ?? '';
+    const refused = await submit(link.url, { csrf: oldest, accountSid: sid, authToken: token });
+    assert.equal(refused.status, 403);
+    assert.equal((await submit(link.url, { csrf: forms[1] ?? '', accountSid: sid, authToken: token })).status, 200);
+  });
+
   it('redacts link tokens from request paths for logs', () => {
     assert.equal(redactAuthLinkPath('/auth/abcDEF_123-xyz'), '/auth/…');
+    assert.equal(redactAuthLinkPath('/AUTH/abcDEF_123-xyz/more'), '/AUTH/…/more');
+    assert.equal(redactAuthLinkPath(`/x/${'A'.repeat(43)}`), '/x/…');
     assert.equal(redactAuthLinkPath('/api/messages'), '/api/messages');
   });
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Activity } from 'botbuilder';
 import restify from 'restify';
-import { registerBotRoutes } from '../../src/bot';
+import { createBotAdapter, registerBotRoutes } from '../../src/bot';
 import type { ActionRuntime } from '../../src/dialogs';
-import { closeServer, listen, memoryBot, ROUTING_TASKS } from './harness';
+import { closeServer, listen, memoryBot, recordingLogger, ROUTING_TASKS } from './harness';
 
 const idleRuntime: ActionRuntime = {
   resolveGateway: async () => ({ kind: 'not-configured' }),
@@ -26,15 +26,30 @@ function activity(text: string, extra: Record<string, unknown>): Record<string, 
   };
 }
 
+const LOOPBACK = { deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:9' };
+
 describe('POST /api/messages', () => {
   let server: restify.Server;
   let url: string;
+  let logger: ReturnType<typeof recordingLogger>;
 
   beforeEach(async () => {
+    logger = recordingLogger();
     server = restify.createServer({ name: 'bot-endpoint-test', handleUncaughtExceptions: false });
-    registerBotRoutes(server, { bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }) });
+    registerBotRoutes(server, { bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }), logger });
     url = await listen(server);
   });
+
+  const post = async (body: unknown) => {
+    const res = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type') ?? '', text, json: JSON.parse(text || 'null') as unknown };
+  };
+  const errorOf = (reply: { json: unknown }) => (reply.json as { error: { code: string; message: string; details: Array<{ path: string }> } }).error;
   afterEach(async () => closeServer(server));
 
   it('answers in the response body with deliveryMode expectReplies', async () => {
@@ -81,6 +96,87 @@ describe('POST /api/messages', () => {
     assert.equal(res.status, 415);
     const bad = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     assert.equal(bad.status, 400);
+  });
+
+  it('refuses a numeric text mid-dialog with a 400 and keeps the dialog where it was', async () => {
+    const ask = await post(activity('send an sms', LOOPBACK));
+    assert.equal(ask.status, 200);
+    const bad = await post(activity('', { ...LOOPBACK, text: 4155550100 }));
+    assert.equal(bad.status, 400);
+    assert.match(bad.type, /^application\/json/);
+    assert.equal(errorOf(bad).code, 'invalid_activity');
+    assert.match(errorOf(bad).message, /\/text must be string/);
+    const next = await post(activity('+14155550100', LOOPBACK));
+    assert.deepEqual(
+      (next.json as { activities: Partial<Activity>[] }).activities.map((a) => a.text),
+      ['I would text +14155550100.'],
+    );
+  });
+
+  for (const [name, body, fragment] of [
+    ['an array', [], 'must be a JSON object'],
+    ['null', null, 'must be a JSON object'],
+    ['a string', 'hello', 'must be a JSON object'],
+    ['no type', { ...activity('hi', LOOPBACK), type: undefined }, '/type is required'],
+    ['an empty type', activity('hi', { ...LOOPBACK, type: '' }), '/type must NOT have fewer than 1 characters'],
+    ['a numeric conversation id', activity('hi', { ...LOOPBACK, conversation: { id: 7 } }), '/conversation/id must be string'],
+    ['no from', { ...activity('hi', LOOPBACK), from: undefined }, '/from is required'],
+    ['a numeric channelId', activity('hi', { ...LOOPBACK, channelId: 1 }), '/channelId must be string'],
+  ] as const) {
+    it(`answers 400 invalid_activity to ${name}, saying what is wrong, without botbuilder's text`, async () => {
+      const reply = await post(body);
+      assert.equal(reply.status, 400, reply.text);
+      assert.equal(errorOf(reply).code, 'invalid_activity');
+      assert.ok(errorOf(reply).message.includes(fragment), errorOf(reply).message);
+      assert.doesNotMatch(reply.text, /req\.body|middleware|zod/i);
+    });
+  }
+
+  it('refuses a serviceUrl off loopback in anonymous mode, saying what to set', async () => {
+    for (const serviceUrl of ['https://attacker.example', 'http://10.0.0.5:3978', 'http://127.0.0.1.nip.io', 'file:///etc/passwd']) {
+      const reply = await post(activity('help', { serviceUrl }));
+      assert.equal(reply.status, 400, serviceUrl);
+      assert.equal(errorOf(reply).code, 'service_url_not_allowed');
+      assert.match(errorOf(reply).message, /MicrosoftAppId/);
+    }
+    for (const serviceUrl of ['http://localhost:9', 'http://[::1]:9', 'http://127.1.2.3:9']) {
+      const reply = await post(activity('help', { deliveryMode: 'expectReplies', serviceUrl }));
+      assert.equal(reply.status, 200, `${serviceUrl}: ${reply.text}`);
+    }
+  });
+
+  it('logs a 5xx and answers it in the one error format without the internal text', async () => {
+    const failing = restify.createServer({ name: 'bot-endpoint-failing', handleUncaughtExceptions: false });
+    const failingLogger = recordingLogger();
+    // An adapter whose last-resort handler gives up: botbuilder then answers 500 with the error's message.
+    const adapter = createBotAdapter();
+    adapter.onTurnError = async (_turn, err) => {
+      throw err;
+    };
+    registerBotRoutes(failing, {
+      bot: {
+        run: async () => {
+          throw new Error('secret internal detail');
+        },
+      },
+      adapter,
+      logger: failingLogger,
+    });
+    const failingUrl = await listen(failing);
+    try {
+      const res = await fetch(`${failingUrl}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(activity('help', LOOPBACK)),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 500);
+      assert.doesNotMatch(text, /secret internal detail/);
+      assert.equal((JSON.parse(text) as { error: { code: string } }).error.code, 'internal_error');
+      assert.ok(failingLogger.lines.some((l) => l.startsWith('error the bot endpoint failed')), failingLogger.lines.join('\n'));
+    } finally {
+      await closeServer(failing);
+    }
   });
 
   it('refuses unauthenticated requests when a Microsoft App Id is configured', async () => {
