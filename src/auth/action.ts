@@ -12,6 +12,13 @@ import { createTwilioClient, TwilioActionError, type TwilioCredentials } from '.
 import { createCredentialChecker, type CredentialChecker, type CredentialCheckResult } from './check';
 import { ActionError } from './errors';
 import {
+  credentialFingerprint,
+  DEFAULT_REJECTION_PROBE_INTERVAL_MS,
+  RejectionProbeThrottle,
+  verdictOf,
+  type RejectionVerdict,
+} from './rejection-probe';
+import {
   ACTION_ID,
   NEXT_STEP,
   NS,
@@ -55,6 +62,16 @@ export interface IntegrationActionOptions {
   now?: () => Date;
   /** Runs authorization checks; default: the Twilio gateway and `fetch`. */
   checker?: CredentialChecker;
+  /** At most one probe per credentials in this interval confirms runtime rejections (default 30 s). */
+  rejectionProbeIntervalMs?: number;
+  /** Monotonic milliseconds for that interval; default `performance.now`. */
+  monotonicNow?: () => number;
+}
+
+/** What became of a runtime rejection: who it affected, and what the probe said (`throttled`: no probe ran). */
+export interface RuntimeAuthFailureOutcome {
+  scope: 'action' | 'user' | 'none';
+  probe: RejectionVerdict['kind'] | 'throttled' | 'skipped';
 }
 
 /** What `enable` answers. */
@@ -118,12 +135,17 @@ export class IntegrationAction {
   private readonly secrets: SecretBox;
   private readonly now: () => Date;
   private readonly checker: CredentialChecker;
+  private readonly rejectionProbes: RejectionProbeThrottle;
 
   constructor(options: IntegrationActionOptions) {
     this.store = options.store;
     this.secrets = options.secrets;
     this.now = options.now ?? (() => new Date());
     this.checker = options.checker ?? createCredentialChecker();
+    this.rejectionProbes = new RejectionProbeThrottle(
+      options.rejectionProbeIntervalMs ?? DEFAULT_REJECTION_PROBE_INTERVAL_MS,
+      options.monotonicNow ?? (() => performance.now()),
+    );
   }
 
   private timestamp(): string {
@@ -429,8 +451,63 @@ export class IntegrationAction {
   }
 
   /**
-   * Called by the runtime when Twilio rejects stored credentials (20003). Pre-authorized: the action goes into the
-   * error state admins see. User-authorized: that user's credentials are removed, so the next dialog asks again.
+   * Called by the runtime when a Twilio call was rejected with 20003. The same credentials are probed first
+   * (`GET /Accounts/{sid}.json`), at most once per {@link IntegrationActionOptions.rejectionProbeIntervalMs} per
+   * credentials; only when the probe is rejected too does {@link reportRuntimeAuthFailure} act on it. A passing or
+   * inconclusive probe (timeout, refused connection, 5xx) changes nothing. Every probe's outcome is audited.
+   */
+  async confirmRuntimeAuthFailure(failure: {
+    code: number | string;
+    channelId: string;
+    userId: string;
+  }): Promise<RuntimeAuthFailureOutcome> {
+    const { record } = await this.readRecord();
+    const auth = record?.authorization;
+    if (!record || record.status !== 'enabled' || !auth || record.error) return { scope: 'none', probe: 'skipped' };
+    const resolved = await this.resolveCredentials(failure);
+    if (resolved.kind !== 'ready') return { scope: 'none', probe: 'skipped' };
+    const scope = auth.type === 'pre-authorized' ? 'action' : 'user';
+    const target = scope === 'action' ? ACTION_ID : `credentials/${userCredentialsKey(failure.channelId, failure.userId)}`;
+    const userDoc =
+      scope === 'user' ? await this.store.get<unknown>(NS.credentials, userCredentialsKey(failure.channelId, failure.userId)) : undefined;
+    if (!this.rejectionProbes.claim(credentialFingerprint(resolved.credentials, resolved.baseUrl))) {
+      return { scope: 'none', probe: 'throttled' };
+    }
+    const verdict = verdictOf(await this.checker.checkTwilio(resolved.credentials, resolved.baseUrl));
+    const auditAction = scope === 'action' ? 'action.error' : 'credentials.rejected';
+    if (verdict.kind !== 'confirmed') {
+      const probe = verdict.kind === 'inconclusive' ? { probeCode: verdict.code } : { probe: 'passed' };
+      await this.audit('runtime', auditAction, verdict.kind, { twilioCode: failure.code, ...probe }, target);
+      return { scope: 'none', probe: verdict.kind };
+    }
+    if (scope === 'user') {
+      // Only the credentials that were probed: a user who authorized again meanwhile keeps the new ones.
+      const removed = await this.store
+        .delete(NS.credentials, userCredentialsKey(failure.channelId, failure.userId), userDoc ? { etag: userDoc.etag } : {})
+        .catch((err: unknown) => {
+          if (err instanceof StoreConflictError) return false;
+          throw err;
+        });
+      if (!removed) return { scope: 'none', probe: 'confirmed' };
+      await this.audit('runtime', auditAction, 'removed', { twilioCode: verdict.code, confirmedByProbe: true }, target);
+      return { scope: 'user', probe: 'confirmed' };
+    }
+    const at = this.timestamp();
+    const tested = JSON.stringify(auth);
+    let applied = false;
+    await this.updateRecord((current) => {
+      applied = current.status === 'enabled' && JSON.stringify(current.authorization) === tested;
+      return applied ? { ...current, error: { code: verdict.code, message: verdict.message, at } } : current;
+    });
+    if (!applied) return { scope: 'none', probe: 'confirmed' };
+    await this.audit('runtime', auditAction, 'error', { twilioCode: verdict.code, confirmedByProbe: true });
+    return { scope: 'action', probe: 'confirmed' };
+  }
+
+  /**
+   * Records a rejection of stored credentials (20003) without probing them ({@link confirmRuntimeAuthFailure}
+   * probes first). Pre-authorized: the action goes into the error state admins see. User-authorized: that user's
+   * credentials are removed, so the next dialog asks again.
    */
   async reportRuntimeAuthFailure(failure: {
     code: number | string;

@@ -33,13 +33,17 @@ function isTwilioErrorBody(value: unknown): value is { code: number | string; me
 }
 
 /** The production checker: the gateway for Twilio's API, `fetch` for a profile's own check URL. */
-export function createCredentialChecker(options: { timeoutMs?: number; fetch?: typeof fetch } = {}): CredentialChecker {
+export function createCredentialChecker(
+  options: { timeoutMs?: number; fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {},
+): CredentialChecker {
   const timeoutMs = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   const fetchImpl = options.fetch ?? fetch;
+  // The gateway waits before its one retry of a GET answered 5xx; tests inject the wait.
+  const sleep = options.sleep ? { sleep: options.sleep } : {};
   return {
     async checkTwilio(credentials, baseUrl) {
       try {
-        const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0 });
+        const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0, ...sleep });
         const probe = await probeCredentials(gateway);
         return probe.ok ? { ok: true } : { ok: false, code: probe.code, message: probe.message };
       } catch (err) {

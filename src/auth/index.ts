@@ -9,6 +9,7 @@ export {
   type EnableResult,
   type IntegrationActionOptions,
   type ResolvedCredentials,
+  type RuntimeAuthFailureOutcome,
 } from './action';
 export { createCredentialChecker, type CredentialChecker, type CredentialCheckResult } from './check';
 export { ActionError, ACTION_ERROR_STATUS, type ActionErrorCode, type ErrorDetail, type TwilioVerdict } from './errors';
