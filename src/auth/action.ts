@@ -9,7 +9,7 @@
  */
 import { StoreConflictError, StoreValidationError, type AuditPage, type Store } from '../store';
 import { createTwilioClient, TwilioActionError, type TwilioCredentials } from '../twilio';
-import { createCredentialChecker, type CredentialChecker, type CredentialCheckResult } from './check';
+import { createCredentialChecker, isTransientCheckFailure, type CredentialChecker, type CredentialCheckResult } from './check';
 import { ActionError } from './errors';
 import {
   credentialFingerprint,
@@ -40,6 +40,7 @@ import {
 } from './records';
 import type { ActionConfig, AuthorizationInput } from './schemas';
 import { mask, sealContext, type SecretBox } from './secrets';
+import { StartCheck, type PendingStartCheck, type StartAttemptResult, type StartCheckOptions } from './start-check';
 import {
   parseActionConfig,
   parseAuditQuery,
@@ -95,6 +96,8 @@ export type ResolvedCredentials =
   | { kind: 'needs-user-authorization'; profile: AuthProfileView }
   | { kind: 'disabled' }
   | { kind: 'not-configured' }
+  /** Configured at start and not enabled yet: the start check is running or waiting to retry (Twilio unreachable). */
+  | { kind: 'awaiting-check'; check: PendingStartCheck }
   | { kind: 'error'; code: number | string; message: string; at: string };
 
 /** What `delete` erased. */
@@ -136,6 +139,8 @@ export class IntegrationAction {
   private readonly now: () => Date;
   private readonly checker: CredentialChecker;
   private readonly rejectionProbes: RejectionProbeThrottle;
+  /** The start check of this process, while it may still enable the action. */
+  private startCheck: StartCheck | undefined;
 
   constructor(options: IntegrationActionOptions) {
     this.store = options.store;
@@ -427,6 +432,62 @@ export class IntegrationAction {
     return { state: 'configured', message: 'Integration successful', next: NEXT_STEP, action: await this.view(updated) };
   }
 
+  /**
+   * True when the action holds exactly these pre-authorized credentials and base URL, e.g. a restart with the same
+   * TWILIO_* variables (which then need no re-authorization).
+   */
+  async holdsAuthorization(credentials: TwilioCredentials, baseUrl: string | undefined): Promise<boolean> {
+    const auth = (await this.readRecord()).record?.authorization;
+    if (auth?.type !== 'pre-authorized') return false;
+    if (auth.baseUrl !== (baseUrl ? withoutTrailingSlash(baseUrl) : undefined)) return false;
+    const stored = this.preAuthorizedCredentials(auth);
+    if (stored.kind === 'auth-token' && credentials.kind === 'auth-token') {
+      return stored.accountSid === credentials.accountSid && stored.authToken === credentials.authToken;
+    }
+    if (stored.kind === 'api-key' && credentials.kind === 'api-key') {
+      return (
+        stored.accountSid === credentials.accountSid &&
+        stored.apiKeySid === credentials.apiKeySid &&
+        stored.apiKeySecret === credentials.apiKeySecret
+      );
+    }
+    return false;
+  }
+
+  /**
+   * Enables the action with the credentials it holds, as `enable` does, but made for a server start: while Twilio
+   * cannot be reached (timeout, refused connection, 5xx, 429) the check is retried in the background (see
+   * {@link StartCheck}) and users hear that Twilio is unreachable rather than that nothing is set up. Any other
+   * failure (20003 above all) stops it; the action stays not enabled with the reason in `lastTest` and the audit log.
+   * An admin's change of the authorization meanwhile ends it. Resolves after the first attempt.
+   */
+  async enableAtStart(actor: Actor, options: StartCheckOptions = {}): Promise<StartCheck> {
+    await this.startCheck?.stop();
+    const snapshot = JSON.stringify((await this.readRecord()).record?.authorization);
+    let failureAudited = false;
+    const attempt = async (): Promise<StartAttemptResult> => {
+      const { record } = await this.readRecord();
+      if (!record || JSON.stringify(record.authorization) !== snapshot || record.status === 'disabled') return { kind: 'superseded' };
+      if (record.status === 'enabled' && !record.error) return { kind: 'enabled' };
+      const result = await this.runCheck(record);
+      const updated = await this.recordCheck(record.authorization, result, true);
+      if (result.ok) {
+        if (updated.status !== 'enabled') return { kind: 'superseded' };
+        await this.audit(actor, 'action.enable', 'ok', failureAudited ? { afterRetry: true } : undefined);
+        return { kind: 'enabled' };
+      }
+      const transient = isTransientCheckFailure(result);
+      // The first unreachable attempt and the final answer are audited, not every retry of an outage.
+      if (!transient || !failureAudited) await this.audit(actor, 'action.enable', transient ? 'retrying' : 'refused', { twilioCode: result.code });
+      failureAudited = true;
+      return { kind: 'failed', failure: { code: result.code, message: result.message }, transient };
+    };
+    const check = new StartCheck(attempt, options);
+    this.startCheck = check;
+    await check.start();
+    return check;
+  }
+
   /** Disables the action, keeping its configuration; installed dialogs then answer that it is disabled. */
   async disable(actor: Actor): Promise<ActionView> {
     const { record } = await this.readRecord();
@@ -541,7 +602,10 @@ export class IntegrationAction {
     const { record } = await this.readRecord();
     const state = stateOf(record);
     const auth = record?.authorization;
-    if (!record || !auth || state === 'available') return { kind: 'not-configured' };
+    if (!record || !auth || state === 'available') {
+      const check = this.startCheck?.pending();
+      return check ? { kind: 'awaiting-check', check } : { kind: 'not-configured' };
+    }
     if (state === 'disabled') return { kind: 'disabled' };
     if (record.error) return { kind: 'error', ...record.error };
     if (auth.type === 'pre-authorized') {

@@ -86,3 +86,27 @@ export function createCredentialChecker(
     },
   };
 }
+
+/** Codes that say Twilio was not reached or was in trouble, as opposed to an answer about the credentials. */
+const TRANSIENT_CODES: ReadonlySet<number | string> = new Set([
+  'timeout',
+  'connection_refused',
+  'network_error',
+  'connection_failed',
+  'check_failed',
+  // A proxy's 502/503 page, or a reply cut short, has no Twilio error body.
+  'malformed_response',
+  20429,
+]);
+
+/**
+ * True when a failed check may pass unchanged later: Twilio unreachable, timing out, rate limiting or failing on its
+ * side (5xx: Twilio's 20500-20599 codes, `http_5xx` from a check URL). False for answers about the credentials
+ * themselves (20003) and anything else a retry would not change.
+ */
+export function isTransientCheckFailure(failure: { code: number | string }): boolean {
+  const { code } = failure;
+  if (TRANSIENT_CODES.has(code)) return true;
+  if (typeof code === 'number') return code >= 20500 && code <= 20599;
+  return /^http_(5\d\d|429)$/.test(code);
+}

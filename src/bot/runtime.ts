@@ -99,6 +99,9 @@ export class IntegrationRuntime implements ActionRuntime {
         return { kind: 'needs-user-authorization', profile: resolved.profile.name };
       case 'error':
         return { kind: 'error', code: resolved.code };
+      case 'awaiting-check':
+        // Users hear that Twilio cannot be reached, not that nothing is set up.
+        return { kind: 'error', code: resolved.check.lastFailure?.code ?? 'awaiting_start_check' };
       default:
         return { kind: resolved.kind };
     }
