@@ -4,7 +4,9 @@
  * before they reach the store and masked wherever they are shown; every change is written to the audit log.
  *
  * Lifecycle: available -> (enable, only after a passing check) configured -> disable -> disabled -> enable …;
- * a runtime rejection of stored credentials (20003) puts a configured action in state error until a check passes;
+ * a runtime rejection of stored credentials (20003), once a probe of the same credentials confirms it, puts a
+ * configured action in state error until a check passes; credentials given at start are enabled by a start check
+ * that retries while Twilio cannot be reached;
  * delete (with confirmation) returns it to available, erasing every credential.
  */
 import { StoreConflictError, StoreValidationError, type AuditPage, type Store } from '../store';
