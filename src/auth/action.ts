@@ -536,7 +536,7 @@ export class IntegrationAction {
     if (!this.rejectionProbes.claim(credentialFingerprint(resolved.credentials, resolved.baseUrl))) {
       return { scope: 'none', probe: 'throttled' };
     }
-    const verdict = verdictOf(await this.checker.checkTwilio(resolved.credentials, resolved.baseUrl));
+    const verdict = verdictOf(await this.probeRejected(auth, resolved.credentials, resolved.baseUrl, userDoc?.value));
     const auditAction = scope === 'action' ? 'action.error' : 'credentials.rejected';
     if (verdict.kind !== 'confirmed') {
       const probe = verdict.kind === 'inconclusive' ? { probeCode: verdict.code } : { probe: 'passed' };
@@ -565,6 +565,30 @@ export class IntegrationAction {
     if (!applied) return { scope: 'none', probe: 'confirmed' };
     await this.audit('runtime', auditAction, 'error', { twilioCode: verdict.code, confirmedByProbe: true });
     return { scope: 'action', probe: 'confirmed' };
+  }
+
+  /**
+   * The probe of credentials a call was rejected with: the authorization check for pre-authorized ones; for a user's,
+   * the check of their auth profile (its own check URL when it has one), the one their credentials passed when stored.
+   */
+  private async probeRejected(
+    auth: StoredAuthorization,
+    credentials: TwilioCredentials,
+    baseUrl: string | undefined,
+    userRecord: unknown,
+  ): Promise<CredentialCheckResult> {
+    const user = toUserCredentials(userRecord);
+    if (auth.type === 'pre-authorized' || !user || credentials.kind !== 'auth-token') return this.checker.checkTwilio(credentials, baseUrl);
+    try {
+      const profile = await this.requireProfile(auth.profile);
+      return await this.checkWithProfile(profile, {
+        accountSid: credentials.accountSid,
+        authToken: credentials.authToken,
+        ...(user.tenant ? { tenant: user.tenant } : {}),
+      });
+    } catch (err) {
+      return { ok: false, code: 'check_failed', message: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /**

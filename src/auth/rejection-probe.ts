@@ -22,10 +22,15 @@ export type RejectionVerdict =
   /** The probe could not tell (timeout, refused connection, 5xx, another code): nothing changes. */
   | { kind: 'inconclusive'; code: number | string; message: string };
 
-/** Reads a probe's result as a verdict: only Twilio's 20003 confirms a rejection. */
+/**
+ * Reads a probe's result as a verdict: only Twilio's 20003 confirms a rejection (or a plain HTTP 401 from an auth
+ * profile's own check URL, which need not speak Twilio's error format).
+ */
 export function verdictOf(result: CredentialCheckResult): RejectionVerdict {
   if (result.ok) return { kind: 'not-confirmed' };
-  if (result.code === 20003 || result.code === '20003') return { kind: 'confirmed', code: result.code, message: result.message };
+  if (result.code === 20003 || result.code === '20003' || result.code === 'http_401') {
+    return { kind: 'confirmed', code: result.code, message: result.message };
+  }
   return { kind: 'inconclusive', code: result.code, message: result.message };
 }
 

@@ -156,6 +156,20 @@ describe('the integration runtime', () => {
     );
   });
 
+  it("probes a user's credentials with their auth profile's own check URL, where a plain HTTP 401 confirms", async () => {
+    const checkUrl = `${emulator.url}/2010-04-01/Accounts/{{accountSid}}.json`;
+    await action.createProfile({ name: 'proxy', tenancy: false, baseUrl: emulator.url, authorizationCheckUrl: checkUrl }, 'test');
+    await action.authorize({ type: 'user-authorized', profile: 'proxy' }, 'test');
+    await action.enable('test');
+    await action.storeUserCredentials('webchat', 'alice', { accountSid: emulator.accountSid, authToken: emulator.authToken });
+    emulator.injectFault({ method: 'GET', path: '/2010-04-01/Accounts', status: 401, rawBody: 'Unauthorized', times: 1 });
+    await runtime.reportAuthFailure(alice, 20003);
+    assert.equal((await runtime.resolveGateway(alice)).kind, 'needs-user-authorization');
+    assert.deepEqual(await rejectionAudits(), [
+      { action: 'credentials.rejected', outcome: 'removed', details: { twilioCode: 'http_401', confirmedByProbe: true } },
+    ]);
+  });
+
   it('writes audit entries through the store', async () => {
     await runtime.audit({ actor: 'webchat:alice', action: 'verification.start', target: '…0123', outcome: 'pending' });
     const { entries } = await store.listAudit();
