@@ -14,7 +14,18 @@ import { ConversationState, UserState } from 'botbuilder';
 import { isSupportedCountry } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import type { Server } from 'restify';
-import { IntegrationAction, loadSecrets, META_NAMESPACE, type ActionView, type ResolvedCredentials } from './auth';
+import {
+  ActionError,
+  IntegrationAction,
+  loadSecrets,
+  META_NAMESPACE,
+  type ActionView,
+  type CheckFailure,
+  type ResolvedCredentials,
+  type StartCheck,
+  type StartCheckOptions,
+  type StartCheckState,
+} from './auth';
 import {
   DEFAULT_TURN_BUDGET_MS,
   IntegrationRuntime,
@@ -71,6 +82,8 @@ export interface StartOptions {
   emulator?: TwilioEmulator;
   /** Writes the human-readable banner; default stdout. */
   print?: (line: string) => void;
+  /** The waits and the clock of the background check of TWILIO_* credentials (tests); default timers and Date. */
+  startCheck?: Pick<StartCheckOptions, 'sleep' | 'now'>;
 }
 
 export interface Started {
@@ -154,19 +167,74 @@ async function configureForEmulator(action: IntegrationAction, store: Store, emu
   return action.status();
 }
 
-/** Configures the action from TWILIO_* variables and enables it when Twilio accepts them. */
-async function configureFromEnv(action: IntegrationAction, env: NodeJS.ProcessEnv, credentials: TwilioCredentials, logger: Logger) {
-  await action.authorize(authorizationBody(credentials, env.TWILIO_BASE_URL || undefined), ACTOR);
+/** How a check failure reads in a sentence: "connection refused", "20003: Authenticate". */
+function describeFailure(failure: CheckFailure): string {
+  if (failure.code === 'connection_refused') return 'connection refused';
+  if (failure.code === 'timeout') return 'no answer in time';
+  return `${failure.code}: ${failure.message}`;
+}
+
+/** Logs the start check's progress: operators see why the action is not enabled yet, and when it will be. */
+function logStartCheck(logger: Logger, now: () => Date): (state: StartCheckState) => void {
+  return (state) => {
+    switch (state.kind) {
+      case 'retrying':
+        logger.warn(
+          { code: state.lastFailure.code, reason: state.lastFailure.message, retryInSeconds: Math.round((state.retryAt.getTime() - now().getTime()) / 1000) },
+          'Twilio could not be reached to check the TWILIO_* credentials; retrying in the background (users hear that Twilio is unavailable)',
+        );
+        return;
+      case 'enabled':
+        logger.info('Twilio accepted the TWILIO_* credentials: the action is enabled');
+        return;
+      case 'rejected':
+        logger.error(
+          { code: state.failure.code, reason: state.failure.message },
+          `Twilio rejected the TWILIO_* credentials (${describeFailure(state.failure)}); the action stays not enabled. Correct TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or the API key) and restart.`,
+        );
+        return;
+      default:
+        return;
+    }
+  };
+}
+
+/**
+ * Configures the action from TWILIO_* variables and enables it once Twilio accepts them: the first check runs now,
+ * and while Twilio cannot be reached it is retried in the background (the returned check). A restart with the same
+ * variables keeps the stored authorization, and an action an admin disabled stays disabled.
+ */
+async function configureFromEnv(
+  action: IntegrationAction,
+  env: NodeJS.ProcessEnv,
+  credentials: TwilioCredentials,
+  logger: Logger,
+  checkOptions: Pick<StartCheckOptions, 'sleep' | 'now'>,
+): Promise<StartCheck | undefined> {
+  const baseUrl = env.TWILIO_BASE_URL || undefined;
+  if (!(await action.holdsAuthorization(credentials, baseUrl))) {
+    try {
+      await action.authorize(authorizationBody(credentials, baseUrl), ACTOR);
+    } catch (err) {
+      if (!(err instanceof ActionError) || err.code !== 'authorization_check_failed') throw err;
+      // The action is enabled with other credentials, and the new ones did not pass: keep serving with the old ones.
+      logger.error({ reason: err.message }, 'The TWILIO_* credentials differ from the enabled ones and did not pass the check; the action keeps its current credentials');
+      return undefined;
+    }
+  }
   const current = await action.status();
   const config = { ...current.config };
   if (env.TWILIO_VERIFY_SERVICE_SID) config.verifyServiceSid = env.TWILIO_VERIFY_SERVICE_SID;
   if (env.TWILIO_SENDER) config.sender = env.TWILIO_SENDER;
   await action.setConfig(config, ACTOR);
-  try {
-    await action.enable(ACTOR);
-  } catch (err) {
-    logger.warn({ reason: err instanceof Error ? err.message : String(err) }, 'Twilio rejected the TWILIO_* credentials; the action stays not enabled');
+  if (current.state === 'configured') return undefined;
+  if (current.state === 'disabled') {
+    logger.info('The action was disabled by an admin and stays disabled (tva action enable turns it back on).');
+    return undefined;
   }
+  const now = checkOptions.now ?? (() => new Date());
+  const check = await action.enableAtStart(ACTOR, { ...checkOptions, onChange: logStartCheck(logger, now) });
+  return check.pending() ? check : undefined;
 }
 
 /** True when the stored action is absent or was configured by an earlier zero-config start (not by an admin). */
@@ -238,9 +306,14 @@ export async function start(options: StartOptions = {}): Promise<Started> {
 
     let emulator = options.emulator;
     let twilioMode: string;
+    const clock = options.startCheck?.now ?? (() => new Date());
     if (credentialsFromEnv) {
-      await configureFromEnv(action, env, credentialsFromEnv, logger);
-      twilioMode = `real Twilio (account ${credentialsFromEnv.accountSid}) from TWILIO_* variables`;
+      const check = await configureFromEnv(action, env, credentialsFromEnv, logger, options.startCheck ?? {});
+      if (check) closers.push(() => check.stop());
+      const pending = check?.pending();
+      twilioMode =
+        `real Twilio (account ${credentialsFromEnv.accountSid}) from TWILIO_* variables` +
+        (pending?.lastFailure ? `, not reachable yet (${describeFailure(pending.lastFailure)}): retrying in the background` : '');
     } else if (emulator || (env.EMULATOR !== 'off' && (await emulatorMayConfigure(action, store)))) {
       if (!emulator) {
         // Dev mode: every SMS and code the emulator "delivers" is printed for the developer to read.
@@ -358,7 +431,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       app: {
         publicDir: path.join(packageRoot(), 'public'),
         ...(devEmulator ? { devOutbox: () => devEmulator.outbox() } : {}),
-        health: cachedHealth(store, action, healthCacheSeconds * 1000),
+        health: cachedHealth(store, action, healthCacheSeconds * 1000, clock),
       },
     });
     await new Promise<void>((resolve, reject) => {
@@ -396,42 +469,69 @@ export async function start(options: StartOptions = {}): Promise<Started> {
 
 /**
  * `/healthz` with the Twilio half cached for `ttlMs` (probes every few seconds must not become Twilio traffic); the
- * store is checked on every call.
+ * store is checked on every call, and so is a verdict that did not come from Twilio (it costs nothing and changes,
+ * e.g. the countdown of a start check).
  */
-function cachedHealth(store: Store, action: IntegrationAction, ttlMs: number): () => Promise<HealthReport> {
+function cachedHealth(store: Store, action: IntegrationAction, ttlMs: number, now: () => Date): () => Promise<HealthReport> {
   let twilio: { at: number; check: HealthReport['checks'][string] } | undefined;
   return async () => {
-    const now = performance.now();
-    if (!twilio || now - twilio.at >= ttlMs) {
-      const report = await health(store, action);
-      const check = report.checks.twilio;
-      if (check) twilio = { at: now, check };
-      return report;
-    }
-    return health(store, action, twilio.check);
+    const at = performance.now();
+    if (twilio && at - twilio.at < ttlMs) return health(store, action, now, twilio.check);
+    twilio = undefined;
+    const report = await health(store, action, now, undefined, (check) => (twilio = { at, check }));
+    return report;
   };
 }
 
-/** Why `/healthz` does not call Twilio, as a sentence. */
-function unresolvedMessage(resolved: Exclude<ResolvedCredentials, { kind: 'ready' }>): string {
+/** Why `/healthz` does not call Twilio, as a sentence; for a start check, also what users hear meanwhile. */
+function unresolvedMessage(resolved: Exclude<ResolvedCredentials, { kind: 'ready' }>, now: () => Date, view?: ActionView): string {
   switch (resolved.kind) {
     case 'needs-user-authorization':
       return `The action is user-authorized (auth profile ${resolved.profile.name}): each user's own credentials are checked when they authorize.`;
     case 'disabled':
       return 'The action is disabled (tva action enable or POST /api/admin/action/enable turns it back on).';
-    case 'not-configured':
+    case 'not-configured': {
+      const test = view?.authorization && view.lastTest && !view.lastTest.ok ? view.lastTest : undefined;
+      if (test?.code !== undefined) {
+        return (
+          `The action is not enabled: its last authorization check failed (${describeFailure({ code: test.code, message: test.message ?? '' })}). ` +
+          "Users hear that the integration isn't set up yet."
+        );
+      }
       return 'The action is not configured yet (tva action configure or PUT /api/admin/action/authorization).';
+    }
     case 'error':
       return `The action is in error: Twilio answered ${resolved.code}: ${resolved.message}`;
+    case 'awaiting-check': {
+      const { check } = resolved;
+      const users = 'Users hear that the integration is not available yet.';
+      const retries = check.attempt - 2;
+      const when = retries <= 0 ? 'at start' : `at start nor on ${retries} ${retries === 1 ? 'retry' : 'retries'}`;
+      if (check.kind === 'checking') {
+        const before = check.lastFailure ? ` (it could not be reached ${when}: ${describeFailure(check.lastFailure)})` : '';
+        return `Twilio is being asked to accept the TWILIO_* credentials${before}. ${users}`;
+      }
+      const seconds = Math.max(0, Math.ceil((check.retryAt.getTime() - now().getTime()) / 1000));
+      return `Twilio could not be reached ${when} (${describeFailure(check.lastFailure)}); retrying in ${seconds} s. ${users}`;
+    }
   }
 }
 
-/** `/healthz`: the store answers, and Twilio (or the emulator) accepts the action's credentials. */
-async function health(store: Store, action: IntegrationAction, knownTwilio?: HealthReport['checks'][string]): Promise<HealthReport> {
+/**
+ * `/healthz`: every table of the store reads back sound, and Twilio (or the emulator) accepts the action's
+ * credentials. `onTwilioAnswer` receives a verdict that came from calling Twilio (the one worth caching).
+ */
+async function health(
+  store: Store,
+  action: IntegrationAction,
+  now: () => Date,
+  knownTwilio?: HealthReport['checks'][string],
+  onTwilioAnswer?: (check: HealthReport['checks'][string]) => void,
+): Promise<HealthReport> {
   const checks: HealthReport['checks'] = {};
   try {
-    await store.get(META_NAMESPACE, 'health');
-    checks.store = { ok: true };
+    const storeCheck = await store.check();
+    checks.store = storeCheck.ok ? { ok: true } : { ok: false, message: storeCheck.problem };
   } catch {
     checks.store = { ok: false, message: 'The store does not answer.' };
   }
@@ -440,10 +540,16 @@ async function health(store: Store, action: IntegrationAction, knownTwilio?: Hea
     const resolved = await action.resolveCredentials({ channelId: 'healthz', userId: 'healthz' });
     if (resolved.kind === 'ready') {
       const gateway = createTwilioClient(resolved.credentials, { ...(resolved.baseUrl ? { baseUrl: resolved.baseUrl } : {}), timeoutMs: 5000, maxRetries: 0 });
-      await fetchAccount(gateway, {});
-      checks.twilio = { ok: true };
+      try {
+        await fetchAccount(gateway, {});
+        checks.twilio = { ok: true };
+      } catch (err) {
+        checks.twilio = { ok: false, message: err instanceof Error ? err.message : 'Twilio does not answer.' };
+      }
+      onTwilioAnswer?.(checks.twilio);
     } else {
-      checks.twilio = { ok: resolved.kind === 'needs-user-authorization', message: unresolvedMessage(resolved) };
+      const view = resolved.kind === 'not-configured' ? await action.status() : undefined;
+      checks.twilio = { ok: resolved.kind === 'needs-user-authorization', message: unresolvedMessage(resolved, now, view) };
     }
   } catch (err) {
     checks.twilio = { ok: false, message: err instanceof Error ? err.message : 'Twilio does not answer.' };

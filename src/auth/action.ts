@@ -4,13 +4,22 @@
  * before they reach the store and masked wherever they are shown; every change is written to the audit log.
  *
  * Lifecycle: available -> (enable, only after a passing check) configured -> disable -> disabled -> enable …;
- * a runtime rejection of stored credentials (20003) puts a configured action in state error until a check passes;
+ * a runtime rejection of stored credentials (20003), once a probe of the same credentials confirms it, puts a
+ * configured action in state error until a check passes; credentials given at start are enabled by a start check
+ * that retries while Twilio cannot be reached;
  * delete (with confirmation) returns it to available, erasing every credential.
  */
 import { StoreConflictError, StoreValidationError, type AuditPage, type Store } from '../store';
 import { createTwilioClient, TwilioActionError, type TwilioCredentials } from '../twilio';
-import { createCredentialChecker, type CredentialChecker, type CredentialCheckResult } from './check';
+import { createCredentialChecker, isTransientCheckFailure, type CredentialChecker, type CredentialCheckResult } from './check';
 import { ActionError } from './errors';
+import {
+  credentialFingerprint,
+  DEFAULT_REJECTION_PROBE_INTERVAL_MS,
+  RejectionProbeThrottle,
+  verdictOf,
+  type RejectionVerdict,
+} from './rejection-probe';
 import {
   ACTION_ID,
   NEXT_STEP,
@@ -33,6 +42,7 @@ import {
 } from './records';
 import type { ActionConfig, AuthorizationInput } from './schemas';
 import { mask, sealContext, type SecretBox } from './secrets';
+import { StartCheck, type PendingStartCheck, type StartAttemptResult, type StartCheckOptions } from './start-check';
 import {
   parseActionConfig,
   parseAuditQuery,
@@ -55,6 +65,16 @@ export interface IntegrationActionOptions {
   now?: () => Date;
   /** Runs authorization checks; default: the Twilio gateway and `fetch`. */
   checker?: CredentialChecker;
+  /** At most one probe per credentials in this interval confirms runtime rejections (default 30 s). */
+  rejectionProbeIntervalMs?: number;
+  /** Monotonic milliseconds for that interval; default `performance.now`. */
+  monotonicNow?: () => number;
+}
+
+/** What became of a runtime rejection: who it affected, and what the probe said (`throttled`: no probe ran). */
+export interface RuntimeAuthFailureOutcome {
+  scope: 'action' | 'user' | 'none';
+  probe: RejectionVerdict['kind'] | 'throttled' | 'skipped';
 }
 
 /** What `enable` answers. */
@@ -78,6 +98,8 @@ export type ResolvedCredentials =
   | { kind: 'needs-user-authorization'; profile: AuthProfileView }
   | { kind: 'disabled' }
   | { kind: 'not-configured' }
+  /** Configured at start and not enabled yet: the start check is running or waiting to retry (Twilio unreachable). */
+  | { kind: 'awaiting-check'; check: PendingStartCheck }
   | { kind: 'error'; code: number | string; message: string; at: string };
 
 /** What `delete` erased. */
@@ -118,12 +140,19 @@ export class IntegrationAction {
   private readonly secrets: SecretBox;
   private readonly now: () => Date;
   private readonly checker: CredentialChecker;
+  private readonly rejectionProbes: RejectionProbeThrottle;
+  /** The start check of this process, while it may still enable the action. */
+  private startCheck: StartCheck | undefined;
 
   constructor(options: IntegrationActionOptions) {
     this.store = options.store;
     this.secrets = options.secrets;
     this.now = options.now ?? (() => new Date());
     this.checker = options.checker ?? createCredentialChecker();
+    this.rejectionProbes = new RejectionProbeThrottle(
+      options.rejectionProbeIntervalMs ?? DEFAULT_REJECTION_PROBE_INTERVAL_MS,
+      options.monotonicNow ?? (() => performance.now()),
+    );
   }
 
   private timestamp(): string {
@@ -405,6 +434,62 @@ export class IntegrationAction {
     return { state: 'configured', message: 'Integration successful', next: NEXT_STEP, action: await this.view(updated) };
   }
 
+  /**
+   * True when the action holds exactly these pre-authorized credentials and base URL, e.g. a restart with the same
+   * TWILIO_* variables (which then need no re-authorization).
+   */
+  async holdsAuthorization(credentials: TwilioCredentials, baseUrl: string | undefined): Promise<boolean> {
+    const auth = (await this.readRecord()).record?.authorization;
+    if (auth?.type !== 'pre-authorized') return false;
+    if (auth.baseUrl !== (baseUrl ? withoutTrailingSlash(baseUrl) : undefined)) return false;
+    const stored = this.preAuthorizedCredentials(auth);
+    if (stored.kind === 'auth-token' && credentials.kind === 'auth-token') {
+      return stored.accountSid === credentials.accountSid && stored.authToken === credentials.authToken;
+    }
+    if (stored.kind === 'api-key' && credentials.kind === 'api-key') {
+      return (
+        stored.accountSid === credentials.accountSid &&
+        stored.apiKeySid === credentials.apiKeySid &&
+        stored.apiKeySecret === credentials.apiKeySecret
+      );
+    }
+    return false;
+  }
+
+  /**
+   * Enables the action with the credentials it holds, as `enable` does, but made for a server start: while Twilio
+   * cannot be reached (timeout, refused connection, 5xx, 429) the check is retried in the background (see
+   * {@link StartCheck}) and users hear that Twilio is unreachable rather than that nothing is set up. Any other
+   * failure (20003 above all) stops it; the action stays not enabled with the reason in `lastTest` and the audit log.
+   * An admin's change of the authorization meanwhile ends it. Resolves after the first attempt.
+   */
+  async enableAtStart(actor: Actor, options: StartCheckOptions = {}): Promise<StartCheck> {
+    await this.startCheck?.stop();
+    const snapshot = JSON.stringify((await this.readRecord()).record?.authorization);
+    let failureAudited = false;
+    const attempt = async (): Promise<StartAttemptResult> => {
+      const { record } = await this.readRecord();
+      if (!record || JSON.stringify(record.authorization) !== snapshot || record.status === 'disabled') return { kind: 'superseded' };
+      if (record.status === 'enabled' && !record.error) return { kind: 'enabled' };
+      const result = await this.runCheck(record);
+      const updated = await this.recordCheck(record.authorization, result, true);
+      if (result.ok) {
+        if (updated.status !== 'enabled') return { kind: 'superseded' };
+        await this.audit(actor, 'action.enable', 'ok', failureAudited ? { afterRetry: true } : undefined);
+        return { kind: 'enabled' };
+      }
+      const transient = isTransientCheckFailure(result);
+      // The first unreachable attempt and the final answer are audited, not every retry of an outage.
+      if (!transient || !failureAudited) await this.audit(actor, 'action.enable', transient ? 'retrying' : 'refused', { twilioCode: result.code });
+      failureAudited = true;
+      return { kind: 'failed', failure: { code: result.code, message: result.message }, transient };
+    };
+    const check = new StartCheck(attempt, options);
+    this.startCheck = check;
+    await check.start();
+    return check;
+  }
+
   /** Disables the action, keeping its configuration; installed dialogs then answer that it is disabled. */
   async disable(actor: Actor): Promise<ActionView> {
     const { record } = await this.readRecord();
@@ -429,8 +514,87 @@ export class IntegrationAction {
   }
 
   /**
-   * Called by the runtime when Twilio rejects stored credentials (20003). Pre-authorized: the action goes into the
-   * error state admins see. User-authorized: that user's credentials are removed, so the next dialog asks again.
+   * Called by the runtime when a Twilio call was rejected with 20003. The same credentials are probed first
+   * (`GET /Accounts/{sid}.json`), at most once per {@link IntegrationActionOptions.rejectionProbeIntervalMs} per
+   * credentials; only when the probe is rejected too does {@link reportRuntimeAuthFailure} act on it. A passing or
+   * inconclusive probe (timeout, refused connection, 5xx) changes nothing. Every probe's outcome is audited.
+   */
+  async confirmRuntimeAuthFailure(failure: {
+    code: number | string;
+    channelId: string;
+    userId: string;
+  }): Promise<RuntimeAuthFailureOutcome> {
+    const { record } = await this.readRecord();
+    const auth = record?.authorization;
+    if (!record || record.status !== 'enabled' || !auth || record.error) return { scope: 'none', probe: 'skipped' };
+    const resolved = await this.resolveCredentials(failure);
+    if (resolved.kind !== 'ready') return { scope: 'none', probe: 'skipped' };
+    const scope = auth.type === 'pre-authorized' ? 'action' : 'user';
+    const target = scope === 'action' ? ACTION_ID : `credentials/${userCredentialsKey(failure.channelId, failure.userId)}`;
+    const userDoc =
+      scope === 'user' ? await this.store.get<unknown>(NS.credentials, userCredentialsKey(failure.channelId, failure.userId)) : undefined;
+    if (!this.rejectionProbes.claim(credentialFingerprint(resolved.credentials, resolved.baseUrl))) {
+      return { scope: 'none', probe: 'throttled' };
+    }
+    const verdict = verdictOf(await this.probeRejected(auth, resolved.credentials, resolved.baseUrl, userDoc?.value));
+    const auditAction = scope === 'action' ? 'action.error' : 'credentials.rejected';
+    if (verdict.kind !== 'confirmed') {
+      const probe = verdict.kind === 'inconclusive' ? { probeCode: verdict.code } : { probe: 'passed' };
+      await this.audit('runtime', auditAction, verdict.kind, { twilioCode: failure.code, ...probe }, target);
+      return { scope: 'none', probe: verdict.kind };
+    }
+    if (scope === 'user') {
+      // Only the credentials that were probed: a user who authorized again meanwhile keeps the new ones.
+      const removed = await this.store
+        .delete(NS.credentials, userCredentialsKey(failure.channelId, failure.userId), userDoc ? { etag: userDoc.etag } : {})
+        .catch((err: unknown) => {
+          if (err instanceof StoreConflictError) return false;
+          throw err;
+        });
+      if (!removed) return { scope: 'none', probe: 'confirmed' };
+      await this.audit('runtime', auditAction, 'removed', { twilioCode: verdict.code, confirmedByProbe: true }, target);
+      return { scope: 'user', probe: 'confirmed' };
+    }
+    const at = this.timestamp();
+    const tested = JSON.stringify(auth);
+    let applied = false;
+    await this.updateRecord((current) => {
+      applied = current.status === 'enabled' && JSON.stringify(current.authorization) === tested;
+      return applied ? { ...current, error: { code: verdict.code, message: verdict.message, at } } : current;
+    });
+    if (!applied) return { scope: 'none', probe: 'confirmed' };
+    await this.audit('runtime', auditAction, 'error', { twilioCode: verdict.code, confirmedByProbe: true });
+    return { scope: 'action', probe: 'confirmed' };
+  }
+
+  /**
+   * The probe of credentials a call was rejected with: the authorization check for pre-authorized ones; for a user's,
+   * the check of their auth profile (its own check URL when it has one), the one their credentials passed when stored.
+   */
+  private async probeRejected(
+    auth: StoredAuthorization,
+    credentials: TwilioCredentials,
+    baseUrl: string | undefined,
+    userRecord: unknown,
+  ): Promise<CredentialCheckResult> {
+    const user = toUserCredentials(userRecord);
+    if (auth.type === 'pre-authorized' || !user || credentials.kind !== 'auth-token') return this.checker.checkTwilio(credentials, baseUrl);
+    try {
+      const profile = await this.requireProfile(auth.profile);
+      return await this.checkWithProfile(profile, {
+        accountSid: credentials.accountSid,
+        authToken: credentials.authToken,
+        ...(user.tenant ? { tenant: user.tenant } : {}),
+      });
+    } catch (err) {
+      return { ok: false, code: 'check_failed', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /**
+   * Records a rejection of stored credentials (20003) without probing them ({@link confirmRuntimeAuthFailure}
+   * probes first). Pre-authorized: the action goes into the error state admins see. User-authorized: that user's
+   * credentials are removed, so the next dialog asks again.
    */
   async reportRuntimeAuthFailure(failure: {
     code: number | string;
@@ -464,7 +628,10 @@ export class IntegrationAction {
     const { record } = await this.readRecord();
     const state = stateOf(record);
     const auth = record?.authorization;
-    if (!record || !auth || state === 'available') return { kind: 'not-configured' };
+    if (!record || !auth || state === 'available') {
+      const check = this.startCheck?.pending();
+      return check ? { kind: 'awaiting-check', check } : { kind: 'not-configured' };
+    }
     if (state === 'disabled') return { kind: 'disabled' };
     if (record.error) return { kind: 'error', ...record.error };
     if (auth.type === 'pre-authorized') {

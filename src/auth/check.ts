@@ -33,13 +33,17 @@ function isTwilioErrorBody(value: unknown): value is { code: number | string; me
 }
 
 /** The production checker: the gateway for Twilio's API, `fetch` for a profile's own check URL. */
-export function createCredentialChecker(options: { timeoutMs?: number; fetch?: typeof fetch } = {}): CredentialChecker {
+export function createCredentialChecker(
+  options: { timeoutMs?: number; fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {},
+): CredentialChecker {
   const timeoutMs = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   const fetchImpl = options.fetch ?? fetch;
+  // The gateway waits before its one retry of a GET answered 5xx; tests inject the wait.
+  const sleep = options.sleep ? { sleep: options.sleep } : {};
   return {
     async checkTwilio(credentials, baseUrl) {
       try {
-        const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0 });
+        const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0, ...sleep });
         const probe = await probeCredentials(gateway);
         return probe.ok ? { ok: true } : { ok: false, code: probe.code, message: probe.message };
       } catch (err) {
@@ -81,4 +85,28 @@ export function createCredentialChecker(options: { timeoutMs?: number; fetch?: t
       return { ok: false, code: `http_${response.status}`, message: `The authorization check answered HTTP ${response.status}.` };
     },
   };
+}
+
+/** Codes that say Twilio was not reached or was in trouble, as opposed to an answer about the credentials. */
+const TRANSIENT_CODES: ReadonlySet<number | string> = new Set([
+  'timeout',
+  'connection_refused',
+  'network_error',
+  'connection_failed',
+  'check_failed',
+  // A proxy's 502/503 page, or a reply cut short, has no Twilio error body.
+  'malformed_response',
+  20429,
+]);
+
+/**
+ * True when a failed check may pass unchanged later: Twilio unreachable, timing out, rate limiting or failing on its
+ * side (5xx: Twilio's 20500-20599 codes, `http_5xx` from a check URL). False for answers about the credentials
+ * themselves (20003) and anything else a retry would not change.
+ */
+export function isTransientCheckFailure(failure: { code: number | string }): boolean {
+  const { code } = failure;
+  if (TRANSIENT_CODES.has(code)) return true;
+  if (typeof code === 'number') return code >= 20500 && code <= 20599;
+  return /^http_(5\d\d|429)$/.test(code);
 }

@@ -9,8 +9,9 @@ export {
   type EnableResult,
   type IntegrationActionOptions,
   type ResolvedCredentials,
+  type RuntimeAuthFailureOutcome,
 } from './action';
-export { createCredentialChecker, type CredentialChecker, type CredentialCheckResult } from './check';
+export { createCredentialChecker, isTransientCheckFailure, type CredentialChecker, type CredentialCheckResult } from './check';
 export { ActionError, ACTION_ERROR_STATUS, type ActionErrorCode, type ErrorDetail, type TwilioVerdict } from './errors';
 export {
   loadSecrets,
@@ -34,6 +35,15 @@ export {
   type UserCredentialsView,
 } from './records';
 export { rotateSecretsKey, type RotationResult } from './rotate';
+export {
+  startRetryDelayMs,
+  StartCheck,
+  type CheckFailure,
+  type PendingStartCheck,
+  type StartAttemptResult,
+  type StartCheckOptions,
+  type StartCheckState,
+} from './start-check';
 export {
   ADMIN_SCHEMAS,
   type ActionConfig,

@@ -100,6 +100,9 @@ export class IntegrationRuntime implements ActionRuntime {
         return { kind: 'needs-user-authorization', profile: resolved.profile.name };
       case 'error':
         return { kind: 'error', code: resolved.code };
+      case 'awaiting-check':
+        // Users hear that Twilio cannot be reached, not that nothing is set up.
+        return { kind: 'error', code: resolved.check.lastFailure?.code ?? 'awaiting_start_check' };
       default:
         return { kind: resolved.kind };
     }
@@ -162,10 +165,18 @@ export class IntegrationRuntime implements ActionRuntime {
     this.logger.info('authorization link sent', { profile });
   }
 
+  /**
+   * A call was rejected with 20003: the action probes the same credentials (throttled per credentials) and acts
+   * only when the probe is rejected too, so one stray 401 does not lock every user out.
+   */
   async reportAuthFailure(ref: UserRef, code: number | string): Promise<void> {
-    const { scope } = await this.action.reportRuntimeAuthFailure({ code, channelId: ref.channelId, userId: ref.userId });
-    this.gateways.clear();
-    this.logger.warn('Twilio rejected stored credentials', { code, scope });
+    const { scope, probe } = await this.action.confirmRuntimeAuthFailure({ code, channelId: ref.channelId, userId: ref.userId });
+    if (scope !== 'none') {
+      this.gateways.clear();
+      this.logger.warn('Twilio rejected stored credentials, and a probe confirmed it', { code, scope });
+    } else {
+      this.logger.warn('Twilio rejected a call, but the credentials were left as they are', { code, probe });
+    }
   }
 
   async audit(entry: AuditRecord): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   ListOptions,
   PutOptions,
   Store,
+  StoreCheck,
   StoreKind,
   StoredDocument,
 } from './types';
@@ -59,6 +60,9 @@ export interface AuditRow extends AuditRecord {
 
 export const BOT_STATE_NAMESPACE = 'botstate';
 
+/** Every table of the store's schema, read by {@link Store.check}. */
+export const STORE_TABLES = ['schema_migrations', 'documents', 'audit_log'] as const;
+
 /** A fresh etag: random, so that a recreated document never reuses the etag a stale reader holds. */
 export function newEtag(): string {
   return randomBytes(12).toString('base64url');
@@ -92,6 +96,8 @@ export abstract class DocumentStore implements Store {
   /** Up to `limit` entries with an id below `beforeId` (all when undefined), newest first. */
   protected abstract selectAudit(beforeId: string | undefined, limit: number): Promise<AuditRow[]>;
   protected abstract closeBackend(): Promise<void>;
+  /** The backend's own consistency check and a read of each of {@link STORE_TABLES}; never throws. */
+  protected abstract checkBackend(): Promise<StoreCheck>;
 
   async get<T = unknown>(namespace: string, key: string): Promise<StoredDocument<T> | undefined> {
     this.assertOpen();
@@ -171,6 +177,11 @@ export abstract class DocumentStore implements Store {
     const entries = rows.slice(0, limit).map(toAuditEntry);
     const last = entries[entries.length - 1];
     return rows.length > limit && last ? { entries, nextCursor: encodeAuditCursor(last.id) } : { entries };
+  }
+
+  async check(): Promise<StoreCheck> {
+    if (this.closed) return { ok: false, problem: 'The store is closed.' };
+    return this.checkBackend();
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,7 @@ export {
   type ListOptions,
   type PutOptions,
   type Store,
+  type StoreCheck,
   type StoreKind,
   type StoreOptions,
   type StoredDocument,

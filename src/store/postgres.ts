@@ -3,12 +3,13 @@ import { StoreConflictError, StoreOpenError, StoreValidationError } from './erro
 import { MIGRATIONS, STORE_SCHEMA_VERSION, newerSchemaMessage } from './migrations';
 import {
   DocumentStore,
+  STORE_TABLES,
   type AuditRow,
   type DeleteOutcome,
   type DocumentRow,
   type DocumentWrite,
 } from './document-store';
-import type { StoreOptions } from './types';
+import type { StoreCheck, StoreOptions } from './types';
 import type { AuditRecord } from './validate';
 
 const APPLICATION_NAME = 'twilio-verify-action';
@@ -233,6 +234,19 @@ export class PostgresStore extends DocumentStore {
 
   protected async closeBackend(): Promise<void> {
     await this.pool.end();
+  }
+
+  /** One cheap read of each table: PostgreSQL guards its own pages, so what can fail is reaching or finding them. */
+  protected async checkBackend(): Promise<StoreCheck> {
+    for (const table of STORE_TABLES) {
+      try {
+        await this.pool.query(`SELECT 1 FROM ${table} LIMIT 1`);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return { ok: false, problem: `PostgreSQL could not read the store's table ${table}: ${reason}` };
+      }
+    }
+    return { ok: true };
   }
 
   private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {

@@ -1,16 +1,17 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreConflictError, StoreOpenError } from './errors';
 import { MIGRATIONS, STORE_SCHEMA_VERSION, newerSchemaMessage } from './migrations';
 import {
   DocumentStore,
+  STORE_TABLES,
   type AuditRow,
   type DeleteOutcome,
   type DocumentRow,
   type DocumentWrite,
 } from './document-store';
-import type { StoreOptions } from './types';
+import type { StoreCheck, StoreOptions } from './types';
 import type { AuditRecord } from './validate';
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
@@ -32,6 +33,41 @@ function whileBusy<T>(step: () => T): T {
       if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() >= deadline) throw error;
       Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 20));
     }
+  }
+}
+
+/**
+ * How long an existing, empty store file may stay empty before it is taken as truncated: a process creating a new
+ * store has the file empty for an instant before SQLite writes its first page.
+ */
+const EMPTY_FILE_GRACE_MS = 1000;
+
+/** What to do about a damaged store file, said once for every way it can be found damaged. */
+const DAMAGED_ADVICE = 'restore it from a backup or move it away to start afresh';
+
+function corruptedMessage(file: string): string {
+  return `${file} is not a valid SQLite database (corrupted?): ${DAMAGED_ADVICE}.`;
+}
+
+/** SQLite's answer for a file that is not a database, or one whose pages do not hold together. */
+function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
+}
+
+/**
+ * Refuses an existing store file of 0 bytes: SQLite would silently take it as a new, empty store, and every
+ * credential and conversation would be gone without a word. Waits briefly first in case another process is
+ * creating the file right now.
+ */
+function refuseTruncated(file: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + EMPTY_FILE_GRACE_MS;
+  while (statSync(file).size === 0) {
+    if (Date.now() >= deadline) {
+      throw new StoreOpenError(`${file} is empty (0 bytes), so it looks truncated rather than new: ${DAMAGED_ADVICE}.`);
+    }
+    Atomics.wait(pause, 0, 0, 20);
   }
 }
 
@@ -58,6 +94,7 @@ export class SqliteStore extends DocumentStore {
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly file: string,
     now: () => Date,
   ) {
     super(now);
@@ -69,6 +106,7 @@ export class SqliteStore extends DocumentStore {
     if (file !== ':memory:') {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       created = !existsSync(file);
+      if (!created) refuseTruncated(file);
     }
     let db: Database.Database | undefined;
     try {
@@ -80,10 +118,11 @@ export class SqliteStore extends DocumentStore {
       // The file may hold encrypted credentials and conversation state: owner only.
       if (created) chmodSync(file, 0o600);
       whileBusy(() => migrate(opened, options.onMigrationApplied));
-      return new SqliteStore(db, options.now ?? (() => new Date()));
+      return new SqliteStore(db, file, options.now ?? (() => new Date()));
     } catch (error) {
       db?.close();
       if (error instanceof StoreOpenError) throw error;
+      if (isCorruption(error)) throw new StoreOpenError(corruptedMessage(file), { cause: error });
       throw new StoreOpenError(`Cannot open the store's SQLite file ${file}: ${(error as Error).message}`, {
         cause: error,
       });
@@ -218,6 +257,22 @@ export class SqliteStore extends DocumentStore {
 
   protected async closeBackend(): Promise<void> {
     this.db.close();
+  }
+
+  protected async checkBackend(): Promise<StoreCheck> {
+    try {
+      const rows: unknown = this.db.pragma('quick_check(3)', { simple: false });
+      const found = Array.isArray(rows) ? rows.map((row: unknown) => Object.values(Object(row)).join(' ')) : ['no answer'];
+      if (found.length !== 1 || found[0] !== 'ok') {
+        return { ok: false, problem: `${this.file} is corrupted (quick_check: ${found.join('; ')}): ${DAMAGED_ADVICE}.` };
+      }
+      for (const table of STORE_TABLES) this.db.prepare(`SELECT count(*) FROM ${table}`).get();
+      return { ok: true };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (isCorruption(error)) return { ok: false, problem: `${this.file} is corrupted (${reason}): ${DAMAGED_ADVICE}.` };
+      return { ok: false, problem: `The store's SQLite file ${this.file} cannot be read: ${reason}` };
+    }
   }
 }
 

@@ -68,6 +68,9 @@ export interface AuditPage {
   nextCursor?: string;
 }
 
+/** What {@link Store.check} found: sound, or a sentence naming the problem and what to do about it. */
+export type StoreCheck = { ok: true } | { ok: false; problem: string };
+
 /** Persistence for the whole application; SQLite and PostgreSQL behave identically. */
 export interface Store {
   readonly kind: StoreKind;
@@ -89,6 +92,11 @@ export interface Store {
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /** Newest first. */
   listAudit(query?: AuditQuery): Promise<AuditPage>;
+  /**
+   * Reads every table (SQLite also runs `PRAGMA quick_check`), for `/healthz`: a damaged table is reported,
+   * never thrown. Cheap enough to run on each health probe of a small store.
+   */
+  check(): Promise<StoreCheck>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,7 @@
 /** `GET /healthz` on the real server: the store and Twilio (here the emulator) both answer, or it says which does not. */
 import assert from 'node:assert/strict';
+import { openStore } from '../../src/store';
+import { SqliteHarness } from '../store/harness';
 import { startWorld, type World } from './harness';
 
 interface Health {
@@ -44,6 +46,29 @@ describe('end to end: /healthz', function () {
     const cached = await healthz(world.url);
     assert.equal(cached.status, 200, 'the verdict of the first probe is reused');
     assert.deepEqual(cached.body.checks.twilio, { ok: true });
+  });
+
+  it('fails with 503 and names corruption when a page of the audit table is damaged', async () => {
+    const data = new SqliteHarness();
+    await data.setUp();
+    try {
+      const store = await openStore(data.options());
+      for (let i = 0; i < 300; i += 1) await store.appendAudit({ actor: 'test', action: `filler${i}`, outcome: 'ok', details: { pad: 'x'.repeat(200) } });
+      await store.close();
+      await data.damageAuditTable();
+      const dataDir = data.options().dataDir ?? '';
+      world = await startWorld({ env: { HEALTHZ_CACHE_SECONDS: '0', DATA_DIR: dataDir } });
+      const damaged = await healthz(world.url);
+      assert.equal(damaged.status, 503);
+      assert.equal(damaged.body.ok, false);
+      assert.equal(damaged.body.checks.store?.ok, false);
+      assert.match(damaged.body.checks.store?.message ?? '', /store\.sqlite is corrupted \(.+\): restore it from a backup or move it away to start afresh/);
+      assert.deepEqual(damaged.body.checks.twilio, { ok: true }, 'Twilio is fine: only the store is named');
+    } finally {
+      await world?.close();
+      world = undefined;
+      await data.tearDown();
+    }
   });
 
   it('says in a sentence why Twilio is not checked when an admin disabled the action', async () => {

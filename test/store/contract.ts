@@ -481,6 +481,33 @@ export function describeStoreContract(name: string, factory: () => StoreHarness,
       });
     });
 
+    describe('check', function () {
+      it('reports a sound store as ok', async function () {
+        await store.put('meta', 'k', { v: 1 });
+        await store.appendAudit({ actor: 'a', action: 'act', outcome: 'success' });
+        assert.deepEqual(await store.check(), { ok: true });
+      });
+
+      it('reports a damaged audit table instead of throwing, while documents still answer', async function () {
+        await store.put('meta', 'k', { v: 1 });
+        for (let i = 0; i < 300; i += 1) {
+          await store.appendAudit({ actor: 'a', action: `act${i}`, outcome: 'success', details: { note: 'x'.repeat(200) } });
+        }
+        await harness.damageAuditTable();
+        const reopened = await harness.open();
+        assert.deepEqual((await reopened.get('meta', 'k'))?.value, { v: 1 }, 'documents still answer');
+        const result = await reopened.check();
+        assert.equal(result.ok, false);
+        const expected = harness.label === 'SQLite' ? /store\.sqlite is corrupted \(.+\): restore it from a backup/ : /table audit_log: /;
+        assert.match(result.ok ? '' : result.problem, expected);
+      });
+
+      it('reports a closed store as not ok', async function () {
+        await store.close();
+        assert.deepEqual(await store.check(), { ok: false, problem: 'The store is closed.' });
+      });
+    });
+
     describe('audit log', function () {
       it('returns the appended entry with an id and the clock time', async function () {
         const entry = await store.appendAudit({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -25,6 +25,8 @@ export interface StoreHarness {
   recordFutureMigration(version: number): Promise<void>;
   /** The backend's own consistency check: 'ok' when sound. */
   integrityCheck(): Promise<string>;
+  /** Closes every store, then damages the audit table behind the store's back (SQLite: garbage over one of its pages). */
+  damageAuditTable(): Promise<void>;
 }
 
 abstract class BaseHarness {
@@ -87,6 +89,26 @@ export class SqliteHarness extends BaseHarness implements StoreHarness {
   async integrityCheck(): Promise<string> {
     return this.raw((db) => String(db.pragma('integrity_check', { simple: true })));
   }
+
+  async damageAuditTable(): Promise<void> {
+    await this.closeStores();
+    const file = sqlitePath(this.options());
+    const { pageSize, pages } = this.raw((db) => ({
+      pageSize: Number(db.pragma('page_size', { simple: true })),
+      pages: db
+        .prepare<[], { pageno: number }>("SELECT pageno FROM dbstat WHERE name = 'audit_log' AND pagetype = 'leaf' ORDER BY pageno")
+        .all()
+        .map((row) => row.pageno),
+    }));
+    const victim = pages[Math.floor(pages.length / 2)];
+    if (victim === undefined || pages.length < 3) throw new Error(`the audit table has ${pages.length} leaf pages; write more entries first`);
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (victim - 1) * pageSize);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 export class PostgresHarness extends BaseHarness implements StoreHarness {
@@ -142,5 +164,11 @@ export class PostgresHarness extends BaseHarness implements StoreHarness {
         "bt_index_check(index => 'audit_log_pkey'::regclass, heapallindexed => true)",
     );
     return 'ok';
+  }
+
+  async damageAuditTable(): Promise<void> {
+    await this.closeStores();
+    // PostgreSQL guards its pages itself; what an operator can break is the table: it is gone.
+    await this.query('DROP TABLE audit_log');
   }
 }

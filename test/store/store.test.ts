@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -52,6 +53,39 @@ describe('SQLite store specifics', function () {
     store = await openStore({ filename: ':memory:' });
     await store.put('meta', 'k', 1);
     assert.equal((await store.get('meta', 'k'))?.value, 1);
+  });
+
+  it('names random bytes in store.sqlite as corruption, with what to do, instead of a schema to upgrade', async function () {
+    writeFileSync(path.join(dir, 'store.sqlite'), randomBytes(64 * 1024));
+    await assert.rejects(openStore({ dataDir: dir }), (error: unknown) => {
+      assert.ok(error instanceof StoreOpenError);
+      assert.equal(
+        error.message,
+        `${path.join(dir, 'store.sqlite')} is not a valid SQLite database (corrupted?): restore it from a backup or move it away to start afresh.`,
+      );
+      return true;
+    });
+  });
+
+  it('names a damaged first page as corruption too', async function () {
+    const file = path.join(dir, 'store.sqlite');
+    await (await openStore({ dataDir: dir })).close();
+    const bytes = readFileSync(file);
+    bytes.fill(0xa5, 100, 4096);
+    writeFileSync(file, bytes);
+    await assert.rejects(openStore({ dataDir: dir }), /is not a valid SQLite database \(corrupted\?\): restore it from a backup/);
+  });
+
+  it('refuses an existing 0-byte store.sqlite as truncated instead of starting a new, empty store', async function () {
+    const file = path.join(dir, 'store.sqlite');
+    writeFileSync(file, '');
+    await assert.rejects(openStore({ dataDir: dir }), (error: unknown) => {
+      assert.ok(error instanceof StoreOpenError);
+      assert.match(error.message, /store\.sqlite is empty \(0 bytes\), so it looks truncated/);
+      assert.match(error.message, /restore it from a backup or move it away to start afresh/);
+      return true;
+    });
+    assert.equal(statSync(file).size, 0, 'the file is left as it was');
   });
 
   it('explains which file it could not open', async function () {
