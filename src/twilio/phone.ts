@@ -17,6 +17,11 @@ export function normalizePhoneNumber(text: string, defaultRegion?: CountryCode, 
     const message = `Invalid parameter: ${param}. ${hint}`;
     throw new TwilioActionError({ code: 'invalid_input', status: 0, param, twilioMessage: message, problems: [message] });
   }
+  if (parsed.ext !== undefined && parsed.ext !== '') {
+    // libphonenumber keeps the extension apart and parsed.number drops it: say so instead of texting the main line.
+    const message = `Invalid parameter: ${param}. Texts and codes cannot reach an extension (ext. ${parsed.ext}): give the number without it`;
+    throw new TwilioActionError({ code: 'invalid_input', status: 0, param, twilioMessage: message, problems: [message] });
+  }
   return parsed.number;
 }
 

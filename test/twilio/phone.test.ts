@@ -40,6 +40,15 @@ describe('Phone numbers and e-mail addresses', () => {
     });
   }
 
+  for (const text of ['+14155550123 ext. 5', '+1 415 555 0123 x12', '+14155550123;ext=99']) {
+    it(`refuses ${JSON.stringify(text)}: a text or a code cannot reach an extension`, () => {
+      assert.throws(
+        () => normalizePhoneNumber(text),
+        (error: unknown) => error instanceof TwilioActionError && error.code === 'invalid_input' && /cannot reach an extension \(ext\. \d+\)/.test(error.userMessage),
+      );
+    });
+  }
+
   it('names the parameter it was given', () => {
     assert.throws(() => normalizePhoneNumber('nope', undefined, 'From'), (error: unknown) => error instanceof TwilioActionError && error.param === 'From');
   });

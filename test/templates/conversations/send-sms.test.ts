@@ -59,7 +59,7 @@ const conversations: SmsConversation[] = [
     turns: [
       ['send an sms', [ASK_TO]],
       ['+1 415-555-0123', [ASK_BODY]],
-      ['See you at 6', [`Done: your message to ${TO} is on its way (status: queued).`]],
+      ['See you at 6', [`Done: your message to ${TO} is on its way (status: queued; 1 segment).`]],
     ],
     status: 'completed',
   },
@@ -104,8 +104,20 @@ const conversations: SmsConversation[] = [
     turns: [
       ['send an sms', [ASK_TO]],
       [TO, [ASK_BODY]],
-      ['x'.repeat(1601), [/^That's too long for one SMS: keep it to 1600 characters\./]],
+      ['x'.repeat(1601), ["That's 1601 characters; the limit is 1600. What should the message say?"]],
       ['short', [/^Done/]],
+    ],
+    status: 'completed',
+  },
+  {
+    title: 'a message of only spaces is called empty, not too long, and asked again',
+    config: { sender: FROM },
+    nock: () => [expectSms({ To: TO, Body: 'not empty' }, 'accept')],
+    turns: [
+      ['send an sms', [ASK_TO]],
+      [TO, [ASK_BODY]],
+      ['     ', ["That's empty: I didn't get any text. What should the message say?"]],
+      ['not empty', [/^Done/]],
     ],
     status: 'completed',
   },
