@@ -75,6 +75,7 @@ export const ACTIVITY_SCHEMA = {
     text: { type: 'string' },
     channelId: { type: 'string', minLength: 1, maxLength: 256 },
     serviceUrl: { type: 'string', minLength: 1, maxLength: 2048 },
+    deliveryMode: { type: 'string', maxLength: 64 },
     conversation: {
       type: 'object',
       required: ['id'],
@@ -242,12 +243,16 @@ export function registerBotRoutes(server: Server, deps: BotRouteDeps): CloudAdap
     let activity: IncomingActivity;
     try {
       activity = parseActivity(await readActivity(req, limit));
-      if (anonymous && !isLoopbackUrl(activity.serviceUrl)) {
+      // With expectReplies the replies go back in the response body and nothing is ever posted to the serviceUrl
+      // (no proactive message is sent for such a turn), so any value is harmless: a chat page served on a public
+      // address behind an authenticating proxy (ALLOW_ANONYMOUS_BOT) names its own origin.
+      if (anonymous && activity.deliveryMode !== 'expectReplies' && !isLoopbackUrl(activity.serviceUrl)) {
         throw new BodyError(
           400,
           'service_url_not_allowed',
           'Without MicrosoftAppId the bot is anonymous and only replies to a loopback serviceUrl (http://127.0.0.1…, ' +
-            'http://localhost…, http://[::1]…). Set MicrosoftAppId and MicrosoftAppPassword to talk to a Bot Framework channel.',
+            'http://localhost…, http://[::1]…) or in the response body (deliveryMode "expectReplies"). Set MicrosoftAppId ' +
+            'and MicrosoftAppPassword to talk to a Bot Framework channel.',
           [{ path: '/serviceUrl', message: 'must be a loopback URL in anonymous mode' }],
         );
       }

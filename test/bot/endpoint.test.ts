@@ -145,6 +145,12 @@ describe('POST /api/messages', () => {
     }
   });
 
+  it('accepts any serviceUrl in anonymous mode when the replies come back in the body (expectReplies), as a chat page on a public address sends', async () => {
+    const reply = await post(activity('help', { deliveryMode: 'expectReplies', serviceUrl: 'https://bot.example.com' }));
+    assert.equal(reply.status, 200, reply.text);
+    assert.match(reply.text, /Here is what I can do/);
+  });
+
   it('logs a 5xx and answers it in the one error format without the internal text', async () => {
     const failing = restify.createServer({ name: 'bot-endpoint-failing', handleUncaughtExceptions: false });
     const failingLogger = recordingLogger();
