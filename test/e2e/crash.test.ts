@@ -9,7 +9,7 @@ import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
 import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, tempDir, textOf } from './harness';
-import { baseEnv, createVerifyService, spawnServer, stop, type Child } from './processes';
+import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from './processes';
 
 describe('end to end: an instance killed between Twilio accepting a send and the commit', function () {
   this.timeout(90_000);
@@ -49,11 +49,7 @@ describe('end to end: an instance killed between Twilio accepting a send and the
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       TURN_BUDGET_MS: '3000',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_BASE_URL: twilio.url ?? '',
-      TWILIO_VERIFY_SERVICE_SID: serviceSid,
-      TWILIO_SENDER: '+15005550006',
+      ...twilioEnv(twilio, serviceSid),
     });
 
     const first = await spawnServer(await env());

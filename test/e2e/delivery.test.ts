@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../src/emulator';
-import { ALICE_PHONE, startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
+import { ALICE_PHONE, delayNextSmsReply, startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
 
 function activity(conversationId: string, fields: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -107,13 +107,7 @@ describe('end to end: an unknown outcome checked again in the background (servic
     await channel.waitFor(1);
     await say(ALICE_PHONE);
     await channel.waitFor(2);
-    world.emulator.injectFault({
-      method: 'POST',
-      path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`,
-      afterPerform: 'delay',
-      delayMs: 3_000,
-      times: 1,
-    });
+    delayNextSmsReply(world.emulator, 3_000);
     await say('Slow but sent.');
     await channel.waitFor(4);
     const [, , unknown, update] = channel.received;

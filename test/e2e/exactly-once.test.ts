@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { BotClient } from '../../src/chat';
 import { ManualClock } from '../../src/emulator';
-import { ALICE_PHONE, startWorld, textOf, type World } from './harness';
+import { ALICE_PHONE, delayNextSmsReply, startWorld, textOf, type World } from './harness';
 
 describe('end to end: a redelivered activity is answered once and sends once', function () {
   this.timeout(30_000);
@@ -133,13 +133,7 @@ describe("end to end: a reply slower than the turn's budget", function () {
     const chat = world.client('heidi');
     assert.match(textOf(await chat.say('send an sms')), /Which phone number should I text\?/);
     assert.match(textOf(await chat.say(ALICE_PHONE)), /What should the message say\?/);
-    world.emulator.injectFault({
-      method: 'POST',
-      path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`,
-      afterPerform: 'delay',
-      delayMs: 3_000,
-      times: 1,
-    });
+    delayNextSmsReply(world.emulator, 3_000);
     assert.match(textOf(await chat.say('Slow Twilio.')), /didn't confirm whether that went out/);
     assert.match(textOf(await chat.say('send an sms')), /Which phone number should I text\?/);
     assert.match(textOf(await chat.say(ALICE_PHONE)), /What should the message say\?/);

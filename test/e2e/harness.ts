@@ -306,3 +306,14 @@ export async function submitAuthPage(
   });
   return { status: res.status, html: await res.text() };
 }
+
+/** Twilio performs the next SMS send but answers `delayMs` late (slower than a short turn budget). */
+export function delayNextSmsReply(emulator: TwilioEmulator, delayMs: number): void {
+  emulator.injectFault({
+    method: 'POST',
+    path: `/2010-04-01/Accounts/${emulator.accountSid}/Messages.json`,
+    afterPerform: 'delay',
+    delayMs,
+    times: 1,
+  });
+}

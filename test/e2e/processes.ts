@@ -82,3 +82,14 @@ export async function createVerifyService(emulator: TwilioEmulator): Promise<str
   if (res.status !== 201 || !body.sid) throw new Error(`creating a Verify service answered ${res.status}`);
   return body.sid;
 }
+
+/** The TWILIO_* variables of a server process that treats `emulator` as real Twilio, and where it keeps its data. */
+export function twilioEnv(emulator: TwilioEmulator, serviceSid: string): NodeJS.ProcessEnv {
+  return {
+    TWILIO_ACCOUNT_SID: emulator.accountSid,
+    TWILIO_AUTH_TOKEN: emulator.authToken,
+    TWILIO_BASE_URL: emulator.url ?? '',
+    TWILIO_VERIFY_SERVICE_SID: serviceSid,
+    TWILIO_SENDER: '+15005550006',
+  };
+}

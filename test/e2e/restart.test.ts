@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
-import { baseEnv, createVerifyService, spawnServer, stop, type Child } from './processes';
+import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from './processes';
 import type { TwilioEmulator } from '../../src/emulator';
 
 describe('end to end: a restarted server process continues a conversation mid-dialog', function () {
@@ -40,11 +40,7 @@ describe('end to end: a restarted server process continues a conversation mid-di
       PORT: String(await freePort()),
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
-      TWILIO_ACCOUNT_SID: emulator.accountSid,
-      TWILIO_AUTH_TOKEN: emulator.authToken,
-      TWILIO_BASE_URL: emulator.url ?? '',
-      TWILIO_VERIFY_SERVICE_SID: serviceSid,
-      TWILIO_SENDER: '+15005550006',
+      ...twilioEnv(emulator, serviceSid),
     });
 
     const first = await spawnServer(await env());
