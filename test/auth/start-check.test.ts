@@ -7,6 +7,7 @@ import {
   type StartAttemptResult,
   type StartCheckState,
 } from '../../src/auth';
+import { ManualSleep } from '../helpers/manual-sleep';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const REFUSED: StartAttemptResult = {
@@ -14,35 +15,6 @@ const REFUSED: StartAttemptResult = {
   failure: { code: 'connection_refused', message: 'The connection to Twilio was refused (ECONNREFUSED)' },
   transient: true,
 };
-
-/** A sleep the test ends by hand; every wait is recorded. */
-class ManualSleep {
-  readonly waits: number[] = [];
-  private wakers: Array<() => void> = [];
-  private listeners: Array<() => void> = [];
-
-  readonly sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        signal.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.waits.push(ms);
-      this.wakers.push(wake);
-      signal.addEventListener('abort', wake, { once: true });
-      for (const listener of this.listeners.splice(0)) listener();
-    });
-
-  /** Resolves once the check has gone to sleep `count` times in all. */
-  asleep(count: number): Promise<void> {
-    if (this.waits.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.listeners.push(() => void this.asleep(count).then(resolve)));
-  }
-
-  wake(): void {
-    this.wakers.shift()?.();
-  }
-}
 
 function scripted(results: StartAttemptResult[]): { attempt: () => Promise<StartAttemptResult>; calls: () => number } {
   let calls = 0;

@@ -11,6 +11,7 @@ import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { REDACTED_PATHS, start, type Started } from '../../src/main';
 import { ADMIN_TOKEN, adminRequest, ALICE_PHONE, BOB_PHONE, removeDir, REPO_DIALOGS, startWorld, tempDir, textOf, type World } from './harness';
+import { ManualSleep } from '../helpers/manual-sleep';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const SENDER = '+15005550006';
@@ -24,35 +25,6 @@ interface Health {
 async function healthz(url: string): Promise<{ status: number; body: Health }> {
   const res = await fetch(`${url}/healthz`);
   return { status: res.status, body: (await res.json()) as Health };
-}
-
-/** A sleep the test ends by hand; every wait is recorded. */
-class ManualSleep {
-  readonly waits: number[] = [];
-  private wakers: Array<() => void> = [];
-  private listeners: Array<() => void> = [];
-
-  readonly sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        signal.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.waits.push(ms);
-      this.wakers.push(wake);
-      signal.addEventListener('abort', wake, { once: true });
-      for (const listener of this.listeners.splice(0)) listener();
-    });
-
-  /** Resolves once the check has gone to sleep `count` times in all. */
-  asleep(count: number): Promise<void> {
-    if (this.waits.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.listeners.push(() => void this.asleep(count).then(resolve)));
-  }
-
-  wake(): void {
-    this.wakers.shift()?.();
-  }
 }
 
 /** Log lines, with a way to wait for one. */
