@@ -1,5 +1,6 @@
 /**
- * Compiles response schemas out of Twilio's official OpenAPI specs (../shared/twilio-oai) into ajv validators.
+ * Compiles response schemas out of Twilio's official OpenAPI specs into ajv validators. The specs are vendored in
+ * test/fixtures/twilio-oai (the paths the emulator serves, from twilio/twilio-oai; see vendor-twilio-oai.ts).
  *
  * The specs are OpenAPI 3.0.1, not JSON Schema, so each schema is rewritten before compiling:
  * - `#/components/schemas/...` references are inlined;
@@ -24,9 +25,9 @@ type JsonObject = { [key: string]: Json };
 
 const FILES: Record<OaiSpec, string> = { api: 'twilio_api_v2010.json', verify: 'twilio_verify_v2.json' };
 
-/** Where the specs live: TWILIO_OAI_DIR, else ../shared/twilio-oai next to the repository. */
+/** Where the specs live: TWILIO_OAI_DIR (e.g. the full specs), else the vendored subset in test/fixtures/twilio-oai. */
 export function oaiDir(): string {
-  return process.env['TWILIO_OAI_DIR'] ?? resolve(__dirname, '..', '..', '..', 'shared', 'twilio-oai');
+  return process.env['TWILIO_OAI_DIR'] ?? resolve(__dirname, '..', 'fixtures', 'twilio-oai');
 }
 
 const specs = new Map<OaiSpec, JsonObject>();
