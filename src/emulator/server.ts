@@ -107,28 +107,13 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
     if (options.dev) log(outboxLine(message, kind, baseUrl));
   });
   const context = { accountSid, state, clock, faults, replies, baseUrl: () => baseUrl };
-  const handleDeveloper = developerRoutes({ ...context, twilioRoutes: TWILIO_ROUTE_SUMMARY });
-  const handleTwilio = twilioRoutes({ ...context, authToken, apiKeys, log });
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    const path = url.pathname;
-    let bodyText: string;
-    try {
-      bodyText = await readBody(req, bodyLimit);
-    } catch (err) {
-      if (!(err instanceof BodyTooLarge)) throw err;
-      const tooLarge = `Request body too large: the emulator accepts at most ${bodyLimit} bytes`;
-      return replies.twilioError(res, method, path, new TwilioError(413, 20413, tooLarge, { Connection: 'close' }));
-    }
-    const developer = path === '/emulator' || path.startsWith('/emulator/');
-    const refusal = checkHost(req.headers.host) ?? (developer ? stateChangeRefusal(req, method) : undefined);
-    if (refusal && developer) return replies.developer(res, method, path, refusal.status, { error: refusal.message });
-    if (refusal) return replies.twilioError(res, method, path, new TwilioError(refusal.status, 20403, refusal.message));
-    if (developer) return handleDeveloper(res, method, path, bodyText);
-    handleTwilio(res, req, method, url, bodyText);
-  }
+  const onRequest = requestHandler({
+    bodyLimit,
+    replies,
+    developer: developerRoutes({ ...context, twilioRoutes: TWILIO_ROUTE_SUMMARY }),
+    twilio: twilioRoutes({ ...context, authToken, apiKeys, log }),
+  });
 
   return {
     accountSid,
@@ -178,6 +163,38 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
     },
     clearFaults: () => faults.clear(),
     faults: () => faults.list(),
+  };
+}
+
+/**
+ * Every request: its body read within the limit (413 past it), the request guard (a loopback `Host` for all; for the
+ * developer endpoints, no cross-site state change), then the developer endpoints or the Twilio routes.
+ */
+function requestHandler(parts: {
+  bodyLimit: number;
+  replies: Replies;
+  developer: ReturnType<typeof developerRoutes>;
+  twilio: ReturnType<typeof twilioRoutes>;
+}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { bodyLimit, replies } = parts;
+  return async (req, res) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const path = url.pathname;
+    let bodyText: string;
+    try {
+      bodyText = await readBody(req, bodyLimit);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      const tooLarge = `Request body too large: the emulator accepts at most ${bodyLimit} bytes`;
+      return replies.twilioError(res, method, path, new TwilioError(413, 20413, tooLarge, { Connection: 'close' }));
+    }
+    const developer = path === '/emulator' || path.startsWith('/emulator/');
+    const refusal = checkHost(req.headers.host) ?? (developer ? stateChangeRefusal(req, method) : undefined);
+    if (refusal && developer) return replies.developer(res, method, path, refusal.status, { error: refusal.message });
+    if (refusal) return replies.twilioError(res, method, path, new TwilioError(refusal.status, 20403, refusal.message));
+    if (developer) return parts.developer(res, method, path, bodyText);
+    parts.twilio(res, req, method, url, bodyText);
   };
 }
 
