@@ -1,6 +1,7 @@
 /**
  * The action's authorization: secrets at rest, pre-authorized and user-authorized credentials, auth profiles,
- * configuration and lifecycle. The admin API, the CLI and the bot runtime all use {@link IntegrationAction}.
+ * the one-time links users authorize through, configuration and lifecycle. The admin API, the CLI and the bot runtime
+ * all use {@link IntegrationAction}.
  */
 export {
   IntegrationAction,
@@ -34,6 +35,15 @@ export {
   type TestRecord,
   type UserCredentialsView,
 } from './records';
+export {
+  AUTH_LINK_TTL_MS,
+  AUTH_LINKS_NAMESPACE,
+  AuthLinks,
+  sha256Hex,
+  type AuthLinkLookup,
+  type AuthLinkRecord,
+  type AuthLinksOptions,
+} from './links';
 export { rotateSecretsKey, type RotationResult } from './rotate';
 export {
   startRetryDelayMs,

@@ -39,22 +39,23 @@ export interface ActionChoice {
 /**
  * Turns a suggested action into the message it sends. `imBack` sends its value as typed text;
  * `postBack` and `messageBack` carry a value the bot reads (and a text when the value is not one).
- * Returns undefined for actions that send nothing (openUrl, call…).
+ * An empty string counts as absent. Returns undefined for actions that send nothing (openUrl, call…, or an
+ * `imBack`/`postBack` with neither a value nor a title).
  */
 export function choiceOf(action: CardAction): ActionChoice | undefined {
-  const valueText = typeof action.value === 'string' ? action.value : undefined;
+  const valueText = typeof action.value === 'string' ? action.value : '';
   switch (action.type) {
     case 'imBack': {
-      const text = valueText ?? action.title;
-      return { text, display: text };
+      const text = valueText || action.title;
+      return text ? { text, display: text } : undefined;
     }
     case 'postBack': {
-      const text = valueText ?? action.title;
-      return { text, display: action.title || text, value: action.value };
+      const text = valueText || action.title;
+      return text ? { text, display: action.title || text, value: action.value } : undefined;
     }
     case 'messageBack': {
-      const text = action.text ?? valueText ?? action.title;
-      return { text, display: action.displayText ?? action.title ?? text, value: action.value };
+      const text = action.text ?? (valueText || action.title);
+      return { text, display: action.displayText ?? (action.title || text), value: action.value };
     }
     default:
       return undefined;
@@ -64,6 +65,25 @@ export function choiceOf(action: CardAction): ActionChoice | undefined {
 /** The suggested actions of a reply that send something back, in order. */
 export function suggestedActionsOf(activity: ReplyActivity): CardAction[] {
   return (activity.suggestedActions?.actions ?? []).filter((a) => SENDING_ACTION_TYPES.includes(a.type));
+}
+
+/** Shown for a card the surface cannot show (no title, subtitle or text). */
+export const UNREADABLE_CARD = '(This message holds a card that this page cannot show.)';
+
+/**
+ * What a message activity says as plain text: its text, then each attachment's title, subtitle and text (a card
+ * without any stands as {@link UNREADABLE_CARD}), separated by blank lines. Empty when there is nothing.
+ */
+export function messageTextOf(activity: ReplyActivity): string {
+  const texts = activity.text ? [activity.text] : [];
+  const attachments: unknown[] = Array.isArray(activity.attachments) ? activity.attachments : [];
+  for (const attachment of attachments) texts.push(cardText(attachment) || UNREADABLE_CARD);
+  return texts.join('\n\n');
+}
+
+function cardText(attachment: unknown): string {
+  const content = isRecord(attachment) && isRecord(attachment.content) ? attachment.content : {};
+  return [content.title, content.subtitle, content.text].filter((p): p is string => typeof p === 'string' && p !== '').join('\n');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

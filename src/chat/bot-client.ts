@@ -1,5 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { parseExpectedReplies, type ReplyActivity } from './activity';
+
+/**
+ * A random id. Runs in Node and in the chat page alike (no Node-only import): `crypto.randomUUID` exists only in
+ * secure contexts, `getRandomValues` everywhere.
+ */
+export function randomId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  c.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** Why a turn with the bot failed. */
 export type BotClientErrorKind = 'invalid_url' | 'unreachable' | 'timeout' | 'http_error' | 'malformed_reply';
@@ -81,7 +92,7 @@ function causeCode(err: unknown): string | undefined {
 /**
  * A client of a bot's `POST /api/messages` using `deliveryMode: "expectReplies"`: each call sends one activity
  * and resolves with the activities the bot answered in the response body. Used by `tva chat` and the benchmark;
- * the browser page (public/chat.js) speaks the same protocol.
+ * the chat page (src/pages/chat) uses it too.
  */
 export class BotClient {
   readonly baseUrl: string;
@@ -96,12 +107,13 @@ export class BotClient {
   constructor(options: BotClientOptions) {
     this.baseUrl = normalizeBotUrl(options.baseUrl);
     this.channelId = options.channelId ?? 'tva-chat';
-    this.userId = options.userId ?? `user-${randomUUID()}`;
+    this.userId = options.userId ?? `user-${randomId()}`;
     this.userName = options.userName ?? 'You';
-    this.conversation = options.conversationId ?? randomUUID();
+    this.conversation = options.conversationId ?? randomId();
     this.locale = options.locale ?? 'en-US';
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? fetch;
+    // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /** The current conversation id. */
@@ -121,7 +133,7 @@ export class BotClient {
 
   /** Switches to a fresh conversation id and starts it. */
   restart(): Promise<ReplyActivity[]> {
-    this.conversation = randomUUID();
+    this.conversation = randomId();
     return this.start();
   }
 
@@ -139,7 +151,7 @@ export class BotClient {
   async send(activity: OutgoingActivity): Promise<ReplyActivity[]> {
     const body = {
       ...activity,
-      id: activity.id ?? randomUUID(),
+      id: activity.id ?? randomId(),
       timestamp: new Date().toISOString(),
       channelId: this.channelId,
       // The anonymous adapter needs a serviceUrl; with expectReplies nothing is ever posted to it.

@@ -1,28 +1,21 @@
-/** `createEmulator`: the HTTP server, routing, Basic auth, developer endpoints and fault injection. */
+/**
+ * `createEmulator`: the emulator's state and its HTTP server. Each request passes the request guard (guard.ts), then
+ * goes to the developer endpoints (`/emulator/*`, developer-routes.ts) or the Twilio API surface (twilio-routes.ts).
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createClock, type EmulatorClock } from './clock';
-import { authenticationFailed, methodNotAllowed, notFound, TwilioError } from './errors';
+import { developerRoutes } from './developer-routes';
+import { TwilioError } from './errors';
+import { BodyTooLarge, header, readBody, Replies, type EmulatorExchange } from './exchange';
 import { FaultTable, parseFaultSpec, type Fault, type FaultSpec } from './faults';
 import { checkHost, checkStateChange } from './guard';
 import { escapeControlCharacters, isoDate, isSid, maskAddress, newSid, smsEncoding } from './format';
-import { MAGIC_NUMBERS_SUMMARY } from './magic';
-import { createMessage, deleteMessage, fetchAccount, fetchMessage, listMessages } from './messages';
-import { listVerificationAttempts } from './attempts';
-import type { Handler, TwilioRequest } from './request';
 import { OUTBOX_LIMIT, type DeliveryKind, type EmulatorState, type OutboxMessage } from './state';
-import {
-  checkVerification,
-  createService,
-  createVerification,
-  deleteService,
-  fetchService,
-  fetchVerification,
-  listServices,
-  updateService,
-  updateVerification,
-} from './verify';
+import { TWILIO_ROUTE_SUMMARY, twilioRoutes } from './twilio-routes';
+
+export type { EmulatorExchange, EmulatorOperation } from './exchange';
 
 /** An API key the emulator accepts (Basic auth `SK…:secret`) on behalf of its account. */
 export interface ApiKey {
@@ -30,28 +23,7 @@ export interface ApiKey {
   secret: string;
 }
 
-/** The OAI operation a response answers, so tests can validate the body against Twilio's schema. */
-export interface EmulatorOperation {
-  spec: 'api' | 'verify';
-  /** The OAI path template, e.g. `/v2/Services/{ServiceSid}/Verifications`. */
-  path: string;
-  method: 'get' | 'post' | 'delete';
-}
-
-/** One request and its answer, reported to `onResponse`. */
-export interface EmulatorExchange {
-  method: string;
-  path: string;
-  status: number;
-  headers: Readonly<Record<string, string>>;
-  /** The raw response body ('' for 204). */
-  body: string;
-  /** Set for Twilio paths that matched a route; undefined for developer endpoints and unknown paths. */
-  operation?: EmulatorOperation;
-  /** True when the answer came from an injected fault. */
-  injected: boolean;
-}
-
+/** How to build an emulator; every field is optional. */
 export interface EmulatorOptions {
   /** `AC` + 32 hex; generated when omitted. */
   accountSid?: string;
@@ -70,6 +42,7 @@ export interface EmulatorOptions {
   bodyLimitBytes?: number;
 }
 
+/** A stateful, Twilio-compatible HTTP server on loopback, with its outbox, clock and faults. */
 export interface TwilioEmulator {
   readonly accountSid: string;
   readonly authToken: string;
@@ -93,94 +66,10 @@ export interface TwilioEmulator {
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-type Method = 'GET' | 'POST' | 'DELETE';
-
-interface Route {
-  spec: 'api' | 'verify';
-  template: string;
-  pattern: RegExp;
-  names: string[];
-  /** The path parameter that must equal the authenticated account. */
-  accountParam?: string;
-  handlers: Partial<Record<Method, Handler>>;
-}
-
-function route(spec: Route['spec'], template: string, handlers: Route['handlers'], accountParam?: string): Route {
-  const names: string[] = [];
-  const source = template
-    .split(/(\{\w+\})/)
-    .map((part) => {
-      const name = /^\{(\w+)\}$/.exec(part)?.[1];
-      if (name === undefined) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(name);
-      return '([^/]+)';
-    })
-    .join('');
-  return { spec, template, pattern: new RegExp(`^${source}$`), names, accountParam, handlers };
-}
-
-const ROUTES: readonly Route[] = [
-  route('api', '/2010-04-01/Accounts/{Sid}.json', { GET: fetchAccount }, 'Sid'),
-  route('api', '/2010-04-01/Accounts/{AccountSid}/Messages.json', { GET: listMessages, POST: createMessage }, 'AccountSid'),
-  route('api', '/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json', { GET: fetchMessage, DELETE: deleteMessage }, 'AccountSid'),
-  route('verify', '/v2/Services', { GET: listServices, POST: createService }),
-  route('verify', '/v2/Services/{Sid}', { GET: fetchService, POST: updateService, DELETE: deleteService }),
-  route('verify', '/v2/Services/{ServiceSid}/Verifications', { POST: createVerification }),
-  route('verify', '/v2/Services/{ServiceSid}/Verifications/{Sid}', { GET: fetchVerification, POST: updateVerification }),
-  route('verify', '/v2/Services/{ServiceSid}/VerificationCheck', { POST: checkVerification }),
-  route('verify', '/v2/Attempts', { GET: listVerificationAttempts }),
-];
-
 /** Loopback only: the emulator accepts any credentials it was given and must not face a network. */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
   return isIP(host) === 4 && host.startsWith('127.');
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
-function basicCredentials(header: string | undefined): { user: string; pass: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
-}
-
-/** The first value of a request header. */
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -209,259 +98,22 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
   const log = (line: string): void => write(escapeControlCharacters(line));
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const faults = new FaultTable();
-  const apiKeys = new Map<string, string>();
-  for (const key of options.apiKeys ?? []) {
-    if (!isSid(key.sid, 'SK')) throw new Error(`API key SID must be SK followed by 32 hex digits, got "${key.sid}"`);
-    apiKeys.set(key.sid, key.secret);
-  }
-
-  const state: EmulatorState = {
-    account: { sid: accountSid, authToken, friendlyName: 'Twilio Emulator Account', dateCreated: clock.now() },
-    apiKeys,
-    services: new Map(),
-    verifications: new Map(),
-    sends: new Map(),
-    messages: [],
-    outbox: [],
-    clock,
-    deliver(entry, kind) {
-      const message: OutboxMessage = { ...entry, date_created: isoDate(clock.now()) };
-      state.outbox.push(message);
-      if (state.outbox.length > OUTBOX_LIMIT) state.outbox.shift();
-      if (options.dev) log(outboxLine(message, kind, baseUrl));
-    },
-  };
+  const replies = new Replies(options.onResponse, log);
+  const apiKeys = apiKeyMap(options.apiKeys ?? []);
 
   let server: Server | undefined;
   let baseUrl: string | undefined;
-  const timers = new Set<NodeJS.Timeout>();
+  const state = initialState(accountSid, authToken, apiKeys, clock, (message, kind) => {
+    if (options.dev) log(outboxLine(message, kind, baseUrl));
+  });
+  const context = { accountSid, state, clock, faults, replies, baseUrl: () => baseUrl };
 
-  function send(
-    res: ServerResponse,
-    exchange: Omit<EmulatorExchange, 'headers' | 'body'> & { payload?: unknown; raw?: string; contentType?: string },
-    extraHeaders: Record<string, string> = {},
-  ): void {
-    const body = exchange.raw ?? (exchange.payload === undefined ? '' : JSON.stringify(exchange.payload));
-    const headers: Record<string, string> = { ...extraHeaders };
-    if (exchange.operation || exchange.injected) headers['Twilio-Request-Id'] = newSid('RQ');
-    if (body !== '') headers['Content-Type'] = exchange.contentType ?? 'application/json; charset=utf-8';
-    headers['Content-Length'] = String(Buffer.byteLength(body));
-    res.writeHead(exchange.status, headers);
-    res.end(body);
-    if (options.onResponse) {
-      try {
-        options.onResponse({
-          method: exchange.method,
-          path: exchange.path,
-          status: exchange.status,
-          headers,
-          body,
-          operation: exchange.operation,
-          injected: exchange.injected,
-        });
-      } catch (err) {
-        log(`[emulator] onResponse hook failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  }
-
-  function sendTwilioError(res: ServerResponse, method: string, path: string, err: TwilioError, operation?: EmulatorOperation): void {
-    send(res, { method, path, status: err.status, payload: err.toBody(), operation, injected: false }, err.headers);
-  }
-
-  function sendDeveloper(res: ServerResponse, method: string, path: string, status: number, payload?: unknown, headers?: Record<string, string>): void {
-    send(res, { method, path, status, payload, injected: false }, headers);
-  }
-
-  function parseJson(text: string): unknown {
-    if (text.trim() === '') return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return Symbol.for('invalid-json');
-    }
-  }
-
-  function handleDeveloper(res: ServerResponse, method: string, path: string, bodyText: string): void {
-    const bad = (message: string): void => sendDeveloper(res, method, path, 400, { error: message });
-    const wrongMethod = (allowed: string): void =>
-      sendDeveloper(res, method, path, 405, { error: `${method} is not supported on ${path}; use ${allowed}` }, { Allow: allowed });
-    const body = parseJson(bodyText);
-    if (body === Symbol.for('invalid-json')) {
-      bad('the body must be JSON');
-      return;
-    }
-    switch (path) {
-      case '/emulator':
-      case '/emulator/':
-        if (method !== 'GET') return wrongMethod('GET');
-        return sendDeveloper(res, method, path, 200, {
-          name: 'Twilio emulator',
-          accountSid,
-          baseUrl,
-          now: isoDate(clock.now()),
-          endpoints: {
-            outbox: 'GET|DELETE /emulator/messages',
-            clock: 'GET /emulator/clock, POST /emulator/clock {"advanceSeconds": N}',
-            faults: 'GET|POST|DELETE /emulator/faults',
-            twilio: ROUTES.map((r) => `${Object.keys(r.handlers).join('|')} ${r.template}`),
-          },
-          magicNumbers: MAGIC_NUMBERS_SUMMARY,
-        });
-      case '/emulator/messages':
-        if (method === 'GET') return sendDeveloper(res, method, path, 200, { messages: state.outbox.map((m) => ({ ...m })) });
-        if (method === 'DELETE') {
-          state.outbox.length = 0;
-          return sendDeveloper(res, method, path, 204);
-        }
-        return wrongMethod('GET, DELETE');
-      case '/emulator/clock': {
-        if (method === 'GET') return sendDeveloper(res, method, path, 200, { now: isoDate(clock.now()) });
-        if (method !== 'POST') return wrongMethod('GET, POST');
-        const seconds = typeof body === 'object' && body !== null && 'advanceSeconds' in body ? body.advanceSeconds : undefined;
-        if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > 10 * 365 * 86400) {
-          return bad('send {"advanceSeconds": N} with N a number of seconds from 0 to 315360000');
-        }
-        clock.advance(seconds);
-        return sendDeveloper(res, method, path, 200, { now: isoDate(clock.now()) });
-      }
-      case '/emulator/faults': {
-        if (method === 'GET') return sendDeveloper(res, method, path, 200, { faults: faults.list() });
-        if (method === 'DELETE') {
-          faults.clear();
-          return sendDeveloper(res, method, path, 204);
-        }
-        if (method !== 'POST') return wrongMethod('GET, POST, DELETE');
-        const spec = parseFaultSpec(body);
-        if (typeof spec === 'string') return bad(spec);
-        return sendDeveloper(res, method, path, 201, faults.add(spec));
-      }
-      default:
-        return sendDeveloper(res, method, path, 404, { error: `no developer endpoint ${path}; see GET /emulator` });
-    }
-  }
-
-  function authenticate(req: IncomingMessage): void {
-    const creds = basicCredentials(req.headers.authorization);
-    if (!creds) throw authenticationFailed(req.headers.authorization !== undefined);
-    const ok =
-      (creds.user === accountSid && safeEqual(creds.pass, authToken)) ||
-      (apiKeys.has(creds.user) && safeEqual(creds.pass, apiKeys.get(creds.user) ?? ''));
-    if (!ok) throw authenticationFailed(true);
-  }
-
-  function handleTwilio(res: ServerResponse, req: IncomingMessage, method: string, url: URL, bodyText: string): void {
-    const path = url.pathname;
-    let matched: { route: Route; params: Record<string, string> } | undefined;
-    for (const r of ROUTES) {
-      const m = r.pattern.exec(path);
-      if (!m) continue;
-      const params: Record<string, string> = {};
-      try {
-        r.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1] ?? '')));
-      } catch {
-        break;
-      }
-      matched = { route: r, params };
-      break;
-    }
-    if (!matched) return sendTwilioError(res, method, path, notFound(path));
-    const { route: r, params } = matched;
-    const handler = r.handlers[method as Method];
-    const operation: EmulatorOperation = { spec: r.spec, path: r.template, method: method.toLowerCase() as EmulatorOperation['method'] };
-    if (!handler) return sendTwilioError(res, method, path, methodNotAllowed(method, Object.keys(r.handlers)));
-    try {
-      authenticate(req);
-      if (r.accountParam !== undefined && params[r.accountParam] !== accountSid) throw authenticationFailed(true);
-    } catch (err) {
-      if (err instanceof TwilioError) return sendTwilioError(res, method, path, err, operation);
-      throw err;
-    }
-    const fault = faults.take(method, path);
-    if (fault?.kind === 'answer') {
-      later(res, fault.delayMs, () =>
-        send(res, { method, path, status: fault.status, raw: fault.body, contentType: fault.contentType, operation, injected: true }, fault.headers),
-      );
-      return;
-    }
-    const request: TwilioRequest = {
-      method,
-      path,
-      params,
-      query: url.searchParams,
-      form: new URLSearchParams(bodyText),
-      baseUrl: baseUrl ?? '',
-      now: clock.now(),
-    };
-    // The request is performed now, whatever a fault then does to its reply.
-    let reply: () => void;
-    try {
-      const result = handler(state, request);
-      reply = () => send(res, { method, path, status: result.status, payload: result.body, operation, injected: false });
-    } catch (err) {
-      if (err instanceof TwilioError) reply = () => sendTwilioError(res, method, path, err, operation);
-      else {
-        log(`[emulator] ${method} ${path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        reply = () => sendTwilioError(res, method, path, new TwilioError(500, 20500, 'Internal server error'), operation);
-      }
-    }
-    if (fault?.kind === 'drop') later(res, fault.delayMs, () => res.destroy());
-    else later(res, fault?.delayMs ?? 0, reply);
-  }
-
-  /** Runs `act` on the response after `delayMs` (at once for 0), unless the client has gone or the emulator closed. */
-  function later(res: ServerResponse, delayMs: number, act: () => void): void {
-    if (delayMs <= 0) {
-      act();
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!res.destroyed) act();
-    }, delayMs);
-    timers.add(timer);
-  }
-
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    let bodyText: string;
-    try {
-      bodyText = await readBody(req, bodyLimit);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        sendTwilioError(
-          res,
-          method,
-          url.pathname,
-          new TwilioError(413, 20413, `Request body too large: the emulator accepts at most ${bodyLimit} bytes`, { Connection: 'close' }),
-        );
-        return;
-      }
-      throw err;
-    }
-    const developer = url.pathname === '/emulator' || url.pathname.startsWith('/emulator/');
-    const hostRefusal = checkHost(req.headers.host);
-    if (hostRefusal) {
-      if (developer) sendDeveloper(res, method, url.pathname, hostRefusal.status, { error: hostRefusal.message });
-      else sendTwilioError(res, method, url.pathname, new TwilioError(hostRefusal.status, 20403, hostRefusal.message));
-      return;
-    }
-    if (developer) {
-      const refusal =
-        method === 'GET' || method === 'HEAD'
-          ? undefined
-          : checkStateChange(method, {
-              origin: req.headers.origin,
-              secFetchSite: header(req, 'sec-fetch-site'),
-              contentType: req.headers['content-type'],
-            });
-      if (refusal) sendDeveloper(res, method, url.pathname, refusal.status, { error: refusal.message });
-      else handleDeveloper(res, method, url.pathname, bodyText);
-      return;
-    }
-    handleTwilio(res, req, method, url, bodyText);
-  }
+  const onRequest = requestHandler({
+    bodyLimit,
+    replies,
+    developer: developerRoutes({ ...context, twilioRoutes: TWILIO_ROUTE_SUMMARY }),
+    twilio: twilioRoutes({ ...context, authToken, apiKeys, log }),
+  });
 
   return {
     accountSid,
@@ -481,25 +133,19 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
         });
       });
       server = srv;
-      return new Promise<string>((resolve, reject) => {
-        srv.once('error', (err) => {
+      return listenOn(srv, port, host).then(
+        (url) => (baseUrl = url),
+        (err: unknown) => {
           server = undefined;
-          reject(err);
-        });
-        srv.listen(port, host, () => {
-          const address = srv.address();
-          const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-          baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-          resolve(baseUrl);
-        });
-      });
+          throw err;
+        },
+      );
     },
     close() {
       const srv = server;
       server = undefined;
       baseUrl = undefined;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      replies.cancelPending();
       if (!srv) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         srv.close((err) => (err ? reject(err) : resolve()));
@@ -518,4 +164,95 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
     clearFaults: () => faults.clear(),
     faults: () => faults.list(),
   };
+}
+
+/**
+ * Every request: its body read within the limit (413 past it), the request guard (a loopback `Host` for all; for the
+ * developer endpoints, no cross-site state change), then the developer endpoints or the Twilio routes.
+ */
+function requestHandler(parts: {
+  bodyLimit: number;
+  replies: Replies;
+  developer: ReturnType<typeof developerRoutes>;
+  twilio: ReturnType<typeof twilioRoutes>;
+}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { bodyLimit, replies } = parts;
+  return async (req, res) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const path = url.pathname;
+    let bodyText: string;
+    try {
+      bodyText = await readBody(req, bodyLimit);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      const tooLarge = `Request body too large: the emulator accepts at most ${bodyLimit} bytes`;
+      return replies.twilioError(res, method, path, new TwilioError(413, 20413, tooLarge, { Connection: 'close' }));
+    }
+    const developer = path === '/emulator' || path.startsWith('/emulator/');
+    const refusal = checkHost(req.headers.host) ?? (developer ? stateChangeRefusal(req, method) : undefined);
+    if (refusal && developer) return replies.developer(res, method, path, refusal.status, { error: refusal.message });
+    if (refusal) return replies.twilioError(res, method, path, new TwilioError(refusal.status, 20403, refusal.message));
+    if (developer) return parts.developer(res, method, path, bodyText);
+    parts.twilio(res, req, method, url, bodyText);
+  };
+}
+
+/** API key SID -> secret; throws for a SID that is not `SK` + 32 hex digits. */
+function apiKeyMap(keys: readonly ApiKey[]): Map<string, string> {
+  const apiKeys = new Map<string, string>();
+  for (const key of keys) {
+    if (!isSid(key.sid, 'SK')) throw new Error(`API key SID must be SK followed by 32 hex digits, got "${key.sid}"`);
+    apiKeys.set(key.sid, key.secret);
+  }
+  return apiKeys;
+}
+
+/** An empty emulator account; every delivery lands in the outbox (the newest OUTBOX_LIMIT kept), then `announce`. */
+function initialState(
+  accountSid: string,
+  authToken: string,
+  apiKeys: Map<string, string>,
+  clock: EmulatorClock,
+  announce: (message: OutboxMessage, kind: DeliveryKind) => void,
+): EmulatorState {
+  const state: EmulatorState = {
+    account: { sid: accountSid, authToken, friendlyName: 'Twilio Emulator Account', dateCreated: clock.now() },
+    apiKeys,
+    services: new Map(),
+    verifications: new Map(),
+    sends: new Map(),
+    messages: [],
+    outbox: [],
+    clock,
+    deliver(entry, kind) {
+      const message: OutboxMessage = { ...entry, date_created: isoDate(clock.now()) };
+      state.outbox.push(message);
+      if (state.outbox.length > OUTBOX_LIMIT) state.outbox.shift();
+      announce(message, kind);
+    },
+  };
+  return state;
+}
+
+/** Listens on `host`:`port` and resolves to the base URL (an IPv6 host in brackets). */
+function listenOn(srv: Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, () => {
+      const address = srv.address();
+      const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`);
+    });
+  });
+}
+
+/** The guard's refusal of a developer request that changes state from another site, or without a JSON body. */
+function stateChangeRefusal(req: IncomingMessage, method: string): ReturnType<typeof checkStateChange> {
+  if (method === 'GET' || method === 'HEAD') return undefined;
+  return checkStateChange(method, {
+    origin: req.headers.origin,
+    secFetchSite: header(req, 'sec-fetch-site'),
+    contentType: req.headers['content-type'],
+  });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import nock from 'nock';
-import { BotClient, BotClientError, choiceOf, normalizeBotUrl, suggestedActionsOf, type CardAction } from '../../src/chat';
+import { BotClient, BotClientError, choiceOf, messageTextOf, normalizeBotUrl, suggestedActionsOf, type CardAction } from '../../src/chat';
 import { startFixtureBot, type FixtureBot } from '../helpers/fixture-bot';
 
 /** A loopback port with nothing listening on it. */
@@ -186,8 +186,25 @@ describe('choiceOf', () => {
     [{ type: 'postBack', title: 'Pick', value: { id: 3 } }, { text: 'Pick', display: 'Pick', value: { id: 3 } }],
     [{ type: 'messageBack', title: 'Yes', text: 'yes', displayText: 'Yes please', value: { ok: true } }, { text: 'yes', display: 'Yes please', value: { ok: true } }],
     [{ type: 'openUrl', title: 'Docs', value: 'https://example.com' }, undefined],
+    // An empty string counts as absent; nothing to send, no choice (the chat page offered no button for these).
+    [{ type: 'imBack', title: 'Fallback', value: '' }, { text: 'Fallback', display: 'Fallback' }],
+    [{ type: 'imBack', title: '' }, undefined],
+    [{ type: 'postBack', title: '', value: { id: 3 } }, undefined],
+    [{ type: 'messageBack', title: '', value: 'v' }, { text: 'v', display: 'v', value: 'v' }],
   ];
   for (const [action, expected] of table) {
     it(`${action.type} "${action.title}"`, () => assert.deepEqual(choiceOf(action), expected));
+  }
+});
+
+describe('messageTextOf', () => {
+  const table: [string, Record<string, unknown>, string][] = [
+    ['text alone', { type: 'message', text: 'Hello' }, 'Hello'],
+    ['nothing', { type: 'message' }, ''],
+    ['text, then a card', { type: 'message', text: 'Hi', attachments: [{ content: { title: 'T', subtitle: '', text: 'Body' } }] }, 'Hi\n\nT\nBody'],
+    ['a card it cannot read', { type: 'message', attachments: [null, { content: [] }] }, '(This message holds a card that this page cannot show.)\n\n(This message holds a card that this page cannot show.)'],
+  ];
+  for (const [name, activity, expected] of table) {
+    it(name, () => assert.equal(messageTextOf({ ...activity, type: 'message' }), expected));
   }
 });
