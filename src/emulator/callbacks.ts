@@ -21,6 +21,15 @@ export const UNDELIVERED_NUMBERS: Readonly<Record<string, { status: 'undelivered
 const SENT_AFTER_MS = 1_000;
 const FINAL_AFTER_MS = 3_000;
 
+/** Where a message stands at `now`: queued, sent after 1 s, and its end after 3 s (a magic number's, else delivered). */
+export function statusAt(message: { to: string; dateCreated: Date }, now: Date): { status: string; errorCode: number | null } {
+  const age = now.getTime() - message.dateCreated.getTime();
+  if (age < SENT_AFTER_MS) return { status: 'queued', errorCode: null };
+  if (age < FINAL_AFTER_MS) return { status: 'sent', errorCode: null };
+  const end = UNDELIVERED_NUMBERS[message.to];
+  return end ? { status: end.status, errorCode: end.errorCode } : { status: 'delivered', errorCode: null };
+}
+
 /** Twilio's signature: base64 HMAC-SHA1, keyed with the Auth Token, of the URL and each parameter (sorted by name) name+value. */
 export function twilioSignature(authToken: string, url: string, params: Readonly<Record<string, string>>): string {
   const data = Object.keys(params)

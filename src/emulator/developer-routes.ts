@@ -61,6 +61,7 @@ function endpoints(ctx: DeveloperContext): Readonly<Record<string, Endpoint>> {
           outbox: 'GET|DELETE /emulator/messages',
           clock: 'GET /emulator/clock, POST /emulator/clock {"advanceSeconds": N}',
           faults: 'GET|POST|DELETE /emulator/faults',
+          callbacks: 'GET /emulator/callbacks',
           twilio: ctx.twilioRoutes,
         },
         magicNumbers: MAGIC_NUMBERS_SUMMARY,
@@ -83,8 +84,12 @@ function endpoints(ctx: DeveloperContext): Readonly<Record<string, Endpoint>> {
         const seconds = advanceSecondsOf(body);
         if (seconds === undefined) return { bad: 'send {"advanceSeconds": N} with N a number of seconds from 0 to 315360000' };
         clock.advance(seconds);
+        void state.callbacks.deliverDue();
         return { status: 200, payload: { now: isoDate(clock.now()) } };
       },
+    },
+    '/emulator/callbacks': {
+      GET: () => ({ status: 200, payload: { callbacks: state.callbacks.deliveries(), pending: state.callbacks.pending() } }),
     },
     '/emulator/faults': {
       GET: () => ({ status: 200, payload: { faults: faults.list() } }),

@@ -1,4 +1,5 @@
 /** The 2010-04-01 API: the Account resource and Messages (create, list, fetch, delete). */
+import { statusAt } from './callbacks';
 import { notFound, TwilioError } from './errors';
 import { E164, isSid, newSid, rfc2822Date, segmentCount, smsEncoding } from './format';
 import { MESSAGES_MAGIC_FROM, MESSAGES_MAGIC_TO } from './magic';
@@ -61,6 +62,7 @@ function messageUri(accountSid: string, sid: string): string {
 function messageJson(state: EmulatorState, m: MessageRecord, justCreated: boolean): Record<string, unknown> {
   const uri = messageUri(state.account.sid, m.sid);
   const created = rfc2822Date(m.dateCreated);
+  const outcome = statusAt(m, state.clock.now());
   return {
     body: m.body,
     num_segments: String(segmentCount(m.body)),
@@ -73,13 +75,13 @@ function messageJson(state: EmulatorState, m: MessageRecord, justCreated: boolea
     uri,
     account_sid: state.account.sid,
     num_media: String(m.numMedia),
-    // The emulator "delivers" at once: the create answer says queued, every later read says delivered.
-    status: justCreated ? 'queued' : 'delivered',
+    // queued, then sent after 1 s and delivered (or a magic number's end) after 3 s on the clock, as its callbacks say.
+    status: justCreated ? 'queued' : outcome.status,
     messaging_service_sid: m.messagingServiceSid,
     sid: m.sid,
-    date_sent: justCreated ? null : created,
+    date_sent: justCreated || outcome.status === 'queued' ? null : created,
     date_created: created,
-    error_code: null,
+    error_code: justCreated ? null : outcome.errorCode,
     price_unit: 'USD',
     api_version: '2010-04-01',
     subresource_uris: {
@@ -87,6 +89,15 @@ function messageJson(state: EmulatorState, m: MessageRecord, justCreated: boolea
       feedback: uri.replace(/\.json$/, '/Feedback.json'),
     },
   };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** An address Messages accepts for To: E.164, or a channel address such as `whatsapp:+14155550123`. */
@@ -107,6 +118,7 @@ export const createMessage: Handler = (state, req) => {
   const body = param(req.form, 'Body') ?? '';
   const mediaUrls = req.form.getAll('MediaUrl').filter((u) => u !== '');
   const contentSid = param(req.form, 'ContentSid');
+  const statusCallback = param(req.form, 'StatusCallback')?.trim() || undefined;
 
   if (to === undefined || to === '') throw new TwilioError(400, 21604, "A 'To' phone number is required.");
   if (!validTo(to)) throw new TwilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
@@ -126,6 +138,9 @@ export const createMessage: Handler = (state, req) => {
   if (smsEncoding(body).characters > MAX_BODY) {
     throw new TwilioError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
   }
+  if (statusCallback !== undefined && !isHttpUrl(statusCallback)) {
+    throw new TwilioError(400, 21609, `The StatusCallback URL ${statusCallback} is not a valid URL.`);
+  }
   const toError = MESSAGES_MAGIC_TO[to];
   if (toError) throw toError(to);
   const fromError = from === undefined ? undefined : MESSAGES_MAGIC_FROM[from];
@@ -142,6 +157,7 @@ export const createMessage: Handler = (state, req) => {
   };
   state.messages.push(message);
   if (state.messages.length > MESSAGE_LIMIT) state.messages.shift();
+  if (statusCallback !== undefined) state.callbacks.schedule(message, statusCallback);
   state.deliver({
     sid: message.sid,
     to,

@@ -12,6 +12,7 @@ import { BodyTooLarge, header, readBody, Replies, type EmulatorExchange } from '
 import { FaultTable, parseFaultSpec, type Fault, type FaultSpec } from './faults';
 import { checkHost, checkStateChange } from './guard';
 import { escapeControlCharacters, isoDate, isSid, maskAddress, newSid, smsEncoding } from './format';
+import { StatusCallbacks, type CallbackDelivery } from './callbacks';
 import { OUTBOX_LIMIT, type DeliveryKind, type EmulatorState, type OutboxMessage } from './state';
 import { TWILIO_ROUTE_SUMMARY, twilioRoutes } from './twilio-routes';
 
@@ -62,6 +63,10 @@ export interface TwilioEmulator {
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
   faults(): Fault[];
+  /** Sends the status callbacks due by the clock's now (after a test advanced a manual clock); resolves when answered. */
+  deliverStatusCallbacks(): Promise<void>;
+  /** Status callbacks sent so far, with the receiver's answers (also `GET /emulator/callbacks`). */
+  statusCallbacks(): CallbackDelivery[];
 }
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -103,6 +108,7 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
 
   let server: Server | undefined;
   let baseUrl: string | undefined;
+  let callbackTimer: NodeJS.Timeout | undefined;
   const state = initialState(accountSid, authToken, apiKeys, clock, (message, kind) => {
     if (options.dev) log(outboxLine(message, kind, baseUrl));
   });
@@ -127,12 +133,16 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       if (!isLoopbackHost(host)) return Promise.reject(new Error(`the emulator listens on loopback only (127.0.0.1, ::1, localhost), not "${host}"`));
       if (!Number.isInteger(port) || port < 0 || port > 65535) return Promise.reject(new Error(`invalid port ${port}`));
       const srv = createServer((req, res) => {
+        // Status callbacks due by now go out as time passes (a wall clock) or as requests show it moved.
+        void state.callbacks.deliverDue();
         onRequest(req, res).catch((err: unknown) => {
           log(`[emulator] request failed: ${err instanceof Error ? err.message : String(err)}`);
           if (!res.headersSent) res.writeHead(500).end();
         });
       });
       server = srv;
+      callbackTimer = setInterval(() => void state.callbacks.deliverDue(), CALLBACK_TICK_MS);
+      callbackTimer.unref();
       return listenOn(srv, port, host).then(
         (url) => (baseUrl = url),
         (err: unknown) => {
@@ -145,6 +155,7 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
       const srv = server;
       server = undefined;
       baseUrl = undefined;
+      clearInterval(callbackTimer);
       replies.cancelPending();
       if (!srv) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
@@ -163,6 +174,8 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
     },
     clearFaults: () => faults.clear(),
     faults: () => faults.list(),
+    deliverStatusCallbacks: () => state.callbacks.deliverDue(),
+    statusCallbacks: () => state.callbacks.deliveries(),
   };
 }
 
@@ -208,6 +221,9 @@ function apiKeyMap(keys: readonly ApiKey[]): Map<string, string> {
   return apiKeys;
 }
 
+/** How often a listening emulator sends the status callbacks that came due. */
+const CALLBACK_TICK_MS = 200;
+
 /** An empty emulator account; every delivery lands in the outbox (the newest OUTBOX_LIMIT kept), then `announce`. */
 function initialState(
   accountSid: string,
@@ -225,6 +241,7 @@ function initialState(
     messages: [],
     outbox: [],
     clock,
+    callbacks: new StatusCallbacks({ accountSid, authToken, clock }),
     deliver(entry, kind) {
       const message: OutboxMessage = { ...entry, date_created: isoDate(clock.now()) };
       state.outbox.push(message);

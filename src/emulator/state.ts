@@ -1,3 +1,4 @@
+import type { StatusCallbacks } from './callbacks';
 /** The emulator's in-memory state: one account, its API keys, Verify services, verifications, messages, outbox. */
 import type { EmulatorClock } from './clock';
 
@@ -101,6 +102,8 @@ export interface EmulatorState {
   readonly messages: MessageRecord[];
   readonly outbox: OutboxMessage[];
   readonly clock: EmulatorClock;
+  /** Status callbacks of messages created with `StatusCallback`. */
+  readonly callbacks: StatusCallbacks;
   /**
    * Records a delivery in the outbox and, in dev mode, prints a line saying where to read it (never the body: it may
    * hold a code, and the log may be shared).

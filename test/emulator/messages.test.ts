@@ -25,7 +25,7 @@ describe('emulator: 2010 API (account and Messages)', () => {
     assert.equal(body.uri, `/2010-04-01/Accounts/${h.emulator.accountSid}.json`);
   });
 
-  it('sends an SMS: queued on create, in the outbox, delivered on fetch', async () => {
+  it('sends an SMS: queued on create, in the outbox, sent after 1 s and delivered after 3 s on fetch', async () => {
     const message = await h.client.messages.create({ to: TO, from: FROM, body: 'Hello from the bot' });
     assert.match(message.sid, /^SM[0-9a-f]{32}$/);
     assert.equal(message.status, 'queued');
@@ -35,6 +35,10 @@ describe('emulator: 2010 API (account and Messages)', () => {
     assert.deepEqual(h.emulator.outbox(), [
       { sid: message.sid, to: TO, from: FROM, channel: 'sms', body: 'Hello from the bot', date_created: '2026-11-22T02:05:36Z' },
     ]);
+    assert.equal((await h.client.messages(message.sid).fetch()).status, 'queued');
+    h.emulator.clock.advance(1);
+    assert.equal((await h.client.messages(message.sid).fetch()).status, 'sent');
+    h.emulator.clock.advance(2);
     const fetched = await h.client.messages(message.sid).fetch();
     assert.equal(fetched.status, 'delivered');
     assert.equal(fetched.body, 'Hello from the bot');
