@@ -2,6 +2,7 @@
  * What the integration keeps in the store, and the shapes it shows. Secrets are stored sealed (see secrets.ts),
  * bound to their location with {@link sealContext}; views carry masked secrets only.
  */
+import { isRecord } from '../json';
 import type { ActionConfig } from './schemas';
 
 /** The action's id, in the manifest, the API and the delete confirmation. */
@@ -96,26 +97,22 @@ export function userCredentialsKey(channelId: string, userId: string): string {
   return `${encodeURIComponent(channelId)}/${encodeURIComponent(userId)}`;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads an action document defensively (it comes from a store that other versions may have written). */
 export function toActionRecord(value: unknown): ActionRecord | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const { status, config, updatedAt } = value;
   if (status !== 'available' && status !== 'enabled' && status !== 'disabled') return undefined;
-  if (!isObject(config) || typeof updatedAt !== 'string') return undefined;
+  if (!isRecord(config) || typeof updatedAt !== 'string') return undefined;
   return value as unknown as ActionRecord;
 }
 
 export function toAuthProfile(value: unknown): AuthProfile | undefined {
-  if (!isObject(value) || typeof value.name !== 'string' || typeof value.tenancy !== 'boolean') return undefined;
+  if (!isRecord(value) || typeof value.name !== 'string' || typeof value.tenancy !== 'boolean') return undefined;
   return value as unknown as AuthProfile;
 }
 
 export function toUserCredentials(value: unknown): UserCredentialsRecord | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const { channelId, userId, profile, accountSid, authToken } = value;
   const strings = [channelId, userId, profile, accountSid, authToken];
   return strings.every((s) => typeof s === 'string') ? (value as unknown as UserCredentialsRecord) : undefined;

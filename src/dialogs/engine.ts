@@ -3,6 +3,7 @@
  * (current node, entities, context, retries, last result or error, a pending authorization) lives in the dialog
  * instance state as plain JSON, so a restarted server continues a conversation mid-dialog.
  */
+import { isRecord } from '../json';
 import {
   ActivityTypes,
   InputHints,
@@ -129,10 +130,6 @@ export const MESSAGES = {
 const JSON_STATE_KEY = 'dialogTask';
 /** turnState key prefix of the per-node call counters. */
 const OCCURRENCES_KEY = 'twilio-verify-action.occurrences';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Plain JSON copy: Dates become ISO strings, class instances become data, functions disappear. */
 function toJson(value: unknown): JsonValue {
