@@ -1,5 +1,7 @@
 /** The Twilio gateway: client factory, typed operations, the domain error, phone and e-mail validation. */
 export { createTwilioClient, credentialProblems, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './client';
+export { ACCOUNT_SID_RULE, API_KEY_SID_RULE, isAccountSid, isApiKeySid, isCredentialSecret, SECRET_RULE } from './credentials';
+export type { CredentialRule } from './credentials';
 export type { GatewayOptions, TwilioCredentials, TwilioGateway } from './client';
 export { resolveBaseUrls, TWILIO_BASE_URLS } from './baseUrl';
 export type { DomainBaseUrls } from './baseUrl';
