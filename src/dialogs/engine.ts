@@ -27,6 +27,7 @@ import {
 import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
 import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } from './runtime';
 import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
+import { CANCEL_WORDS, HELP_WORDS } from './words';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -107,8 +108,6 @@ type Step =
 export const MAX_STEPS_PER_TURN = 50;
 const DEFAULT_RETRIES = 3;
 
-const CANCEL_WORDS: ReadonlySet<string> = new Set(['cancel', 'stop', 'quit', 'exit', 'cancel that', 'never mind']);
-const HELP_WORDS: ReadonlySet<string> = new Set(['help', 'help me', 'what can i say', 'what do you need', 'what']);
 const DONE_WORDS: ReadonlySet<string> = new Set(['done', "i'm done", 'i am done', 'finished', 'ok done', 'i did']);
 const AUTHORIZATION_EVENT = 'authorization/completed';
 

@@ -45,6 +45,7 @@ export type { EntitySpec, EntityValue, Recognition, RecognizeOptions } from './e
 export { IntentMatcher, normalizeUtterance } from './intents';
 export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './intents';
 export { DialogTaskDialog, MAX_STEPS_PER_TURN, MESSAGES } from './engine';
+export { CANCEL_WORDS, HELP_WORDS } from './words';
 export type {
   DialogTaskBeginOptions,
   DialogInterruption,
