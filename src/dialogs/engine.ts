@@ -25,6 +25,7 @@ import {
   type ExpressionScope,
 } from './expressions';
 import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
+import { gatewayAvailability, isTwentyThree, MESSAGES } from './messages';
 import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } from './runtime';
 import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
 import { CANCEL_WORDS, HELP_WORDS } from './words';
@@ -111,20 +112,6 @@ const DEFAULT_RETRIES = 3;
 const DONE_WORDS: ReadonlySet<string> = new Set(['done', "i'm done", 'i am done', 'finished', 'ok done', 'i did']);
 const AUTHORIZATION_EVENT = 'authorization/completed';
 
-export const MESSAGES = {
-  disabled: "This integration is disabled. Ask your bot's admin to enable it.",
-  notConfigured: "This integration isn't set up yet. Ask your bot's admin to configure it.",
-  notAuthorized:
-    "This integration isn't authorized with Twilio right now, so I can't do that. Ask your bot's admin to re-authorize it.",
-  unavailable: "I can't reach Twilio for you right now. Please try again in a few minutes.",
-  unexpected: 'Something went wrong while talking to Twilio. Please try again in a moment.',
-  stuck: "This dialog went round in circles, so I stopped it. Ask the bot's developer to check it.",
-  lostTrack: "Sorry, I lost track of where we were in this conversation. Let's start over.",
-  authorizationPending:
-    'I\'m waiting for you to authorize the integration with the link I sent. Say "done" when you have, or "cancel" to stop.',
-  authorizationStillMissing: "I still don't have your authorization, so here is a new link.",
-  textOnly: "I can only read text here, not attachments or cards. Please type your answer.",
-} as const;
 
 const JSON_STATE_KEY = 'dialogTask';
 /** turnState key prefix of the per-node call counters. */
@@ -149,10 +136,6 @@ function readState(raw: unknown): TaskState | undefined {
   }
   if (!(error === null || isRecord(error)) || typeof authorizationRequested !== 'boolean') return undefined;
   return raw as unknown as TaskState;
-}
-
-function isTwentyThree(code: number | string): boolean {
-  return code === 20003 || code === '20003';
 }
 
 function errorInfo(err: unknown): ServiceErrorInfo {
@@ -236,17 +219,10 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       channelId: turn.activity.channelId,
       userId: turn.activity.from?.id ?? '',
     });
-    switch (resolution.kind) {
-      case 'disabled':
-        return MESSAGES.disabled;
-      case 'not-configured':
-        return MESSAGES.notConfigured;
-      case 'error':
-        this.log('warn', 'credentials unavailable', { code: resolution.code });
-        return isTwentyThree(resolution.code) ? MESSAGES.notAuthorized : MESSAGES.unavailable;
-      default:
-        return undefined;
-    }
+    const availability = gatewayAvailability(resolution);
+    if (availability.kind !== 'unavailable') return undefined;
+    if (availability.code !== undefined) this.log('warn', 'credentials unavailable', { code: availability.code });
+    return availability.userMessage;
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
@@ -561,31 +537,25 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
 
   private async runService(turn: TurnContext, state: TaskState, node: ServiceNode): Promise<Step> {
     const ref: UserRef = { channelId: turn.activity.channelId, userId: turn.activity.from?.id ?? '' };
-    const resolution = await this.runtime.resolveGateway(ref);
-    switch (resolution.kind) {
+    const availability = gatewayAvailability(await this.runtime.resolveGateway(ref));
+    switch (availability.kind) {
       case 'needs-user-authorization':
         if (state.authorizationRequested) await turn.sendActivity(MESSAGES.authorizationStillMissing);
-        await this.runtime.requestUserAuthorization(turn, resolution.profile);
+        await this.runtime.requestUserAuthorization(turn, availability.profile);
         state.authorizationRequested = true;
         state.waiting = 'authorization';
-        this.log('info', 'waiting for user authorization', { node: node.id, profile: resolution.profile });
+        this.log('info', 'waiting for user authorization', { node: node.id, profile: availability.profile });
         return { kind: 'wait' };
-      case 'disabled':
-        await turn.sendActivity(MESSAGES.disabled);
-        return { kind: 'end', status: 'failed' };
-      case 'not-configured':
-        await turn.sendActivity(MESSAGES.notConfigured);
-        return { kind: 'end', status: 'failed' };
-      case 'error':
-        this.log('warn', 'credentials unavailable', { node: node.id, code: resolution.code });
-        await turn.sendActivity(isTwentyThree(resolution.code) ? MESSAGES.notAuthorized : MESSAGES.unavailable);
+      case 'unavailable':
+        if (availability.code !== undefined) this.log('warn', 'credentials unavailable', { node: node.id, code: availability.code });
+        await turn.sendActivity(availability.userMessage);
         return { kind: 'end', status: 'failed' };
       case 'ready':
         break;
     }
     state.authorizationRequested = false;
     const input = this.buildInput(node, await this.scope(turn, state));
-    const gateway = resolution.gateway;
+    const gateway = availability.gateway;
     const run = () => runOperation(gateway, node.operation, input);
     const effects = turnEffectsOf(turn);
     try {

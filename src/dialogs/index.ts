@@ -44,7 +44,9 @@ export {
 export type { EntitySpec, EntityValue, Recognition, RecognizeOptions } from './entities';
 export { IntentMatcher, normalizeUtterance } from './intents';
 export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './intents';
-export { DialogTaskDialog, MAX_STEPS_PER_TURN, MESSAGES } from './engine';
+export { DialogTaskDialog, MAX_STEPS_PER_TURN } from './engine';
+export { gatewayAvailability, MESSAGES } from './messages';
+export type { GatewayAvailability } from './messages';
 export { CANCEL_WORDS, HELP_WORDS } from './words';
 export type {
   DialogTaskBeginOptions,
