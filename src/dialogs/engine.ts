@@ -14,6 +14,7 @@ import {
 } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { CountryCode } from 'libphonenumber-js';
+import { auditActionOf } from '../definition';
 import { runOperation, TwilioActionError } from '../twilio';
 import { describeEntity, normalizeWords, recognizeEntity, type EntityValue } from './entities';
 import {
@@ -583,7 +584,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       });
       if (isTwentyThree(state.error.code)) await this.runtime.reportAuthFailure(ref, state.error.code);
     }
-    await this.auditVerification(ref, node, input, state);
+    await this.auditService(ref, node, input, state);
 
     const scope = await this.scope(turn, state);
     for (const transition of node.transitions ?? []) {
@@ -606,18 +607,14 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     return occurrence;
   }
 
-  private async auditVerification(
+  /** Audits the call when the definition says the operation is audited (verification starts and checks). */
+  private async auditService(
     ref: UserRef,
     node: ServiceNode,
     input: Record<string, JsonValue>,
     state: TaskState,
   ): Promise<void> {
-    const action =
-      node.operation === 'startVerification'
-        ? 'verification.start'
-        : node.operation === 'checkVerification'
-          ? 'verification.check'
-          : undefined;
+    const action = auditActionOf(node.operation);
     if (action === undefined) return;
     const result = isRecord(state.result) ? state.result : {};
     let outcome: string;

@@ -4,7 +4,6 @@
  */
 export { canonicalJson, dialogHash } from './canonical';
 export { assertTaskId, defaultValidationOptions, TemplateCatalog, type TemplateCatalogOptions } from './catalog';
-export { authorizationTypes, configFieldNames, configurationFields } from './definition';
 export { TemplateError, type TemplateErrorCode, type TemplateProblem } from './errors';
 export {
   compareVersions,
@@ -25,18 +24,13 @@ export {
   type TemplateListing,
   type TemplateState,
 } from './installer';
-export { ACTION_MANIFEST_ID, buildManifest, renderManifest, type BuildManifestOptions } from './manifest';
+export { buildManifest, renderManifest, type BuildManifestOptions } from './manifest';
 export { defaultDialogsDir, defaultTemplatesDir, isTaskId, packageRoot, TASK_ID_PATTERN } from './paths';
 export { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from './routes';
 export {
-  MANIFEST_SCHEMA_ID,
-  manifestSchema,
   SCHEMA_FILES,
   TEMPLATE_SCHEMA_ID,
   templateSchema,
-  type AuthorizationType,
-  type Manifest,
-  type ManifestField,
   type Template,
 } from './schemas';
 export { validateTemplate, type TemplateValidation, type TemplateValidationOptions } from './validate';

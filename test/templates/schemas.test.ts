@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { dialogSchema, loadDialogDirectory, validateDialogTask } from '../../src/dialogs';
+import { configFieldNames } from '../../src/definition';
 import {
-  configFieldNames,
   defaultValidationOptions,
   dialogHash,
   renderInstalledDialog,
