@@ -99,6 +99,7 @@ const BROKEN: [title: string, mutate: Mutation, pointer: string | ((t: Template)
   ['reading an unknown configuration field', (t) => (node(t, 'sender')['default'] = 'config.from'), (t) => `/dialog/nodes/${nodeIndex(t, 'sender')}/default`, /Unknown configuration field "config\.from"/],
   ['with a node of an unknown type', (t) => (node(t, 'sent')['type'] = 'webhook'), (t) => `/dialog/nodes/${nodeIndex(t, 'sent')}/type`, /Unknown node type "webhook"/],
   ['calling an unknown operation', (t) => (node(t, 'send')['operation'] = 'sendFax'), (t) => `/dialog/nodes/${nodeIndex(t, 'send')}/operation`, /Unknown operation "sendFax"/],
+  ['giving an operation an input it does not take', (t) => ((node(t, 'send')['input'] as Record<string, unknown>)['recipient'] = 'entities.receiver'), (t) => `/dialog/nodes/${nodeIndex(t, 'send')}/input/recipient`, /"recipient" is not an input of sendSms/],
   ['with a dangling transition', (t) => (node(t, 'message')['next'] = 'nowhere'), (t) => `/dialog/nodes/${nodeIndex(t, 'message')}/next`, /"nowhere" names no node/],
   ['with an unreachable node', (t) => t.dialog.nodes.push({ id: 'orphan', type: 'message', text: 'Hi' }), (t) => `/dialog/nodes/${t.dialog.nodes.length - 1}`, /unreachable/],
   [
