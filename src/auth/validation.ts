@@ -34,6 +34,12 @@ function compile<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
 }
 
+/** A validator compiled on first use (importing a module compiles nothing). */
+export function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+  let compiled: ValidateFunction<T> | undefined;
+  return () => (compiled ??= compile<T>(schema));
+}
+
 const validators = {
   authorization: compile<AuthorizationInput>(authorizationSchema),
   authToken: compile<PreAuthorizedAuthTokenInput>(preAuthorizedAuthTokenSchema),
