@@ -18,7 +18,7 @@ export { remainingBudgetMs, withDeadline } from './deadline';
 export { outcomeUncertain, reconcileSend, sendsToPerson } from './reconcile';
 export type { Reconciliation } from './reconcile';
 export { probeCredentials } from './probe';
-export type { CredentialProbe } from './probe';
+export type { CredentialCheckFailure, CredentialCheckResult, CredentialProbe } from './probe';
 
 export { checkVerification } from './operations/checkVerification';
 export type { CheckVerificationInput, VerificationCheck } from './operations/checkVerification';
