@@ -3,10 +3,10 @@
  * configuration fields (public or secret), its required templates, and its manifest. Depends on src/twilio (the
  * operation registry, the credential rules) and src/auth (the admin API's schemas) only.
  */
-export { configFieldNames, configurationFields, PUBLIC_CONFIG_FIELDS, SECRET_FIELDS } from './configuration';
-export { ACTION_MANIFEST_ID, manifestOf } from './manifest';
+export { configFieldNames, PUBLIC_CONFIG_FIELDS, SECRET_FIELDS } from './configuration';
+export { manifestOf } from './manifest';
 export type { ManifestTemplate } from './manifest';
-export { DRAFT, fieldName, MANIFEST_SCHEMA_ID, manifestSchema, prose, taskId, title, version } from './manifest-schema';
+export { DRAFT, fieldName, manifestSchema, prose, taskId, title, version } from './manifest-schema';
 export type { AuthorizationType, Manifest, ManifestField } from './manifest-schema';
 export { AUDITED_OPERATIONS, auditActionOf, operationDefinitions } from './operations';
 export type { AuditAction, OperationDefinition } from './operations';
