@@ -3,7 +3,7 @@
  * (current node, entities, context, retries, last result or error, a pending authorization) lives in the dialog
  * instance state as plain JSON, so a restarted server continues a conversation mid-dialog.
  */
-import { isRecord } from '../json';
+import { isJsonObject, isJsonValue, isRecord, type JsonValue } from '../json';
 import {
   ActivityTypes,
   InputHints,
@@ -31,7 +31,7 @@ import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } 
 import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
 import { CANCEL_WORDS, HELP_WORDS } from './words';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 /** The last failed service call, as expressions see it under `error`. */
 export interface ServiceErrorInfo {
@@ -128,15 +128,37 @@ function toJson(value: unknown): JsonValue {
   }
 }
 
+function isServiceErrorInfo(value: unknown): value is ServiceErrorInfo {
+  if (!isJsonObject(value)) return false;
+  const { code, status, message, userMessage, retryAfterSeconds, param } = value;
+  return (
+    (typeof code === 'number' || typeof code === 'string') &&
+    typeof status === 'number' &&
+    typeof message === 'string' &&
+    typeof userMessage === 'string' &&
+    (retryAfterSeconds === null || typeof retryAfterSeconds === 'number') &&
+    (param === null || typeof param === 'string')
+  );
+}
+
+/** The instance state as the engine wrote it (plain JSON), checked whole: state from storage is data from outside. */
+function isTaskState(raw: unknown): raw is TaskState {
+  if (!isRecord(raw)) return false;
+  const { node, entities, context, result, error, attempts, waiting, authorizationRequested } = raw;
+  return (
+    typeof node === 'string' &&
+    isJsonObject(entities) &&
+    isJsonObject(context) &&
+    isJsonValue(result) &&
+    (error === null || isServiceErrorInfo(error)) &&
+    typeof attempts === 'number' &&
+    (waiting === null || waiting === 'reply' || waiting === 'authorization') &&
+    typeof authorizationRequested === 'boolean'
+  );
+}
+
 function readState(raw: unknown): TaskState | undefined {
-  if (!isRecord(raw)) return undefined;
-  const { node, entities, context, error, attempts, waiting, authorizationRequested } = raw;
-  if (typeof node !== 'string' || !isRecord(entities) || !isRecord(context)) return undefined;
-  if (typeof attempts !== 'number' || !(waiting === null || waiting === 'reply' || waiting === 'authorization')) {
-    return undefined;
-  }
-  if (!(error === null || isRecord(error)) || typeof authorizationRequested !== 'boolean') return undefined;
-  return raw as unknown as TaskState;
+  return isTaskState(raw) ? raw : undefined;
 }
 
 function errorInfo(err: unknown): ServiceErrorInfo {
