@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { OPERATION_NAMES, operations } from '../src/twilio';
-import { buildManifest, manifestSchema, SCHEMA_FILES, type Manifest } from '../src/templates';
+import { manifestSchema, type Manifest } from '../src/definition';
+import { buildManifest, SCHEMA_FILES } from '../src/templates';
 import { generatedFiles } from '../src/templates/write-manifest';
 
 const root = path.resolve(__dirname, '..');

@@ -3,10 +3,9 @@
  * Default: `GET {base}/2010-04-01/Accounts/{AccountSid}.json` through the gateway's probe (`fetchAccount`); an auth profile
  * may name its own check URL instead, called with Basic Auth.
  */
-import { createTwilioClient, probeCredentials, TwilioActionError, type TwilioCredentials } from '../twilio';
+import { createTwilioClient, probeCredentials, TwilioActionError, type CredentialCheckResult, type TwilioCredentials } from '../twilio';
 
-/** `{ ok: true }`, or Twilio's code and message (a string code when there was no Twilio answer). */
-export type CredentialCheckResult = { ok: true } | { ok: false; code: number | string; message: string };
+export type { CredentialCheckResult };
 
 /** Runs authorization checks; injectable so the service can be tested against nock or the emulator alike. */
 export interface CredentialChecker {

@@ -2,7 +2,9 @@
  * What the integration keeps in the store, and the shapes it shows. Secrets are stored sealed (see secrets.ts),
  * bound to their location with {@link sealContext}; views carry masked secrets only.
  */
-import type { ActionConfig } from './schemas';
+import type { FromSchema } from 'json-schema-to-ts';
+import { actionConfigSchema, type ActionConfig } from './schemas';
+import { lazyValidator } from './validation';
 
 /** The action's id, in the manifest, the API and the delete confirmation. */
 export const ACTION_ID = 'twilio-verify';
@@ -22,103 +24,137 @@ export const SEALED_NAMESPACES = [NS.action, NS.credentials, NS.meta] as const;
 /** Lifecycle states as admins see them. */
 export type ActionState = 'available' | 'configured' | 'disabled' | 'error';
 
-/** Pre-authorized credentials as stored: the secret field is sealed. */
-export type StoredPreAuthorization =
-  | { type: 'pre-authorized'; method: 'auth-token'; accountSid: string; authToken: string; baseUrl?: string }
-  | {
-      type: 'pre-authorized';
-      method: 'api-key';
-      accountSid: string;
-      apiKeySid: string;
-      apiKeySecret: string;
-      baseUrl?: string;
-    };
+const text = { type: 'string' } as const;
+const code = { anyOf: [{ type: 'number' }, { type: 'string' }] } as const;
 
-export interface StoredUserAuthorization {
-  type: 'user-authorized';
-  profile: string;
-}
+/*
+ * The stored documents' JSON Schemas: the source of both their types and the check on every read (a store may hold
+ * documents that other versions wrote, or a hand edit). A document that does not pass reads as absent.
+ */
 
-export type StoredAuthorization = StoredPreAuthorization | StoredUserAuthorization;
+const storedAuthTokenSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'method', 'accountSid', 'authToken'],
+  properties: { type: { const: 'pre-authorized' }, method: { const: 'auth-token' }, accountSid: text, authToken: text, baseUrl: text },
+} as const;
 
-/** A rejection of stored credentials by Twilio at runtime (e.g. 20003). */
-export interface RuntimeFailure {
-  code: number | string;
-  message: string;
-  at: string;
-}
+const storedApiKeySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'method', 'accountSid', 'apiKeySid', 'apiKeySecret'],
+  properties: {
+    type: { const: 'pre-authorized' },
+    method: { const: 'api-key' },
+    accountSid: text,
+    apiKeySid: text,
+    apiKeySecret: text,
+    baseUrl: text,
+  },
+} as const;
 
-/** The last authorization check an admin ran. */
-export interface TestRecord {
-  ok: boolean;
-  code?: number | string;
-  message?: string;
-  at: string;
-}
+const storedUserAuthorizationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'profile'],
+  properties: { type: { const: 'user-authorized' }, profile: text },
+} as const;
+
+const runtimeFailureSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'message', 'at'],
+  properties: { code, message: text, at: text },
+} as const;
+
+const testRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ok', 'at'],
+  properties: { ok: { type: 'boolean' }, code, message: text, at: text },
+} as const;
 
 /** The action document (namespace `action`, key `twilio-verify`). */
-export interface ActionRecord {
-  /** The admin's intent; `enabled` plus a runtime failure shows as state `error`. */
-  status: 'available' | 'enabled' | 'disabled';
-  authorization?: StoredAuthorization;
-  config: ActionConfig;
-  error?: RuntimeFailure;
-  lastTest?: TestRecord;
-  updatedAt: string;
-}
+export const actionRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'config', 'updatedAt'],
+  properties: {
+    /** The admin's intent; `enabled` plus a runtime failure shows as state `error`. */
+    status: { enum: ['available', 'enabled', 'disabled'] },
+    authorization: { anyOf: [storedAuthTokenSchema, storedApiKeySchema, storedUserAuthorizationSchema] },
+    config: { type: 'object', additionalProperties: false, properties: actionConfigSchema.properties },
+    error: runtimeFailureSchema,
+    lastTest: testRecordSchema,
+    updatedAt: text,
+  },
+} as const;
 
 /** An auth profile (namespace `profiles`, key = name). */
-export interface AuthProfile {
-  name: string;
-  description?: string;
-  tenancy: boolean;
-  /** Base URL for API calls with this profile's credentials; may hold `{tenant}`. Twilio's when absent. */
-  baseUrl?: string;
-  /** URL called with Basic Auth to check a user's credentials; may hold `{tenant}` and `{{accountSid}}`. */
-  authorizationCheckUrl?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export const authProfileRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'tenancy', 'createdAt', 'updatedAt'],
+  properties: {
+    name: text,
+    description: text,
+    tenancy: { type: 'boolean' },
+    /** Base URL for API calls with this profile's credentials; may hold `{tenant}`. Twilio's when absent. */
+    baseUrl: text,
+    /** URL called with Basic Auth to check a user's credentials; may hold `{tenant}` and `{{accountSid}}`. */
+    authorizationCheckUrl: text,
+    createdAt: text,
+    updatedAt: text,
+  },
+} as const;
 
 /** An end user's credentials (namespace `credentials`, key = {@link userCredentialsKey}); `authToken` is sealed. */
-export interface UserCredentialsRecord {
-  channelId: string;
-  userId: string;
-  profile: string;
-  accountSid: string;
-  authToken: string;
-  tenant?: string;
-  createdAt: string;
-}
+export const userCredentialsRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['channelId', 'userId', 'profile', 'accountSid', 'authToken', 'createdAt'],
+  properties: { channelId: text, userId: text, profile: text, accountSid: text, authToken: text, tenant: text, createdAt: text },
+} as const;
+
+/** Pre-authorized credentials as stored: the secret field is sealed. */
+export type StoredPreAuthorization = FromSchema<typeof storedAuthTokenSchema> | FromSchema<typeof storedApiKeySchema>;
+export type StoredUserAuthorization = FromSchema<typeof storedUserAuthorizationSchema>;
+export type StoredAuthorization = StoredPreAuthorization | StoredUserAuthorization;
+/** A rejection of stored credentials by Twilio at runtime (e.g. 20003). */
+export type RuntimeFailure = FromSchema<typeof runtimeFailureSchema>;
+/** The last authorization check an admin ran. */
+export type TestRecord = FromSchema<typeof testRecordSchema>;
+export type ActionRecord = FromSchema<typeof actionRecordSchema>;
+export type AuthProfile = FromSchema<typeof authProfileRecordSchema>;
+export type UserCredentialsRecord = FromSchema<typeof userCredentialsRecordSchema>;
 
 /** The store key of a user's credentials: both ids URI-encoded, so neither can split the key. */
 export function userCredentialsKey(channelId: string, userId: string): string {
   return `${encodeURIComponent(channelId)}/${encodeURIComponent(userId)}`;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const readers = {
+  action: lazyValidator<ActionRecord>(actionRecordSchema),
+  profile: lazyValidator<AuthProfile>(authProfileRecordSchema),
+  credentials: lazyValidator<UserCredentialsRecord>(userCredentialsRecordSchema),
+};
 
-/** Reads an action document defensively (it comes from a store that other versions may have written). */
+/** Reads an action document: the document if it passes its schema, else undefined. */
 export function toActionRecord(value: unknown): ActionRecord | undefined {
-  if (!isObject(value)) return undefined;
-  const { status, config, updatedAt } = value;
-  if (status !== 'available' && status !== 'enabled' && status !== 'disabled') return undefined;
-  if (!isObject(config) || typeof updatedAt !== 'string') return undefined;
-  return value as unknown as ActionRecord;
+  const valid = readers.action();
+  return valid(value) ? value : undefined;
 }
 
+/** Reads an auth profile document: the document if it passes its schema, else undefined. */
 export function toAuthProfile(value: unknown): AuthProfile | undefined {
-  if (!isObject(value) || typeof value.name !== 'string' || typeof value.tenancy !== 'boolean') return undefined;
-  return value as unknown as AuthProfile;
+  const valid = readers.profile();
+  return valid(value) ? value : undefined;
 }
 
+/** Reads a user's credentials document: the document if it passes its schema, else undefined. */
 export function toUserCredentials(value: unknown): UserCredentialsRecord | undefined {
-  if (!isObject(value)) return undefined;
-  const { channelId, userId, profile, accountSid, authToken } = value;
-  const strings = [channelId, userId, profile, accountSid, authToken];
-  return strings.every((s) => typeof s === 'string') ? (value as unknown as UserCredentialsRecord) : undefined;
+  const valid = readers.credentials();
+  return valid(value) ? value : undefined;
 }
 
 /** The next step after "Integration successful". */

@@ -4,17 +4,18 @@
  * when the two drift (see test/auth/schemas.test.ts).
  */
 import type { FromSchema } from 'json-schema-to-ts';
+import { ACCOUNT_SID_RULE, API_KEY_SID_RULE, SECRET_RULE } from '../twilio';
 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
 const ID = 'https://github.com/twilio-verify-action/schemas/admin/';
 
 /** Patterns of the identifiers and strings the admin API accepts. */
 export const PATTERNS = {
-  accountSid: '^AC[0-9a-fA-F]{32}$',
-  apiKeySid: '^SK[0-9a-fA-F]{32}$',
+  accountSid: ACCOUNT_SID_RULE.pattern,
+  apiKeySid: API_KEY_SID_RULE.pattern,
   verifyServiceSid: '^VA[0-9a-fA-F]{32}$',
   sender: '^(\\+[1-9][0-9]{6,14}|MG[0-9a-fA-F]{32})$',
-  secret: '^[\\x21-\\x7e]{16,256}$',
+  secret: SECRET_RULE.pattern,
   baseUrl: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
   profileBaseUrl: "^https?://([A-Za-z0-9.-]|\\{tenant\\})+(:[0-9]{1,5})?(/([A-Za-z0-9._~%!$&'()*+,;=:@/-]|\\{tenant\\})*)?$",
   checkUrl:
@@ -28,12 +29,12 @@ export const PATTERNS = {
 
 /** What each pattern means, for error messages people can act on. */
 export const PATTERN_HELP: Record<string, string> = {
-  [PATTERNS.accountSid]: 'must be an Account SID: AC followed by 32 hex characters',
-  [PATTERNS.apiKeySid]: 'must be an API Key SID: SK followed by 32 hex characters',
+  [PATTERNS.accountSid]: `must be ${ACCOUNT_SID_RULE.help}`,
+  [PATTERNS.apiKeySid]: `must be ${API_KEY_SID_RULE.help}`,
   [PATTERNS.verifyServiceSid]: 'must be a Verify Service SID: VA followed by 32 hex characters',
   [PATTERNS.sender]:
     'must be a phone number in E.164 (e.g. +14155550123) or a Messaging Service SID (MG followed by 32 hex characters)',
-  [PATTERNS.secret]: 'must be 16 to 256 printable characters without spaces',
+  [PATTERNS.secret]: `must be ${SECRET_RULE.help}`,
   [PATTERNS.baseUrl]: 'must be an http(s) URL without credentials, query or fragment, e.g. https://api.twilio.com',
   [PATTERNS.profileBaseUrl]:
     'must be an http(s) URL without credentials, query or fragment; it may hold {tenant}, e.g. https://{tenant}.example.net',

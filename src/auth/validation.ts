@@ -1,4 +1,5 @@
 /** ajv validators compiled from the admin schemas, and the one way inputs become typed values: validate, then type. */
+import { isRecord } from '../json';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import { ActionError, type ErrorDetail } from './errors';
 import {
@@ -31,6 +32,12 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 
 function compile<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
+}
+
+/** A validator compiled on first use (importing a module compiles nothing). */
+export function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
+  let compiled: ValidateFunction<T> | undefined;
+  return () => (compiled ??= compile<T>(schema));
 }
 
 const validators = {
@@ -75,10 +82,6 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): ErrorD
 function check<T>(validate: ValidateFunction<T>, value: unknown, message: string): T {
   if (validate(value)) return value;
   throw new ActionError('invalid_request', message, { details: describeErrors(validate.errors) });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -23,7 +23,9 @@ import {
   type DialogTurnResult,
 } from 'botbuilder-dialogs';
 import {
+  CANCEL_WORDS,
   DialogTaskDialog,
+  HELP_WORDS,
   IntentMatcher,
   noLogger,
   normalizeUtterance,
@@ -40,8 +42,6 @@ export const TWILIO_VERIFY_DIALOG_ID = 'twilio-verify';
 export const USER_STATE_PROPERTY = 'twilioVerifyUser';
 
 const CHOOSE_ID = 'twilio-verify.choose';
-const HELP_WORDS: ReadonlySet<string> = new Set(['help', 'help me', 'what can you do', 'what can i say', 'menu', 'options']);
-const CANCEL_WORDS: ReadonlySet<string> = new Set(['cancel', 'stop', 'quit', 'exit', 'cancel that', 'never mind', 'nevermind']);
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
 const GREETING_WORDS: ReadonlySet<string> = new Set([
   'hi', 'hello', 'hey', 'hiya', 'howdy', 'yo', 'hi there', 'hello there', 'hey there', 'good morning',

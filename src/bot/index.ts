@@ -7,13 +7,11 @@ export {
   runTwilioVerify,
   TWILIO_VERIFY_DIALOG_ID,
   TwilioVerifyDialogs,
-  USER_STATE_PROPERTY,
-  userRefOf,
 } from './component';
 export type { DialogSummary, TwilioVerifyBeginOptions, TwilioVerifyDialogsOptions, TwilioVerifyResult } from './component';
 export { describeFailure, TURN_ERROR_MESSAGE, TwilioVerifyBot } from './bot';
 export type { TwilioVerifyBotOptions } from './bot';
-export { authorizationMessage, IntegrationRuntime, PUBLIC_CONFIG_FIELDS } from './runtime';
+export { IntegrationRuntime } from './runtime';
 export type { IntegrationRuntimeOptions } from './runtime';
 export { AUTH_LINK_TTL_MS, AUTH_LINKS_NAMESPACE, AuthLinks, sha256Hex } from './auth-links';
 export type { AuthLinkLookup, AuthLinkRecord, AuthLinksOptions } from './auth-links';

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { createEmulator, isLoopbackHost } from '../emulator';
+import { isAccountSid } from '../twilio';
 
 interface EmulatorCommandOptions {
   port: string;
@@ -41,7 +42,7 @@ async function runEmulator(cmd: Command, opts: EmulatorCommandOptions): Promise<
       USAGE,
     );
   }
-  if (opts.accountSid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(opts.accountSid)) {
+  if (opts.accountSid !== undefined && !isAccountSid(opts.accountSid)) {
     cmd.error('error: --account-sid (or TWILIO_EMULATOR_ACCOUNT_SID) must be AC followed by 32 hex digits', USAGE);
   }
   if (opts.authToken !== undefined && !/^[0-9a-fA-F]{32}$/.test(opts.authToken)) {

@@ -3,6 +3,7 @@
  * (current node, entities, context, retries, last result or error, a pending authorization) lives in the dialog
  * instance state as plain JSON, so a restarted server continues a conversation mid-dialog.
  */
+import { isJsonObject, isJsonValue, isRecord, type JsonValue } from '../json';
 import {
   ActivityTypes,
   InputHints,
@@ -13,6 +14,7 @@ import {
 } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { CountryCode } from 'libphonenumber-js';
+import { auditActionOf } from '../definition';
 import { runOperation, TwilioActionError } from '../twilio';
 import { describeEntity, normalizeWords, recognizeEntity, type EntityValue } from './entities';
 import {
@@ -24,10 +26,12 @@ import {
   type ExpressionScope,
 } from './expressions';
 import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
+import { gatewayAvailability, isTwentyThree, MESSAGES } from './messages';
 import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } from './runtime';
 import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
+import { CANCEL_WORDS, HELP_WORDS } from './words';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 /** The last failed service call, as expressions see it under `error`. */
 export interface ServiceErrorInfo {
@@ -106,33 +110,13 @@ type Step =
 export const MAX_STEPS_PER_TURN = 50;
 const DEFAULT_RETRIES = 3;
 
-const CANCEL_WORDS: ReadonlySet<string> = new Set(['cancel', 'stop', 'quit', 'exit', 'cancel that', 'never mind']);
-const HELP_WORDS: ReadonlySet<string> = new Set(['help', 'help me', 'what can i say', 'what do you need', 'what']);
 const DONE_WORDS: ReadonlySet<string> = new Set(['done', "i'm done", 'i am done', 'finished', 'ok done', 'i did']);
 const AUTHORIZATION_EVENT = 'authorization/completed';
 
-export const MESSAGES = {
-  disabled: "This integration is disabled. Ask your bot's admin to enable it.",
-  notConfigured: "This integration isn't set up yet. Ask your bot's admin to configure it.",
-  notAuthorized:
-    "This integration isn't authorized with Twilio right now, so I can't do that. Ask your bot's admin to re-authorize it.",
-  unavailable: "I can't reach Twilio for you right now. Please try again in a few minutes.",
-  unexpected: 'Something went wrong while talking to Twilio. Please try again in a moment.',
-  stuck: "This dialog went round in circles, so I stopped it. Ask the bot's developer to check it.",
-  lostTrack: "Sorry, I lost track of where we were in this conversation. Let's start over.",
-  authorizationPending:
-    'I\'m waiting for you to authorize the integration with the link I sent. Say "done" when you have, or "cancel" to stop.',
-  authorizationStillMissing: "I still don't have your authorization, so here is a new link.",
-  textOnly: "I can only read text here, not attachments or cards. Please type your answer.",
-} as const;
 
 const JSON_STATE_KEY = 'dialogTask';
 /** turnState key prefix of the per-node call counters. */
 const OCCURRENCES_KEY = 'twilio-verify-action.occurrences';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Plain JSON copy: Dates become ISO strings, class instances become data, functions disappear. */
 function toJson(value: unknown): JsonValue {
@@ -144,19 +128,37 @@ function toJson(value: unknown): JsonValue {
   }
 }
 
-function readState(raw: unknown): TaskState | undefined {
-  if (!isRecord(raw)) return undefined;
-  const { node, entities, context, error, attempts, waiting, authorizationRequested } = raw;
-  if (typeof node !== 'string' || !isRecord(entities) || !isRecord(context)) return undefined;
-  if (typeof attempts !== 'number' || !(waiting === null || waiting === 'reply' || waiting === 'authorization')) {
-    return undefined;
-  }
-  if (!(error === null || isRecord(error)) || typeof authorizationRequested !== 'boolean') return undefined;
-  return raw as unknown as TaskState;
+function isServiceErrorInfo(value: unknown): value is ServiceErrorInfo {
+  if (!isJsonObject(value)) return false;
+  const { code, status, message, userMessage, retryAfterSeconds, param } = value;
+  return (
+    (typeof code === 'number' || typeof code === 'string') &&
+    typeof status === 'number' &&
+    typeof message === 'string' &&
+    typeof userMessage === 'string' &&
+    (retryAfterSeconds === null || typeof retryAfterSeconds === 'number') &&
+    (param === null || typeof param === 'string')
+  );
 }
 
-function isTwentyThree(code: number | string): boolean {
-  return code === 20003 || code === '20003';
+/** The instance state as the engine wrote it (plain JSON), checked whole: state from storage is data from outside. */
+function isTaskState(raw: unknown): raw is TaskState {
+  if (!isRecord(raw)) return false;
+  const { node, entities, context, result, error, attempts, waiting, authorizationRequested } = raw;
+  return (
+    typeof node === 'string' &&
+    isJsonObject(entities) &&
+    isJsonObject(context) &&
+    isJsonValue(result) &&
+    (error === null || isServiceErrorInfo(error)) &&
+    typeof attempts === 'number' &&
+    (waiting === null || waiting === 'reply' || waiting === 'authorization') &&
+    typeof authorizationRequested === 'boolean'
+  );
+}
+
+function readState(raw: unknown): TaskState | undefined {
+  return isTaskState(raw) ? raw : undefined;
 }
 
 function errorInfo(err: unknown): ServiceErrorInfo {
@@ -240,17 +242,10 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       channelId: turn.activity.channelId,
       userId: turn.activity.from?.id ?? '',
     });
-    switch (resolution.kind) {
-      case 'disabled':
-        return MESSAGES.disabled;
-      case 'not-configured':
-        return MESSAGES.notConfigured;
-      case 'error':
-        this.log('warn', 'credentials unavailable', { code: resolution.code });
-        return isTwentyThree(resolution.code) ? MESSAGES.notAuthorized : MESSAGES.unavailable;
-      default:
-        return undefined;
-    }
+    const availability = gatewayAvailability(resolution);
+    if (availability.kind !== 'unavailable') return undefined;
+    if (availability.code !== undefined) this.log('warn', 'credentials unavailable', { code: availability.code });
+    return availability.userMessage;
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
@@ -565,31 +560,25 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
 
   private async runService(turn: TurnContext, state: TaskState, node: ServiceNode): Promise<Step> {
     const ref: UserRef = { channelId: turn.activity.channelId, userId: turn.activity.from?.id ?? '' };
-    const resolution = await this.runtime.resolveGateway(ref);
-    switch (resolution.kind) {
+    const availability = gatewayAvailability(await this.runtime.resolveGateway(ref));
+    switch (availability.kind) {
       case 'needs-user-authorization':
         if (state.authorizationRequested) await turn.sendActivity(MESSAGES.authorizationStillMissing);
-        await this.runtime.requestUserAuthorization(turn, resolution.profile);
+        await this.runtime.requestUserAuthorization(turn, availability.profile);
         state.authorizationRequested = true;
         state.waiting = 'authorization';
-        this.log('info', 'waiting for user authorization', { node: node.id, profile: resolution.profile });
+        this.log('info', 'waiting for user authorization', { node: node.id, profile: availability.profile });
         return { kind: 'wait' };
-      case 'disabled':
-        await turn.sendActivity(MESSAGES.disabled);
-        return { kind: 'end', status: 'failed' };
-      case 'not-configured':
-        await turn.sendActivity(MESSAGES.notConfigured);
-        return { kind: 'end', status: 'failed' };
-      case 'error':
-        this.log('warn', 'credentials unavailable', { node: node.id, code: resolution.code });
-        await turn.sendActivity(isTwentyThree(resolution.code) ? MESSAGES.notAuthorized : MESSAGES.unavailable);
+      case 'unavailable':
+        if (availability.code !== undefined) this.log('warn', 'credentials unavailable', { node: node.id, code: availability.code });
+        await turn.sendActivity(availability.userMessage);
         return { kind: 'end', status: 'failed' };
       case 'ready':
         break;
     }
     state.authorizationRequested = false;
     const input = this.buildInput(node, await this.scope(turn, state));
-    const gateway = resolution.gateway;
+    const gateway = availability.gateway;
     const run = () => runOperation(gateway, node.operation, input);
     const effects = turnEffectsOf(turn);
     try {
@@ -617,7 +606,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       });
       if (isTwentyThree(state.error.code)) await this.runtime.reportAuthFailure(ref, state.error.code);
     }
-    await this.auditVerification(ref, node, input, state);
+    await this.auditService(ref, node, input, state);
 
     const scope = await this.scope(turn, state);
     for (const transition of node.transitions ?? []) {
@@ -640,18 +629,14 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     return occurrence;
   }
 
-  private async auditVerification(
+  /** Audits the call when the definition says the operation is audited (verification starts and checks). */
+  private async auditService(
     ref: UserRef,
     node: ServiceNode,
     input: Record<string, JsonValue>,
     state: TaskState,
   ): Promise<void> {
-    const action =
-      node.operation === 'startVerification'
-        ? 'verification.start'
-        : node.operation === 'checkVerification'
-          ? 'verification.check'
-          : undefined;
+    const action = auditActionOf(node.operation);
     if (action === undefined) return;
     const result = isRecord(state.result) ? state.result : {};
     let outcome: string;

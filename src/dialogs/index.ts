@@ -12,39 +12,28 @@ export type {
   ServiceNode,
   Transition,
 } from './schema';
-export { loadDialogDirectory, pointerToken, validateDialogTask } from './validate';
+export { loadDialogDirectory, validateDialogTask } from './validate';
 export type { DialogFileProblem, DialogProblem, DialogValidation, LoadedDialogs, ValidateDialogOptions } from './validate';
 export {
   checkExpression,
-  checkTemplate,
-  compileExpression,
   configFieldsOfExpression,
   configFieldsOfTemplate,
-  displayValue,
   evaluateExpression,
-  EXPRESSION_FUNCTIONS,
-  EXPRESSION_NAMES,
   ExpressionError,
-  parseTemplate,
   renderTemplate,
 } from './expressions';
 export type { EvaluationOptions, Expression, ExpressionName, ExpressionScope } from './expressions';
 export {
   describeEntity,
-  normalizeWords,
-  recognizeDigits,
-  recognizeEmail,
   recognizeEntity,
-  recognizeEnum,
-  recognizeNumber,
-  recognizePhone,
-  recognizeText,
-  recognizeYesNo,
 } from './entities';
 export type { EntitySpec, EntityValue, Recognition, RecognizeOptions } from './entities';
 export { IntentMatcher, normalizeUtterance } from './intents';
 export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './intents';
-export { DialogTaskDialog, MAX_STEPS_PER_TURN, MESSAGES } from './engine';
+export { DialogTaskDialog, MAX_STEPS_PER_TURN } from './engine';
+export { gatewayAvailability, MESSAGES } from './messages';
+export type { GatewayAvailability } from './messages';
+export { CANCEL_WORDS, HELP_WORDS } from './words';
 export type {
   DialogTaskBeginOptions,
   DialogInterruption,
@@ -53,7 +42,7 @@ export type {
   JsonValue,
   ServiceErrorInfo,
 } from './engine';
-export { noLogger, redactDigits, redactForLog, REDACTED } from './redact';
+export { noLogger, redactDigits, redactForLog } from './redact';
 export type { DialogLogger } from './redact';
 export type { ActionRuntime, AuditRecord, GatewayResolution, ServiceCall, TurnEffects, UserRef } from './runtime';
 export { TURN_EFFECTS, turnEffectsOf, TurnSupersededError } from './runtime';

@@ -5,7 +5,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { dialogSchema, type DialogNode, type DialogTask } from './schema';
+import { dialogSchema, type DialogNode, type DialogTask, type ServiceNode } from './schema';
+import { isRecord } from '../json';
+import { isOperationName, operations as registry } from '../twilio';
 import { checkExpression, checkTemplate, configFieldsOfExpression, configFieldsOfTemplate } from './expressions';
 
 /** One thing wrong with a dialog task, where it is (RFC 6901 pointer into the file) and what to do. */
@@ -211,6 +213,50 @@ function stronglyConnected(ids: string[], edges: Map<string, string[]>): string[
   return groups;
 }
 
+/** The properties an object schema declares, when it refuses any other (`additionalProperties: false`). */
+function closedProperties(schema: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(schema) || schema['additionalProperties'] !== false || !isRecord(schema['properties'])) return undefined;
+  return schema['properties'];
+}
+
+/**
+ * A service node's input against its operation's input schema: every key must be a parameter of the operation,
+ * and an object of expressions only where the parameter is an object (e.g. `channelConfiguration`). Values are
+ * expressions, so only their shape is checked here; the operation validates the values at run time.
+ */
+function serviceInputProblems(operation: string, input: ServiceNode['input'], at: string): DialogProblem[] {
+  if (!isOperationName(operation)) return [];
+  const properties = closedProperties(registry[operation].inputSchema);
+  if (properties === undefined) return [];
+  const problems: DialogProblem[] = [];
+  const known = Object.keys(properties);
+  for (const [key, value] of Object.entries(input)) {
+    const pointer = `${at}/${pointerToken(key)}`;
+    const property = properties[key];
+    if (property === undefined) {
+      problems.push({ pointer, message: `"${key}" is not an input of ${operation}: use one of ${known.join(', ')}.` });
+      continue;
+    }
+    if (typeof value === 'string') continue;
+    if (!isRecord(property) || property['type'] !== 'object') {
+      problems.push({ pointer, message: `"${key}" of ${operation} is one value: give it one expression, not an object.` });
+      continue;
+    }
+    const nested = closedProperties(property);
+    if (nested === undefined) continue;
+    const innerKnown = Object.keys(nested);
+    for (const inner of Object.keys(value)) {
+      if (nested[inner] === undefined) {
+        problems.push({
+          pointer: `${pointer}/${pointerToken(inner)}`,
+          message: `"${inner}" is not a field of ${operation}'s ${key}: use one of ${innerKnown.join(', ')}.`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
 function graphProblems(task: DialogTask, operations: ReadonlySet<string>): DialogProblem[] {
   const problems: DialogProblem[] = [];
   const indexOf = new Map<string, number>();
@@ -244,6 +290,9 @@ function graphProblems(task: DialogTask, operations: ReadonlySet<string>): Dialo
         pointer: `${at}/operation`,
         message: `Unknown operation "${node.operation}": use one of ${[...operations].sort().join(', ')}.`,
       });
+    }
+    if (node.type === 'service' && operations.has(node.operation)) {
+      problems.push(...serviceInputProblems(node.operation, node.input, `${at}/input`));
     }
     if (node.type !== 'message' && node.next === undefined) {
       problems.push({

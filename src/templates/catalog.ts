@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { operations } from '../twilio';
-import { configFieldNames } from './definition';
+import { configFieldNames } from '../definition';
 import { TemplateError } from './errors';
 import { defaultTemplatesDir, isTaskId } from './paths';
 import type { Template } from './schemas';

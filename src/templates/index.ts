@@ -2,16 +2,12 @@
  * Templates and their installer: the catalog of pre-built templates (`templates/*.json`), installing them as dialog
  * tasks (`dialogs/*.json`), the manifest generator, and the admin API routes. See docs/DIALOGS.md.
  */
-export { canonicalJson, dialogHash } from './canonical';
-export { assertTaskId, defaultValidationOptions, TemplateCatalog, type TemplateCatalogOptions } from './catalog';
-export { authorizationTypes, configFieldNames, configurationFields } from './definition';
+export { dialogHash } from './canonical';
+export { defaultValidationOptions, TemplateCatalog, type TemplateCatalogOptions } from './catalog';
 export { TemplateError, type TemplateErrorCode, type TemplateProblem } from './errors';
 export {
   compareVersions,
-  conflictReport,
   DialogInstaller,
-  INSTALLED_SCHEMA_REF,
-  nodeRows,
   renderInstalledDialog,
   type BatchResult,
   type ChangeKind,
@@ -25,18 +21,12 @@ export {
   type TemplateListing,
   type TemplateState,
 } from './installer';
-export { ACTION_MANIFEST_ID, buildManifest, renderManifest, type BuildManifestOptions } from './manifest';
-export { defaultDialogsDir, defaultTemplatesDir, isTaskId, packageRoot, TASK_ID_PATTERN } from './paths';
+export { buildManifest, type BuildManifestOptions } from './manifest';
+export { defaultTemplatesDir, packageRoot } from './paths';
 export { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from './routes';
 export {
-  MANIFEST_SCHEMA_ID,
-  manifestSchema,
   SCHEMA_FILES,
-  TEMPLATE_SCHEMA_ID,
   templateSchema,
-  type AuthorizationType,
-  type Manifest,
-  type ManifestField,
   type Template,
 } from './schemas';
 export { validateTemplate, type TemplateValidation, type TemplateValidationOptions } from './validate';

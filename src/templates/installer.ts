@@ -11,6 +11,7 @@
  * hash (see canonical.ts) is how edits are detected. Files are written atomically (a temporary file, then rename)
  * and every change is announced to listeners, so a running bot can register the dialog without a restart.
  */
+import { isRecord } from '../json';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -139,10 +140,6 @@ export function compareVersions(a: string, b: string): number {
   if (x.pre === undefined) return 1;
   if (y.pre === undefined) return -1;
   return x.pre < y.pre ? -1 : 1;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function installedFromOf(json: Record<string, unknown> | undefined): { template: string; version: string; hash: string } | undefined {

@@ -1,5 +1,6 @@
 import twilio, { type Twilio } from 'twilio';
 import { resolveBaseUrls } from './baseUrl';
+import { isAccountSid, isApiKeySid, isCredentialSecret } from './credentials';
 import { TwilioActionError } from './errors';
 import type { CountryCode } from './phone';
 import { GatewayRequestClient } from './transport';
@@ -38,9 +39,6 @@ export interface TwilioGateway {
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_RETRIES = 3;
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
-
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function credentialProblem(param: string, message: string): string {
@@ -50,19 +48,19 @@ function credentialProblem(param: string, message: string): string {
 /** Checks the format of credentials (never their value: that is the authorization check). Messages never echo secrets. */
 export function credentialProblems(credentials: TwilioCredentials): string[] {
   const problems: string[] = [];
-  if (!ACCOUNT_SID.test(credentials.accountSid ?? '')) {
+  if (!isAccountSid(credentials.accountSid)) {
     problems.push(credentialProblem('AccountSid', 'Use the Account SID from the Twilio Console: AC followed by 32 hexadecimal characters'));
   }
   if (credentials.kind === 'auth-token') {
-    if (typeof credentials.authToken !== 'string' || !/^\S{16,}$/.test(credentials.authToken)) {
-      problems.push(credentialProblem('AuthToken', 'Use the Auth Token from the Twilio Console (32 characters, no spaces)'));
+    if (!isCredentialSecret(credentials.authToken)) {
+      problems.push(credentialProblem('AuthToken', 'Use the Auth Token from the Twilio Console (16 to 256 printable characters, no spaces)'));
     }
   } else if (credentials.kind === 'api-key') {
-    if (!API_KEY_SID.test(credentials.apiKeySid ?? '')) {
+    if (!isApiKeySid(credentials.apiKeySid)) {
       problems.push(credentialProblem('ApiKeySid', 'Use an API Key SID: SK followed by 32 hexadecimal characters'));
     }
-    if (typeof credentials.apiKeySecret !== 'string' || !/^\S{16,}$/.test(credentials.apiKeySecret)) {
-      problems.push(credentialProblem('ApiKeySecret', 'Use the secret shown when the API key was created (no spaces)'));
+    if (!isCredentialSecret(credentials.apiKeySecret)) {
+      problems.push(credentialProblem('ApiKeySecret', 'Use the secret shown when the API key was created (16 to 256 printable characters, no spaces)'));
     }
   } else {
     problems.push(credentialProblem('CredentialKind', "Use 'auth-token' or 'api-key'"));

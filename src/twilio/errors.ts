@@ -1,3 +1,4 @@
+import { isRecord } from '../json';
 import twilio from 'twilio';
 import TwilioServiceException from 'twilio/lib/base/TwilioServiceException';
 
@@ -125,10 +126,6 @@ export function userMessageFor(code: TwilioActionErrorCode, context: { param?: s
 function paramFromTwilioMessage(message: string | undefined): string | undefined {
   const match = /Invalid parameter:?\s*`?([A-Za-z][A-Za-z0-9.]*)/.exec(message ?? '');
   return match?.[1];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads Twilio's JSON error body `{ code, message, more_info, status }`; undefined when it is not one. */

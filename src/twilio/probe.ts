@@ -2,10 +2,23 @@ import type { TwilioGateway } from './client';
 import { toTwilioActionError } from './errors';
 import { fetchAccount, type TwilioAccount } from './operations/fetchAccount';
 
-/** The authorization check as a value: admins' "Test" shows Twilio's code and message instead of catching. */
+/**
+ * The one result type of an authorization check, whoever runs it (the gateway's probe, an auth profile's check URL,
+ * `/healthz`): `{ ok: true }`, or the code and message (a string code when Twilio did not answer). A check returns
+ * it and never throws.
+ */
+export type CredentialCheckResult = { ok: true } | CredentialCheckFailure;
+
+export interface CredentialCheckFailure {
+  ok: false;
+  code: number | string;
+  message: string;
+}
+
+/** The gateway's probe: the check's result, with the account on success and the HTTP status and a sentence for users on failure. */
 export type CredentialProbe =
   | { ok: true; account: TwilioAccount }
-  | { ok: false; code: number | string; status: number; message: string; userMessage: string };
+  | (CredentialCheckFailure & { status: number; userMessage: string });
 
 /** Runs fetchAccount and reports the outcome; never throws. */
 export async function probeCredentials(gw: TwilioGateway): Promise<CredentialProbe> {

@@ -1,3 +1,4 @@
+import { isRecord } from '../json';
 import type { FromSchema } from 'json-schema-to-ts';
 
 /*
@@ -128,10 +129,6 @@ export function isoDate(value: unknown): string | null {
 /** `undefined` (a field missing from the reply) becomes null; the output schema decides whether null is allowed. */
 export function orNull<T>(value: T | undefined): T | null {
   return value === undefined ? null : value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Verify's `send_code_attempts` entries (`{ attempt_sid, channel, time }`) in camelCase. */

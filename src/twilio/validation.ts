@@ -1,3 +1,4 @@
+import { isRecord } from '../json';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
@@ -31,10 +32,6 @@ export function twilioParamName(property: string): string {
 function paramOf(instancePath: string): string {
   const [first = '', ...rest] = instancePath.split('/').filter((part) => part !== '');
   return [twilioParamName(decodeURIComponent(first.replace(/~1/g, '/').replace(/~0/g, '~'))), ...rest].join('.');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describedAs(schema: unknown): string | undefined {

@@ -135,6 +135,14 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
       status: 'cancelled',
     },
     {
+      title: 'cancels on "nevermind", the same words as the router',
+      turns: [
+        ['send an sms', [PROMPT_NUMBER]],
+        ['nevermind', ['OK, I\'ve cancelled "Send SMS".']],
+      ],
+      status: 'cancelled',
+    },
+    {
       title: 'stops on "quit" too',
       turns: [
         ['send an sms', [PROMPT_NUMBER]],

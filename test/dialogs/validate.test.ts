@@ -33,6 +33,19 @@ describe('dialog validation', () => {
     assert.equal(result.task.nodes.length, 7);
   });
 
+  it('refuses a wrong input key when a dialog directory is loaded, with its file and pointer', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tva-input-'));
+    try {
+      const task = broken((t) => ((node(t, 4)['input'] as Record<string, unknown>)['recipient'] = 'entities.receiver'));
+      await writeFile(path.join(dir, 'send-sms.json'), JSON.stringify(task));
+      const loaded = await loadDialogDirectory(dir, { operations: OPERATION_NAMES });
+      assert.deepEqual(loaded.tasks, []);
+      assert.deepEqual(loaded.problems.map((p) => [p.file, p.pointer]), [['send-sms.json', '/nodes/4/input/recipient']]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('accepts the gateway operation registry names', () => {
     assert.ok(validateDialogTask(sendSmsTask(), { operations: OPERATION_NAMES }).ok);
   });
@@ -52,6 +65,8 @@ describe('dialog validation', () => {
     ['a logic target outside context and user', broken((t) => t.nodes.push({ id: 'x', type: 'logic', set: { 'config.sender': '1' }, next: 'sent' })), '/nodes/7/set', /config\.sender/],
     ['no nodes', broken((t) => (t.nodes = [])), '/nodes', /must NOT have fewer than 1 items/],
     ['an unknown operation', broken((t) => (node(t, 4)['operation'] = 'sendFax')), '/nodes/4/operation', /Unknown operation "sendFax": use one of/],
+    ['an input key the operation does not take', broken((t) => ((node(t, 4)['input'] as Record<string, unknown>)['To'] = 'entities.receiver')), '/nodes/4/input/To', /"To" is not an input of sendSms: use one of to, from, /],
+    ['an object of expressions for a one-value input', broken((t) => ((node(t, 4)['input'] as Record<string, unknown>)['to'] = { number: 'entities.receiver' })), '/nodes/4/input/to', /"to" of sendSms is one value/],
     ['a duplicate node id', broken((t) => (node(t, 6)['id'] = 'badNumber')), '/nodes/6/id', /Duplicate node id "badNumber" \(first used at \/nodes\/5\)/],
     ['a start that names no node', broken((t) => (t['start'] = 'begin')), '/start', /"begin" does not exist/],
     ['a start that is not the intent node', broken((t) => (t['start'] = 'receiver')), '/start', /must be the dialog's intent node/],

@@ -11,7 +11,8 @@ import {
   type DialogChange,
 } from '../../src/templates';
 
-const ALL = ['cancel-verification', 'check-verification', 'send-sms', 'start-verification', 'verification-status', 'verify-phone-number'];
+/** Every shipped template, from the catalog's folder: a new template needs no edit here. */
+const ALL = readdirSync(defaultTemplatesDir()).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
 
 function snapshot(dir: string): Record<string, { bytes: string; mtimeMs: number }> {
   const out: Record<string, { bytes: string; mtimeMs: number }> = {};

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { dialogSchema, loadDialogDirectory, validateDialogTask } from '../../src/dialogs';
+import { configFieldNames, REQUIRED_TEMPLATES } from '../../src/definition';
 import {
-  configFieldNames,
   defaultValidationOptions,
   dialogHash,
   renderInstalledDialog,
@@ -24,15 +24,10 @@ describe('templates/ and dialogs/ files', () => {
   ajv.addSchema(readJson('schemas/dialog.schema.json') as object);
   const validateTemplateFile = ajv.compile(readJson('schemas/template.schema.json') as object);
 
-  it('ships at least the six templates', () => {
-    assert.deepEqual(jsonFiles('templates'), [
-      'cancel-verification.json',
-      'check-verification.json',
-      'send-sms.json',
-      'start-verification.json',
-      'verification-status.json',
-      'verify-phone-number.json',
-    ]);
+  it('ships the required templates, and at least six', () => {
+    const files = jsonFiles('templates');
+    for (const id of REQUIRED_TEMPLATES) assert.ok(files.includes(`${id}.json`), id);
+    assert.ok(files.length >= 6, 'at least the six templates');
   });
 
   for (const file of jsonFiles('templates')) {
@@ -99,6 +94,7 @@ const BROKEN: [title: string, mutate: Mutation, pointer: string | ((t: Template)
   ['reading an unknown configuration field', (t) => (node(t, 'sender')['default'] = 'config.from'), (t) => `/dialog/nodes/${nodeIndex(t, 'sender')}/default`, /Unknown configuration field "config\.from"/],
   ['with a node of an unknown type', (t) => (node(t, 'sent')['type'] = 'webhook'), (t) => `/dialog/nodes/${nodeIndex(t, 'sent')}/type`, /Unknown node type "webhook"/],
   ['calling an unknown operation', (t) => (node(t, 'send')['operation'] = 'sendFax'), (t) => `/dialog/nodes/${nodeIndex(t, 'send')}/operation`, /Unknown operation "sendFax"/],
+  ['giving an operation an input it does not take', (t) => ((node(t, 'send')['input'] as Record<string, unknown>)['recipient'] = 'entities.receiver'), (t) => `/dialog/nodes/${nodeIndex(t, 'send')}/input/recipient`, /"recipient" is not an input of sendSms/],
   ['with a dangling transition', (t) => (node(t, 'message')['next'] = 'nowhere'), (t) => `/dialog/nodes/${nodeIndex(t, 'message')}/next`, /"nowhere" names no node/],
   ['with an unreachable node', (t) => t.dialog.nodes.push({ id: 'orphan', type: 'message', text: 'Hi' }), (t) => `/dialog/nodes/${t.dialog.nodes.length - 1}`, /unreachable/],
   [

@@ -1,10 +1,10 @@
 /**
- * The action's declared surface for the manifest: its authorization types and configuration fields. Constraints
- * (patterns, lengths, required) come from the admin API's schemas in src/auth, so the manifest describes exactly
- * what the admin API accepts; this file adds only the words people read.
+ * The action's authorization types and configuration fields, public or secret. Constraints (patterns, lengths,
+ * required) come from the admin API's schemas in src/auth, so the manifest describes exactly what the admin API
+ * accepts; this file adds the words people read and which fields are secret.
  */
-import { ADMIN_SCHEMAS } from '../auth';
-import type { AuthorizationType, ManifestField } from './schemas';
+import { ADMIN_SCHEMAS, type ActionConfig } from '../auth';
+import type { AuthorizationType, ManifestField } from './manifest-schema';
 
 interface ObjectSchema {
   readonly properties: Readonly<Record<string, object>>;
@@ -116,7 +116,19 @@ export function configurationFields(): ManifestField[] {
   return fieldsOf(ADMIN_SCHEMAS['config.json']);
 }
 
+/**
+ * The configuration fields dialogs may read as `config.<field>`: every field of the configuration schema, none of
+ * them secret (secrets are credentials, in the authorization). A compile error when the schema gains a field this
+ * list does not name.
+ */
+export const PUBLIC_CONFIG_FIELDS = ['verifyServiceSid', 'sender', 'messageTemplates'] as const satisfies ReadonlyArray<keyof ActionConfig>;
+
 /** The names dialog expressions may read under `config`. */
 export function configFieldNames(): string[] {
   return configurationFields().map((f) => f.name);
 }
+
+/** The fields whose values are secrets: sealed at rest, masked when shown, never written to dialogs/. */
+export const SECRET_FIELDS: readonly string[] = Object.entries(FIELD_TEXT)
+  .filter(([, text]) => text.secret === true)
+  .map(([name]) => name);

@@ -1,0 +1,41 @@
+/**
+ * The action's operations (the gateway's registry, src/twilio) and what the action does around them: which are
+ * written to the audit log, under which action name, and which text, call or e-mail a person (those run at most once
+ * per intent, see src/twilio/reconcile.ts).
+ */
+import { OPERATION_NAMES, operations, sendsToPerson, type OperationName } from '../twilio';
+
+/** The audit log's names of the audited operations. A code is never audited, only the outcome. */
+export const AUDITED_OPERATIONS = {
+  startVerification: 'verification.start',
+  checkVerification: 'verification.check',
+} as const satisfies Partial<Record<OperationName, string>>;
+
+export type AuditAction = (typeof AUDITED_OPERATIONS)[keyof typeof AUDITED_OPERATIONS];
+
+/** The audit action of an operation, or undefined when its calls are not audited. */
+export function auditActionOf(operation: string): AuditAction | undefined {
+  const table: Readonly<Record<string, AuditAction>> = AUDITED_OPERATIONS;
+  return Object.hasOwn(table, operation) ? table[operation] : undefined;
+}
+
+/** One row per operation, in manifest order: the whole of what the action can do. */
+export interface OperationDefinition {
+  name: OperationName;
+  description: string;
+  inputSchema: object;
+  outputSchema: object;
+  audit: AuditAction | undefined;
+  sendsToPerson: boolean;
+}
+
+export function operationDefinitions(): OperationDefinition[] {
+  return OPERATION_NAMES.map((name) => ({
+    name,
+    description: operations[name].description,
+    inputSchema: operations[name].inputSchema,
+    outputSchema: operations[name].outputSchema,
+    audit: auditActionOf(name),
+    sendsToPerson: sendsToPerson(name),
+  }));
+}
