@@ -31,6 +31,8 @@ export interface MessageRecord {
   to: string;
   sender: MessageSender;
   conversation: Partial<ConversationReference>;
+  /** Whether the conversation's channel takes proactive messages (replies went to a serviceUrl, not a response body). */
+  proactive: boolean;
   status: MessageStatus;
   errorCode: number | null;
   history: StatusChange[];
@@ -63,10 +65,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readRecord(value: unknown): MessageRecord | undefined {
   if (!isRecord(value)) return undefined;
-  const { sid, accountSid, to, sender, conversation, status, history, notified, createdAt, updatedAt, errorCode } = value;
+  const { sid, accountSid, to, sender, conversation, proactive, status, history, notified, createdAt, updatedAt, errorCode } = value;
   if (typeof sid !== 'string' || typeof accountSid !== 'string' || typeof to !== 'string') return undefined;
   if (!isRecord(sender) || !isRecord(conversation) || !isMessageStatus(status) || !Array.isArray(history)) return undefined;
-  if (typeof notified !== 'boolean' || typeof createdAt !== 'string' || typeof updatedAt !== 'string') return undefined;
+  if (typeof notified !== 'boolean' || typeof proactive !== 'boolean' || typeof createdAt !== 'string' || typeof updatedAt !== 'string') return undefined;
   if (!(errorCode === null || typeof errorCode === 'number')) return undefined;
   const who: MessageSender | undefined =
     sender.kind === 'action'
@@ -86,6 +88,7 @@ function readRecord(value: unknown): MessageRecord | undefined {
     to,
     sender: who,
     conversation: conversation as Partial<ConversationReference>,
+    proactive,
     status,
     errorCode,
     history: changes,
@@ -125,6 +128,7 @@ export class MessageLedger {
     status: MessageStatus;
     sender: MessageSender;
     conversation: Partial<ConversationReference>;
+    proactive: boolean;
   }): Promise<void> {
     const at = this.now().toISOString();
     const record: MessageRecord = {
@@ -133,6 +137,7 @@ export class MessageLedger {
       to: maskNumber(message.to),
       sender: message.sender,
       conversation: JSON.parse(JSON.stringify(message.conversation)) as Partial<ConversationReference>,
+      proactive: message.proactive,
       status: message.status,
       errorCode: null,
       history: [{ status: message.status, errorCode: null, at }],
@@ -208,9 +213,11 @@ export class MessageLedger {
     const waiting = await this.store.list<unknown>(NOTICES_NAMESPACE, { prefix: `${conversationKey(conversation)}/` });
     const texts: string[] = [];
     for (const doc of waiting) {
+      // take() hands each notice to exactly one turn, whichever instance runs it.
       const notice = await this.store.take<unknown>(NOTICES_NAMESPACE, doc.key);
-      if (isRecord(notice) && typeof notice.text === 'string' && typeof notice.sid === 'string' && (await this.markNotified(notice.sid))) {
+      if (isRecord(notice) && typeof notice.text === 'string' && typeof notice.sid === 'string') {
         texts.push(notice.text);
+        await this.markNotified(notice.sid);
       }
     }
     return texts;

@@ -15,7 +15,7 @@ describe('MessageLedger', () => {
     clock = Date.parse('2030-01-01T00:00:00Z');
     store = await openStore({ filename: ':memory:', now: () => new Date(clock) });
     ledger = new MessageLedger({ store, now: () => new Date(clock) });
-    await ledger.recordSent({ sid: SID, accountSid: ACCOUNT, to: '+14155550123', status: 'queued', sender: { kind: 'action' }, conversation: CONVERSATION });
+    await ledger.recordSent({ sid: SID, accountSid: ACCOUNT, to: '+14155550123', status: 'queued', sender: { kind: 'action' }, conversation: CONVERSATION, proactive: false });
   });
   afterEach(async () => {
     await store.close();
@@ -68,7 +68,7 @@ describe('MessageLedger', () => {
 
   it('lists recent messages newest first', async () => {
     clock += 1000;
-    await ledger.recordSent({ sid: `SM${'2'.repeat(32)}`, accountSid: ACCOUNT, to: '+14155550199', status: 'queued', sender: { kind: 'action' }, conversation: CONVERSATION });
+    await ledger.recordSent({ sid: `SM${'2'.repeat(32)}`, accountSid: ACCOUNT, to: '+14155550199', status: 'queued', sender: { kind: 'action' }, conversation: CONVERSATION, proactive: false });
     assert.deepEqual((await ledger.recent()).map((m) => m.to), ['…0199', '…0123']);
   });
 
