@@ -1,6 +1,7 @@
 /**
  * Templates and their installer: the catalog of pre-built templates (`templates/*.json`), installing them as dialog
- * tasks (`dialogs/*.json`), the manifest generator, and the admin API routes. See docs/DIALOGS.md.
+ * tasks (`dialogs/*.json`), and the manifest generator (the admin API routes are
+ * the server's). See docs/DIALOGS.md.
  */
 export { canonicalJson, dialogHash } from './canonical';
 export { assertTaskId, defaultValidationOptions, TemplateCatalog, type TemplateCatalogOptions } from './catalog';
@@ -27,7 +28,6 @@ export {
 } from './installer';
 export { ACTION_MANIFEST_ID, buildManifest, renderManifest, type BuildManifestOptions } from './manifest';
 export { defaultDialogsDir, defaultTemplatesDir, isTaskId, packageRoot, TASK_ID_PATTERN } from './paths';
-export { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from './routes';
 export {
   MANIFEST_SCHEMA_ID,
   manifestSchema,

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import restify from 'restify';
-import { defaultTemplatesDir, DialogInstaller, registerTemplateRoutes } from '../../src/templates';
+import { registerTemplateRoutes } from '../../src/server';
+import { defaultTemplatesDir, DialogInstaller } from '../../src/templates';
 
 describe('admin API: /api/admin/templates', () => {
   let work: string;
@@ -68,7 +69,7 @@ describe('admin API: /api/admin/templates', () => {
     const refused = await call('POST', '/send-sms/upgrade', {});
     assert.equal(refused.status, 409);
     assert.equal(refused.json.error?.code, 'conflict');
-    assert.deepEqual(refused.json.error?.details, [{ path: '/name', message: '"name" differs from template 1.1.0.' }]);
+    assert.deepEqual(refused.json.error?.details, [{ path: '/name', message: '"name" differs from template 1.2.0.' }]);
     const forced = await call('POST', '/send-sms/upgrade', { force: true });
     assert.equal(forced.status, 200);
     assert.equal(forced.json['outcome'], 'replaced');

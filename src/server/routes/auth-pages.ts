@@ -7,10 +7,12 @@
  * whose `Origin` or `Sec-Fetch-Site` names another site is refused before the body is read.
  */
 import type { Request, Response, Server } from 'restify';
-import { ActionError, type IntegrationAction } from '../auth';
-import { BodyTooLargeError, mountRoutes, readBoundedBody } from '../http';
-import { noLogger, type DialogLogger } from '../dialogs';
-import type { AuthLinks, AuthLinkLookup } from './auth-links';
+import { ActionError, type IntegrationAction } from '../../auth';
+import type { AuthLinks, AuthLinkLookup } from '../../bot';
+import { noLogger, type DialogLogger } from '../../dialogs';
+import { mountRoutes } from '../audiences';
+import { parseLinkForm } from '../bodies';
+import { HttpError, readForm as readFormBody } from '../http';
 import { formPage, messagePage, pageHeaders, successPage, type FormProblems } from './auth-page-html';
 
 export interface AuthLinkRouteDeps {
@@ -27,10 +29,6 @@ export interface AuthLinkRouteDeps {
 /** The route of the pages, also the prefix to redact from request logs ({@link redactAuthLinkPath}). */
 export const AUTH_LINK_ROUTE = '/auth/:token';
 
-const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
-const AUTH_TOKEN = /^[A-Za-z0-9]{32}$/;
-const TENANT = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
 const DEFAULT_BODY_LIMIT = 4 * 1024;
 
 /** A segment shaped like a link token (base64url of 32 bytes or more). */
@@ -106,43 +104,20 @@ function crossSite(req: Request, allowed: ReadonlySet<string>): boolean {
   return !(parsed.host === header(req, 'host') || allowed.has(parsed.origin));
 }
 
+/** The form, or the page that says why it could not be read. */
 async function readForm(req: Request, limit: number): Promise<URLSearchParams> {
-  const type = header(req, 'content-type') ?? '';
-  if (!FORM_TYPE.test(type)) {
-    req.resume();
-    throw new PageError(415, 'The form could not be read', 'Send the form from the authorization page itself.');
-  }
-  let body: Buffer;
   try {
-    body = await readBoundedBody(req, limit);
+    return await readFormBody(req, limit);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new PageError(413, 'The form is too large', 'Enter only the Account SID and the Auth Token.');
+    if (err instanceof HttpError && err.status === 415) throw new PageError(415, 'The form could not be read', 'Send the form from the authorization page itself.');
+    if (err instanceof HttpError && err.status === 413) throw new PageError(413, 'The form is too large', 'Enter only the Account SID and the Auth Token.');
     throw err;
   }
-  return new URLSearchParams(body.toString('utf8'));
 }
 
 function usable(found: AuthLinkLookup): Extract<AuthLinkLookup, { kind: 'usable' }> {
   if (found.kind === 'usable') return found;
   throw found.kind === 'expired' ? GONE.expired : GONE.unknown;
-}
-
-interface FormValues {
-  accountSid: string;
-  authToken: string;
-  tenant: string;
-}
-
-function validate(values: FormValues, tenancy: boolean): FormProblems {
-  const problems: FormProblems = {};
-  if (!ACCOUNT_SID.test(values.accountSid)) {
-    problems.accountSid = 'An Account SID is AC followed by 32 hexadecimal characters.';
-  }
-  if (!AUTH_TOKEN.test(values.authToken)) problems.authToken = 'An Auth Token is 32 letters and digits.';
-  if (tenancy && !TENANT.test(values.tenant)) {
-    problems.tenant = 'A tenant is a host name label: letters, digits and inner hyphens, up to 63 characters.';
-  }
-  return problems;
 }
 
 /** Mounts `GET` and `POST /auth/:token` on the server. */
@@ -213,12 +188,8 @@ export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps):
         throw new PageError(403, 'Request refused', 'This form is out of date or was not sent from its page. Open the link again.');
       }
       const profile = await profileOf(found.link.profile);
-      const values: FormValues = {
-        accountSid: (form.get('accountSid') ?? '').trim(),
-        authToken: (form.get('authToken') ?? '').trim(),
-        tenant: (form.get('tenant') ?? '').trim(),
-      };
-      const again = (status: number, problems: FormProblems) =>
+      const { values, problems } = parseLinkForm(form, profile.tenancy);
+      const again = (status: number, shown: FormProblems) =>
         send(
           res,
           status,
@@ -227,12 +198,11 @@ export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps):
             tenancy: profile.tenancy,
             profileName: profile.name,
             ...(profile.description ? { profileDescription: profile.description } : {}),
-            accountSid: ACCOUNT_SID.test(values.accountSid) ? values.accountSid : '',
-            ...(profile.tenancy && TENANT.test(values.tenant) ? { tenant: values.tenant } : {}),
-            problems,
+            accountSid: problems.accountSid === undefined ? values.accountSid : '',
+            ...(values.tenant !== undefined && problems.tenant === undefined ? { tenant: values.tenant } : {}),
+            problems: shown,
           }),
         );
-      const problems = validate(values, profile.tenancy);
       if (Object.keys(problems).length > 0) {
         again(422, { form: 'Please correct the fields below.', ...problems });
         return;
@@ -242,7 +212,7 @@ export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps):
         result = await deps.action.storeUserCredentials(found.link.channelId, found.link.userId, {
           accountSid: values.accountSid,
           authToken: values.authToken,
-          ...(profile.tenancy ? { tenant: values.tenant } : {}),
+          ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
         });
       } catch (err) {
         if (err instanceof ActionError && err.code === 'invalid_request') {
