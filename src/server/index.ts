@@ -13,3 +13,4 @@ export { AUDIENCES, installAudienceGuards, isGuarded, mountRoutes, routeAudience
 export { canonicalizeTarget, type CanonicalTarget, type RefusedTarget } from './canonical';
 export { clientAddress, parseTrustProxy, TRUST_NO_PROXY, type TrustProxy } from './client-address';
 export { isCrossSite, isLoopbackHost } from './guards';
+export { cachedHealth, describeCheckFailure, type HealthOptions } from './health';

@@ -39,4 +39,5 @@ export {
   type ManifestField,
   type Template,
 } from './schemas';
+export { DialogWatcher, type DialogWatcherOptions } from './watcher';
 export { validateTemplate, type TemplateValidation, type TemplateValidationOptions } from './validate';
