@@ -7,11 +7,10 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Server } from 'restify';
 import type { IntegrationAction, StartCheckOptions } from './auth';
 import { assemble } from './assembly';
 import type { TwilioEmulator } from './emulator';
-import { cachedHealth, createServer, resolveAdminToken } from './server';
+import { cachedHealth, createServer, resolveAdminToken, type Server } from './server';
 import { chooseTwilio, createLogger, listen, loadConfig, printBanner, reportSecrets, startBot } from './startup';
 import type { Store } from './store';
 import { packageRoot, type DialogInstaller } from './templates';

@@ -14,3 +14,4 @@ export { canonicalizeTarget, type CanonicalTarget, type RefusedTarget } from './
 export { clientAddress, parseTrustProxy, TRUST_NO_PROXY, type TrustProxy } from './client-address';
 export { isCrossSite, isLoopbackHost } from './guards';
 export { cachedHealth, describeCheckFailure, type HealthOptions } from './health';
+export { listen, type Server } from './listen';

@@ -1,12 +1,12 @@
 /** Listening, with the one error an operator can act on. */
-import type { Server } from 'restify';
+import { listen as listenOn, type Server } from '../server';
 import { StartupError } from './config';
 
-/** Listens on host:port; resolves with the URL to print (the wildcard address shown as 127.0.0.1). */
+/** Listens on host:port; resolves with the URL to print, or a StartupError that says to pick another port. */
 export async function listen(server: Server, host: string, port: number): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: Error) => reject(new StartupError(`Cannot listen on ${host}:${port} (${err.message}). Set PORT to a free port.`)));
-    server.listen(port, host, () => resolve());
-  });
-  return server.url.replace('[::]', '127.0.0.1');
+  try {
+    return await listenOn(server, host, port);
+  } catch (err) {
+    throw new StartupError(`Cannot listen on ${host}:${port} (${err instanceof Error ? err.message : String(err)}). Set PORT to a free port.`);
+  }
 }
