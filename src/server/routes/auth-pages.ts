@@ -7,13 +7,13 @@
  * whose `Origin` or `Sec-Fetch-Site` names another site is refused before the body is read.
  */
 import type { Request, Response, Server } from 'restify';
-import { ActionError, type IntegrationAction } from '../../auth';
+import { ActionError, type AuthProfileView, type CredentialCheckResult, type IntegrationAction } from '../../auth';
 import type { AuthLinks, AuthLinkLookup } from '../../bot';
 import { noLogger, type DialogLogger } from '../../dialogs';
 import { mountRoutes } from '../audiences';
-import { parseLinkForm } from '../bodies';
+import { parseLinkForm, type LinkForm } from '../bodies';
 import { HttpError, readForm as readFormBody } from '../http';
-import { formPage, messagePage, pageHeaders, successPage, type FormProblems } from './auth-page-html';
+import { formPage, messagePage, pageHeaders, successPage, type FormPageInput, type FormProblems } from './auth-page-html';
 
 export interface AuthLinkRouteDeps {
   action: IntegrationAction;
@@ -115,133 +115,146 @@ async function readForm(req: Request, limit: number): Promise<URLSearchParams> {
   }
 }
 
-function usable(found: AuthLinkLookup): Extract<AuthLinkLookup, { kind: 'usable' }> {
+type UsableLink = Extract<AuthLinkLookup, { kind: 'usable' }>;
+
+function usable(found: AuthLinkLookup): UsableLink {
   if (found.kind === 'usable') return found;
   throw found.kind === 'expired' ? GONE.expired : GONE.unknown;
 }
 
-/** Mounts `GET` and `POST /auth/:token` on the server. */
-export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps): void {
-  const logger = deps.logger ?? noLogger;
-  const allowed = new Set((deps.allowedOrigins ?? []).flatMap((o) => {
-    try {
-      return [new URL(o).origin];
-    } catch {
-      return [];
-    }
-  }));
-  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+/** The origins (besides the request's own host) that may post the form; unparsable entries are ignored. */
+function originsOf(urls: readonly string[]): ReadonlySet<string> {
+  return new Set(
+    urls.flatMap((o) => {
+      try {
+        return [new URL(o).origin];
+      } catch {
+        return [];
+      }
+    }),
+  );
+}
 
-  const profileOf = async (name: string) => {
+const tokenOf = (req: Request): string => String(req.params.token ?? '');
+
+/** The form page's fixed part: the CSRF token and what the profile asks for. */
+function formFor(csrf: string, profile: AuthProfileView): FormPageInput {
+  return {
+    csrf,
+    tenancy: profile.tenancy,
+    profileName: profile.name,
+    ...(profile.description ? { profileDescription: profile.description } : {}),
+  };
+}
+
+/** The two pages of a link: the form (`show`) and its submission (`submit`). */
+class AuthLinkPages {
+  private readonly logger: DialogLogger;
+  private readonly allowed: ReadonlySet<string>;
+  private readonly limit: number;
+
+  constructor(private readonly deps: AuthLinkRouteDeps) {
+    this.logger = deps.logger ?? noLogger;
+    this.allowed = originsOf(deps.allowedOrigins ?? []);
+    this.limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  }
+
+  // restify 11 tells async handlers from callback ones by their constructor: keep these `async`.
+  readonly show = async (req: Request, res: Response): Promise<void> => {
     try {
-      return await deps.action.getProfile(name);
+      const found = usable(await this.deps.links.lookup(tokenOf(req)));
+      const profile = await this.profileOf(found.link.profile);
+      const csrf = await this.deps.links.issueCsrfToken(found);
+      if (csrf === undefined) throw GONE.unknown;
+      send(res, 200, formPage(formFor(csrf, profile)));
+    } catch (err) {
+      this.fail(res, err, 'show');
+    }
+  };
+
+  readonly submit = async (req: Request, res: Response): Promise<void> => {
+    try {
+      if (crossSite(req, this.allowed)) {
+        req.resume();
+        throw new PageError(403, 'Request refused', 'This form can only be sent from its own page.');
+      }
+      const form = await readForm(req, this.limit);
+      const found = usable(await this.deps.links.lookup(tokenOf(req)));
+      const csrf = form.get('csrf') ?? '';
+      if (!this.deps.links.csrfMatches(found.link, csrf)) {
+        throw new PageError(403, 'Request refused', 'This form is out of date or was not sent from its page. Open the link again.');
+      }
+      const profile = await this.profileOf(found.link.profile);
+      const { values, problems } = parseLinkForm(form, profile.tenancy);
+      const refusal = Object.keys(problems).length > 0 ? { form: 'Please correct the fields below.', ...problems } : await this.authorize(found, values);
+      if (refusal) {
+        // Shown again: the fields that were fine, never the Auth Token.
+        const page = formPage({
+          ...formFor(csrf, profile),
+          accountSid: problems.accountSid === undefined ? values.accountSid : '',
+          ...(values.tenant !== undefined && problems.tenant === undefined ? { tenant: values.tenant } : {}),
+          problems: refusal,
+        });
+        send(res, 422, page);
+        return;
+      }
+      await this.deps.links.consume(found.key);
+      this.logger.info('user authorized', { profile: profile.name });
+      send(res, 200, successPage(), true);
+    } catch (err) {
+      this.fail(res, err, 'submit');
+    }
+  };
+
+  /** Runs the profile's check and stores the credentials for the link's user; what to tell the user when that fails. */
+  private async authorize(found: UsableLink, values: LinkForm): Promise<FormProblems | undefined> {
+    let result: CredentialCheckResult;
+    try {
+      result = await this.deps.action.storeUserCredentials(found.link.channelId, found.link.userId, {
+        accountSid: values.accountSid,
+        authToken: values.authToken,
+        ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+      });
+    } catch (err) {
+      if (err instanceof ActionError && err.code === 'invalid_request') return { form: err.details.map((d) => d.message).join('; ') || err.message };
+      if (err instanceof ActionError && err.code !== 'secrets_unavailable') {
+        throw new PageError(409, 'Authorization is not possible right now', err.message);
+      }
+      throw err;
+    }
+    if (result.ok) return undefined;
+    this.logger.info('authorization check failed', { code: result.code });
+    return { form: `Twilio did not accept these credentials (${String(result.code)}: ${result.message}). Check them and try again.` };
+  }
+
+  private async profileOf(name: string): Promise<AuthProfileView> {
+    try {
+      return await this.deps.action.getProfile(name);
     } catch (err) {
       if (err instanceof ActionError && err.code === 'profile_not_found') {
         throw new PageError(410, 'This link can no longer be used', 'The way to authorize changed. Go back to the chat and ask again.');
       }
       throw err;
     }
-  };
+  }
 
-  const fail = (res: Response, err: unknown, step: string) => {
+  private fail(res: Response, err: unknown, step: string): void {
     if (err instanceof PageError) {
-      logger.info('authorization page refused', { step, status: err.status });
+      this.logger.info('authorization page refused', { step, status: err.status });
       sendPageError(res, err);
       return;
     }
-    logger.error('authorization page failed', { step, error: err instanceof Error ? err.name : 'unknown' });
+    this.logger.error('authorization page failed', { step, error: err instanceof Error ? err.name : 'unknown' });
     send(res, 500, messagePage('Something went wrong', 'The server could not handle this page. Please try again in a moment.'));
-  };
+  }
+}
 
-  // restify 11 tells async handlers from callback ones by their constructor: keep these `async`.
-  const show = async (req: Request, res: Response) => {
-    try {
-      const found = usable(await deps.links.lookup(String(req.params.token ?? '')));
-      const profile = await profileOf(found.link.profile);
-      const csrf = await deps.links.issueCsrfToken(found);
-      if (csrf === undefined) throw GONE.unknown;
-      send(
-        res,
-        200,
-        formPage({
-          csrf,
-          tenancy: profile.tenancy,
-          profileName: profile.name,
-          ...(profile.description ? { profileDescription: profile.description } : {}),
-        }),
-      );
-    } catch (err) {
-      fail(res, err, 'show');
-    }
-  };
-
-  const submit = async (req: Request, res: Response) => {
-    try {
-      if (crossSite(req, allowed)) {
-        req.resume();
-        throw new PageError(403, 'Request refused', 'This form can only be sent from its own page.');
-      }
-      const form = await readForm(req, limit);
-      const found = usable(await deps.links.lookup(String(req.params.token ?? '')));
-      const csrf = form.get('csrf') ?? '';
-      if (!deps.links.csrfMatches(found.link, csrf)) {
-        throw new PageError(403, 'Request refused', 'This form is out of date or was not sent from its page. Open the link again.');
-      }
-      const profile = await profileOf(found.link.profile);
-      const { values, problems } = parseLinkForm(form, profile.tenancy);
-      const again = (status: number, shown: FormProblems) =>
-        send(
-          res,
-          status,
-          formPage({
-            csrf,
-            tenancy: profile.tenancy,
-            profileName: profile.name,
-            ...(profile.description ? { profileDescription: profile.description } : {}),
-            accountSid: problems.accountSid === undefined ? values.accountSid : '',
-            ...(values.tenant !== undefined && problems.tenant === undefined ? { tenant: values.tenant } : {}),
-            problems: shown,
-          }),
-        );
-      if (Object.keys(problems).length > 0) {
-        again(422, { form: 'Please correct the fields below.', ...problems });
-        return;
-      }
-      let result;
-      try {
-        result = await deps.action.storeUserCredentials(found.link.channelId, found.link.userId, {
-          accountSid: values.accountSid,
-          authToken: values.authToken,
-          ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
-        });
-      } catch (err) {
-        if (err instanceof ActionError && err.code === 'invalid_request') {
-          again(422, { form: err.details.map((d) => d.message).join('; ') || err.message });
-          return;
-        }
-        if (err instanceof ActionError && err.code !== 'secrets_unavailable') {
-          throw new PageError(409, 'Authorization is not possible right now', err.message);
-        }
-        throw err;
-      }
-      if (!result.ok) {
-        logger.info('authorization check failed', { code: result.code });
-        again(422, {
-          form: `Twilio did not accept these credentials (${String(result.code)}: ${result.message}). Check them and try again.`,
-        });
-        return;
-      }
-      await deps.links.consume(found.key);
-      logger.info('user authorized', { profile: profile.name });
-      send(res, 200, successPage(), true);
-    } catch (err) {
-      fail(res, err, 'submit');
-    }
-  };
-
+/** Mounts `GET` and `POST /auth/:token` on the server. */
+export function registerAuthLinkRoutes(server: Server, deps: AuthLinkRouteDeps): void {
+  const pages = new AuthLinkPages(deps);
   // The token in the path is the credential: each handler looks the link up before doing anything.
   mountRoutes(server, [
-    { method: 'get', path: AUTH_LINK_ROUTE, auth: 'link-token', handler: show },
-    { method: 'post', path: AUTH_LINK_ROUTE, auth: 'link-token', handler: submit },
+    { method: 'get', path: AUTH_LINK_ROUTE, auth: 'link-token', handler: pages.show },
+    { method: 'post', path: AUTH_LINK_ROUTE, auth: 'link-token', handler: pages.submit },
   ]);
 }
