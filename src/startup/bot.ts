@@ -53,19 +53,56 @@ async function installRequired(installer: DialogInstaller, dialogsDir: string, l
   logger.info({ dialogsDir, templates: REQUIRED_TEMPLATES }, 'installed the required templates');
 }
 
-/** Builds the bot over the store; its dialogs follow `dialogs/` until {@link StartedBot.close}. */
-export async function startBot(options: BotStartOptions): Promise<StartedBot> {
-  const { config, store, action, logger } = options;
-  const { dialogsDir, defaultRegion } = config;
-  const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
-  await installRequired(installer, dialogsDir, logger);
-  const loaded = await loadInstalledDialogs(dialogsDir);
-  for (const problem of loaded.problems) logger.warn(problem, 'a dialog file was not loaded');
+/** Deletes expired leases, intents and idle conversations' state every 10 minutes; returns the stop. */
+function sweepPeriodically(guard: TurnGuard, logger: Logger): () => void {
+  const sweeper = setInterval(() => {
+    guard.sweep().then(
+      (count) => {
+        if (count > 0) logger.info({ count }, 'expired documents deleted');
+      },
+      (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweeping expired documents failed'),
+    );
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  return () => clearInterval(sweeper);
+}
 
+/**
+ * Reloads the bot's dialogs after every install through the installer and every change in `dialogs/` (another
+ * process, an editor); returns the stop. A broken file saved mid-edit keeps its task's last good version running
+ * (see loadInstalledDialogs).
+ */
+function followDialogs(bot: TwilioVerifyBot, installer: DialogInstaller, dialogsDir: string, loaded: readonly DialogTask[], logger: Logger): () => void {
+  let running = loaded;
+  const reloadDialogs = () => {
+    loadInstalledDialogs(dialogsDir, running).then(
+      (next) => {
+        for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
+        for (const kept of next.kept) {
+          logger.warn(kept, `${kept.file} is broken (at ${kept.pointers.map((p) => p || '/').join(', ')}): its last good version keeps running until a valid file replaces it`);
+        }
+        running = next.tasks;
+        bot.reload(next.tasks);
+        logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
+      },
+      (err: unknown) => logger.error({ err }, 'reloading dialogs failed'),
+    );
+  };
+  installer.on('change', reloadDialogs);
+  const watcher = new DialogWatcher(dialogsDir, {
+    onChange: reloadDialogs,
+    onError: (err) => logger.warn({ err: err.message }, 'watching the dialogs directory stopped'),
+  });
+  return () => watcher.close();
+}
+
+/** The bot with its runtime (authorization, links) and turn guard, over the store's bot storage. */
+function buildBot(options: BotStartOptions, dialogs: DialogTask[], dialogLogger: DialogLogger) {
+  const { config, store, action } = options;
+  const { defaultRegion } = config;
   const storage = store.botStorage();
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
-  const dialogLogger = pinoDialogLogger(logger);
   const runtime = new IntegrationRuntime({
     action,
     store,
@@ -86,55 +123,38 @@ export async function startBot(options: BotStartOptions): Promise<StartedBot> {
   const bot = new TwilioVerifyBot({
     conversationState,
     userState,
-    dialogs: loaded.tasks,
+    dialogs,
     runtime,
     logger: dialogLogger,
     guard,
     ...(defaultRegion ? { defaultRegion } : {}),
   });
-  // Expired leases, intents and the state of conversations idle past their retention go away every 10 minutes.
-  const sweeper = setInterval(() => {
-    guard.sweep().then(
-      (count) => {
-        if (count > 0) logger.info({ count }, 'expired documents deleted');
-      },
-      (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweeping expired documents failed'),
-    );
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
+  return { bot, runtime, guard };
+}
 
-  // A broken file saved mid-edit keeps its task's last good version running (see loadInstalledDialogs).
-  let running = loaded.tasks;
-  const reloadDialogs = () => {
-    loadInstalledDialogs(dialogsDir, running).then(
-      (next) => {
-        for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
-        for (const kept of next.kept) {
-          logger.warn(kept, `${kept.file} is broken (at ${kept.pointers.map((p) => p || '/').join(', ')}): its last good version keeps running until a valid file replaces it`);
-        }
-        running = next.tasks;
-        bot.reload(next.tasks);
-        logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
-      },
-      (err: unknown) => logger.error({ err }, 'reloading dialogs failed'),
-    );
-  };
-  installer.on('change', reloadDialogs);
+/** Builds the bot over the store; its dialogs follow `dialogs/` until {@link StartedBot.close}. */
+export async function startBot(options: BotStartOptions): Promise<StartedBot> {
+  const { logger } = options;
+  const { dialogsDir } = options.config;
+  const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
+  await installRequired(installer, dialogsDir, logger);
+  const loaded = await loadInstalledDialogs(dialogsDir);
+  for (const problem of loaded.problems) logger.warn(problem, 'a dialog file was not loaded');
+
+  const dialogLogger = pinoDialogLogger(logger);
+  const { bot, runtime, guard } = buildBot(options, loaded.tasks, dialogLogger);
+  const stopSweeping = sweepPeriodically(guard, logger);
   const stopTurns = () => {
-    clearInterval(sweeper);
+    stopSweeping();
     guard.close();
   };
-  let watcher: DialogWatcher;
+  let stopFollowing: () => void;
   try {
-    watcher = new DialogWatcher(dialogsDir, {
-      onChange: reloadDialogs,
-      onError: (err) => logger.warn({ err: err.message }, 'watching the dialogs directory stopped'),
-    });
+    stopFollowing = followDialogs(bot, installer, dialogsDir, loaded.tasks, logger);
   } catch (err) {
     stopTurns();
     throw err;
   }
-
   return {
     bot,
     runtime,
@@ -142,7 +162,7 @@ export async function startBot(options: BotStartOptions): Promise<StartedBot> {
     dialogLogger,
     dialogs: loaded.tasks,
     close: async () => {
-      watcher.close();
+      stopFollowing();
       stopTurns();
     },
   };
