@@ -1,6 +1,7 @@
 /**
  * The bot: routing by trigger utterances, help and cancel, runtime authorization (the runtime hook and one-time
- * links), the Bot Framework adapter (served by src/server), and the library component developers add to their own bots.
+ * links), the Bot Framework adapter and `TurnRunner` (served over HTTP by src/server), and the library component
+ * developers add to their own bots.
  */
 export {
   ROUTER_MESSAGES,

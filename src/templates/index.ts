@@ -1,7 +1,7 @@
 /**
  * Templates and their installer: the catalog of pre-built templates (`templates/*.json`), installing them as dialog
- * tasks (`dialogs/*.json`), and the manifest generator (the admin API routes are
- * the server's). See docs/DIALOGS.md.
+ * tasks (`dialogs/*.json`), watching `dialogs/`, and the manifest generator. No HTTP here: the admin API's template
+ * routes are the server's (src/server/routes/admin-templates.ts). See docs/DIALOGS.md.
  */
 export { canonicalJson, dialogHash } from './canonical';
 export { assertTaskId, defaultValidationOptions, TemplateCatalog, type TemplateCatalogOptions } from './catalog';
