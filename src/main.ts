@@ -5,15 +5,14 @@
  *
  * Every environment variable is listed in README.md ("Configuration"); src/startup/config.ts reads them.
  */
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { IntegrationAction, StartCheckOptions } from './auth';
 import { assemble } from './assembly';
 import type { TwilioEmulator } from './emulator';
-import { cachedHealth, createServer, resolveAdminToken, type Server } from './server';
-import { chooseTwilio, createLogger, listen, loadConfig, printBanner, reportSecrets, startBot } from './startup';
+import { resolveAdminToken, type Server } from './server';
+import { buildServer, chooseTwilio, createLogger, listen, loadConfig, printBanner, reportSecrets, startBot } from './startup';
 import type { Store } from './store';
-import { packageRoot, type DialogInstaller } from './templates';
+import type { DialogInstaller } from './templates';
 
 export { createLogger, REDACTED_PATHS, REQUIRED_TEMPLATES, StartupError } from './startup';
 
@@ -62,21 +61,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     closers.push(bot.close);
     // An injected emulator is the dev emulator even when TWILIO_* variables point the action elsewhere (tests).
     const devEmulator = twilio.emulator ?? emulator;
-    const server = createServer({
-      store,
-      action,
-      logger,
-      adminToken: admin.token,
-      trustProxy: config.trustProxy,
-      templates: { installer: bot.installer, onUnexpectedError: (err) => logger.error({ err }, 'template request failed') },
-      bot: { bot: bot.bot, auth: config.botAuth, logger: bot.dialogLogger },
-      authLinks: { action, links: bot.runtime.links, logger: bot.dialogLogger, allowedOrigins: config.publicBaseUrl ? [config.publicBaseUrl] : [] },
-      app: {
-        publicDir: path.join(packageRoot(), 'public'),
-        ...(devEmulator ? { devOutbox: () => devEmulator.outbox() } : {}),
-        health: cachedHealth({ store, action, ttlMs: config.healthCacheSeconds * 1000, ...(startCheck?.now ? { now: startCheck.now } : {}) }),
-      },
-    });
+    const server = buildServer({ config, store, action, logger, admin, bot, ...(devEmulator ? { devEmulator } : {}), ...(startCheck?.now ? { now: startCheck.now } : {}) });
     const url = await listen(server, config.host, config.port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     publicBaseUrl ||= url;

@@ -8,3 +8,4 @@ export { REQUIRED_TEMPLATES, startBot, type BotStartOptions, type StartedBot } f
 export { createLogger, REDACTED_PATHS } from './logger';
 export { listen } from './listen';
 export { printBanner, reportSecrets, type Banner } from './report';
+export { buildServer, type ServeOptions } from './serve';
