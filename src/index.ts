@@ -9,8 +9,6 @@ export {
   IntegrationRuntime,
   loadInstalledDialogs,
   pinoDialogLogger,
-  registerAuthLinkRoutes,
-  registerBotRoutes,
   runTwilioVerify,
   TWILIO_VERIFY_DIALOG_ID,
   TurnGuard,
@@ -45,7 +43,7 @@ export { buildManifest, DialogInstaller, TemplateCatalog } from './templates';
 // The local Twilio emulator and the server.
 export { createEmulator, ManualClock } from './emulator';
 export type { OutboxMessage, TwilioEmulator } from './emulator';
-export { createServer } from './server';
+export { createServer, registerAuthLinkRoutes, registerBotRoutes } from './server';
 export type { ServerDeps } from './server';
 export { start } from './main';
 export type { Started, StartOptions } from './main';

@@ -1,6 +1,7 @@
 /**
- * The bot: routing by trigger utterances, help and cancel, runtime authorization (the runtime hook, one-time links
- * and their pages), the `/api/messages` endpoint, and the library component developers add to their own bots.
+ * The bot: routing by trigger utterances, help and cancel, runtime authorization (the runtime hook and one-time
+ * links), the Bot Framework adapter and `TurnRunner` (served over HTTP by src/server), and the library component
+ * developers add to their own bots.
  */
 export {
   ROUTER_MESSAGES,
@@ -15,10 +16,8 @@ export { IntegrationRuntime } from './runtime';
 export type { IntegrationRuntimeOptions } from './runtime';
 export { AUTH_LINK_TTL_MS, AUTH_LINKS_NAMESPACE, AuthLinks, sha256Hex } from './auth-links';
 export type { AuthLinkLookup, AuthLinkRecord, AuthLinksOptions } from './auth-links';
-export { AUTH_LINK_ROUTE, redactAuthLinkPath, registerAuthLinkRoutes } from './auth-pages';
-export type { AuthLinkRouteDeps } from './auth-pages';
-export { BOT_ROUTE, createBotAdapter, isAuthenticated, registerBotRoutes } from './endpoint';
-export type { BotAuthSettings, BotRouteDeps, TurnRunner } from './endpoint';
+export { createBotAdapter, isAuthenticated } from './adapter';
+export type { BotAuthSettings, TurnRunner } from './adapter';
 export { createTwilioVerifyDialogs, loadInstalledDialogs, pinoDialogLogger } from './setup';
 export type { TwilioVerifySetup, TwilioVerifySetupOptions } from './setup';
 export { BUSY_MESSAGE, DEFAULT_RETENTION, DEFAULT_TURN_BUDGET_MS, INTENTS_NAMESPACE, REPLIES_NOT_KEPT, TURN_LOCKS_NAMESPACE, TurnGuard } from './turns';

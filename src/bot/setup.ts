@@ -4,7 +4,8 @@
  */
 import type { UserState } from 'botbuilder';
 import type { Logger } from 'pino';
-import { IntegrationAction, loadSecrets, type SecretsEnv } from '../auth';
+import type { IntegrationAction, SecretsEnv } from '../auth';
+import { assemble } from '../assembly';
 import { loadDialogDirectory, redactForLog, type DialogFileProblem, type DialogLogger, type DialogTask } from '../dialogs';
 import type { Store } from '../store';
 import { OPERATION_NAMES, type CountryCode } from '../twilio';
@@ -92,9 +93,8 @@ export interface TwilioVerifySetup {
 
 /** The component with its runtime built from a store: secrets, the integration action, the installed dialogs. */
 export async function createTwilioVerifyDialogs(options: TwilioVerifySetupOptions): Promise<TwilioVerifySetup> {
-  const secrets = await loadSecrets({ env: options.env ?? {}, dataDir: options.dataDir, store: options.store });
   const now = options.now;
-  const action = new IntegrationAction({ store: options.store, secrets: secrets.box, ...(now ? { now } : {}) });
+  const { action } = await assemble({ store: options.store, dataDir: options.dataDir, secretsEnv: options.env ?? {}, ...(now ? { now } : {}) });
   const runtime = new IntegrationRuntime({
     action,
     store: options.store,

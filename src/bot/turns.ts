@@ -3,8 +3,8 @@
  * another instance, maybe after a crash. The turn guard makes that safe, with the store (shared by every instance)
  * deciding:
  * - **One turn at a time per conversation.** A lease document per conversation, created only if absent (an
- *   expired one, left by a crashed instance, is taken over). A turn that cannot get it within its budget answers
- *   that it is still busy and does nothing else.
+ *   expired one, left by a crashed instance, is taken over). A turn that cannot get it within half its budget
+ *   answers that it is still busy and does nothing else.
  * - **A copy gets the original's answer.** The conversation state keeps a ledger of its last activity ids with the
  *   replies each got, saved in the same write as the state the turn produced; a copy of a recorded activity is
  *   answered from it (in the response body for `expectReplies`; nothing again for `serviceUrl` channels, which
@@ -239,7 +239,9 @@ export class TurnGuard {
       await withDeadline(deadline, logic);
       return;
     }
-    const lease = await this.acquire(hashOf('conversation', activity.channelId, conversationId), deadline);
+    // Waiting for the conversation may take at most half the budget: a turn that gets it keeps the other half for
+    // its own work and Twilio (a copy waiting out a crashed instance's lease would otherwise run with no time left).
+    const lease = await this.acquire(hashOf('conversation', activity.channelId, conversationId), arrived + this.budgetMs / 2);
     if (lease === undefined) {
       this.logger.warn('conversation busy: turn not run', { activity: activity.type });
       await turn.sendActivity(BUSY_MESSAGE);
@@ -290,7 +292,7 @@ export class TurnGuard {
     return new Date(this.now().getTime() + ms);
   }
 
-  private async acquire(key: string, deadline: number): Promise<Lease | undefined> {
+  private async acquire(key: string, waitUntil: number): Promise<Lease | undefined> {
     for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
       try {
         const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs) });
@@ -298,7 +300,7 @@ export class TurnGuard {
       } catch (err) {
         if (!(err instanceof StoreConflictError)) throw err;
       }
-      if (this.now().getTime() + wait >= deadline) return undefined;
+      if (this.now().getTime() + wait >= waitUntil) return undefined;
       await this.sleep(wait);
     }
   }

@@ -6,17 +6,17 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import {
   ActionError,
-  IntegrationAction,
-  loadSecrets,
   parseSecretKey,
   generateSecretKey,
   rotateSecretsKey,
   type ActionConfig,
   type ActionView,
   type CredentialCheckResult,
+  type IntegrationAction,
   type LoadedSecrets,
 } from '../auth';
-import { openStore, type Store } from '../store';
+import { assemble, type Assembly } from '../assembly';
+import type { Store } from '../store';
 import { CliError, processIo, readSecret, type CliIo } from './cli-io';
 
 interface Session {
@@ -38,12 +38,11 @@ function cliActor(): string {
 /** Opens the store and the secrets, runs `fn`, closes; domain errors become CLI refusals with their details. */
 async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promise<T> {
   const dataDir = io.env.DATA_DIR ?? './data';
-  const store = await openStore({ dataDir, ...(io.env.DATABASE_URL ? { databaseUrl: io.env.DATABASE_URL } : {}) });
+  let core: Assembly | undefined;
   try {
-    const loaded = await loadSecrets({ env: io.env, dataDir, store });
-    for (const warning of loaded.warnings) io.stderr.write(`warning: ${warning}\n`);
-    const action = new IntegrationAction({ store, secrets: loaded.box });
-    return await fn({ store, loaded, action, dataDir, actor: cliActor() });
+    core = await assemble({ dataDir, ...(io.env.DATABASE_URL ? { databaseUrl: io.env.DATABASE_URL } : {}), secretsEnv: io.env });
+    for (const warning of core.secrets.warnings) io.stderr.write(`warning: ${warning}\n`);
+    return await fn({ store: core.store, loaded: core.secrets, action: core.action, dataDir, actor: cliActor() });
   } catch (err) {
     if (err instanceof ActionError) {
       const details = err.details.map((d) => `\n  ${d.path || '(body)'}: ${d.message}`).join('');
@@ -51,7 +50,7 @@ async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promis
     }
     throw err;
   } finally {
-    await store.close();
+    await core?.close();
   }
 }
 

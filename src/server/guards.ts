@@ -1,9 +1,9 @@
 /**
- * The guard of each audience (see `src/http/routes.ts`): the first handler of every route's chain. Each guard
+ * The guard of each audience (see audiences.ts): the first handler of every route's chain. Each guard
  * answers in the one error format and stops the chain, or passes.
  */
 import type { Next, Request, Response } from 'restify';
-import type { AudienceGuards } from '../http';
+import type { AudienceGuards } from './audiences';
 import type { AdminGuard } from './admin-auth';
 import { clientAddress, isLoopbackAddress, type TrustProxy } from './client-address';
 import { HttpError, sendError } from './http';

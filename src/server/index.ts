@@ -1,10 +1,17 @@
-/** The HTTP server: `createServer(deps)` (not listening) and the route modules it is assembled from. */
+/** The HTTP server: `createServer(deps)` (not listening), its route modules by audience, and its HTTP plumbing. */
 export { createServer, type ServerDeps } from './server';
-export { PAGE_SECURITY_HEADERS, registerAppRoutes, type AppRouteDeps, type HealthReport } from './app-routes';
-export { ADMIN_ROUTES, registerAdminRoutes, type AdminRoute, type RouteContext, type RouteReply } from './admin-routes';
+export { PAGE_SECURITY_HEADERS, registerAppRoutes, type AppRouteDeps, type HealthReport } from './routes/app';
+export { ADMIN_ROUTES, registerAdminRoutes, type AdminRoute, type AdminRouteDeps, type RouteContext, type RouteReply } from './routes/admin';
+export { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from './routes/admin-templates';
+export { AUTH_LINK_ROUTE, redactAuthLinkPath, registerAuthLinkRoutes, type AuthLinkRouteDeps } from './routes/auth-pages';
+export { BOT_ROUTE, isLoopbackUrl, registerBotRoutes, type BotRouteDeps } from './routes/bot';
+export { ACTIVITY_SCHEMA, parseActivity, type IncomingActivity } from './bodies';
 export { AdminGuard, tokensEqual, type BackoffOptions } from './admin-auth';
 export { ADMIN_TOKEN_FILE, resolveAdminToken, type AdminToken } from './admin-token';
-export { HttpError, readJsonBody, sendError, sendJson, toErrorReply, type ErrorBody } from './http';
+export { HttpError, readForm, readJsonBody, sendError, sendJson, toErrorReply, type ErrorBody, type JsonBodyRules } from './http';
+export { AUDIENCES, installAudienceGuards, isGuarded, mountRoutes, routeAudience, type Audience, type AudienceGuards, type RouteDefinition } from './audiences';
 export { canonicalizeTarget, type CanonicalTarget, type RefusedTarget } from './canonical';
 export { clientAddress, parseTrustProxy, TRUST_NO_PROXY, type TrustProxy } from './client-address';
 export { isCrossSite, isLoopbackHost } from './guards';
+export { cachedHealth, describeCheckFailure, type HealthOptions } from './health';
+export { listen, type Server } from './listen';

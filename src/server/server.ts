@@ -1,24 +1,24 @@
 /**
- * `createServer(deps)`: the restify server with its routes, not listening (the caller listens). Route groups are
- * registered by small modules (`registerAdminRoutes` here; the bot endpoint and pages register theirs the same way),
- * each route declaring its audience; the server installs the guard of each audience into every route's chain.
- * Request targets are canonicalized once, before routing (see canonical.ts).
+ * `createServer(deps)`: the restify server with its routes, not listening (the caller listens). Route groups live in
+ * `routes/`, one module per audience (admin, bot, auth link pages, app), each route declaring who may call it; the
+ * server installs the guard of each audience into every route's chain. Request targets are canonicalized once,
+ * before routing (see canonical.ts).
  */
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { IntegrationAction } from '../auth';
 import type { Store } from '../store';
-import { redactAuthLinkPath, registerAuthLinkRoutes, registerBotRoutes, type AuthLinkRouteDeps, type BotRouteDeps } from '../bot';
-import { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from '../templates';
-import { installAudienceGuards } from '../http';
 import { AdminGuard, type BackoffOptions } from './admin-auth';
+import { installAudienceGuards } from './audiences';
 import { canonicalizeTarget, isUnder } from './canonical';
 import { TRUST_NO_PROXY, type TrustProxy } from './client-address';
 import { adminAuthenticator, audienceGuards } from './guards';
-import { registerAdminRoutes } from './admin-routes';
-import { registerAppRoutes, type AppRouteDeps } from './app-routes';
-import { parseEmptyBody } from '../auth';
-import { HttpError, readJsonBody, sendError } from './http';
+import { HttpError, sendError } from './http';
+import { registerAdminRoutes } from './routes/admin';
+import type { TemplateRoutesDeps } from './routes/admin-templates';
+import { registerAppRoutes, type AppRouteDeps } from './routes/app';
+import { redactAuthLinkPath, registerAuthLinkRoutes, type AuthLinkRouteDeps } from './routes/auth-pages';
+import { registerBotRoutes, type BotRouteDeps } from './routes/bot';
 
 export interface ServerDeps {
   store: Store;
@@ -48,12 +48,6 @@ const ADMIN_PREFIX = '/api/admin';
 /** The canonical path of each request (set before routing); absent when the target was refused. */
 const canonicalPaths = new WeakMap<Request, string>();
 
-function pathOf(req: Request): string {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
 /** The path to show in logs and error messages: canonical and with link tokens redacted; never a refused target. */
 function loggedPath(req: Request): string {
   const path = canonicalPaths.get(req);
@@ -74,30 +68,6 @@ function routerError(err: unknown, req: Request): HttpError {
     return new HttpError(status, 'bad_request', 'The request could not be understood.');
   }
   return new HttpError(500, 'internal_error', 'The server failed to handle this request; its log has the details.');
-}
-
-/**
- * The admin API's body rules for the template routes too: JSON only (415), at most the admin limit (413), valid
- * JSON (400), and no fields where none are accepted (422), all in the one error format. The parsed body is handed
- * on as `req.body`; only `upgrade` takes one (`{ "force"? }`, checked by its route).
- */
-function templateBodies(limitBytes: number, authenticate: (req: Request) => HttpError | undefined) {
-  return (req: Request, res: Response, next: Next): void => {
-    const path = pathOf(req);
-    if (req.method === 'GET' || req.method === 'HEAD' || !path.startsWith(`${TEMPLATE_ROUTES_PREFIX}/`)) return next();
-    // Runs before the route's chain: read no body for a request the route's guard is going to refuse.
-    if (authenticate(req)) return next();
-    readJsonBody(req, limitBytes)
-      .then((body) => {
-        if (!path.endsWith('/upgrade')) parseEmptyBody(body ?? {});
-        (req as Request & { body?: unknown }).body = body;
-        next();
-      })
-      .catch((err: unknown) => {
-        sendError(res, err);
-        next(false);
-      });
-  };
 }
 
 /** Builds the server (no `listen`, no side effects beyond the object). */
@@ -144,11 +114,12 @@ export function createServer(deps: ServerDeps): Server {
     else deps.logger.debug(line, 'request');
   });
 
-  registerAdminRoutes(server, deps);
-  if (deps.templates) {
-    server.use(templateBodies(deps.bodyLimitBytes ?? 16 * 1024, authenticate));
-    registerTemplateRoutes(server, deps.templates);
-  }
+  registerAdminRoutes(server, {
+    action: deps.action,
+    logger: deps.logger,
+    ...(deps.bodyLimitBytes !== undefined ? { bodyLimitBytes: deps.bodyLimitBytes } : {}),
+    ...(deps.templates ? { templates: deps.templates } : {}),
+  });
   if (deps.bot) registerBotRoutes(server, deps.bot);
   if (deps.authLinks) registerAuthLinkRoutes(server, deps.authLinks);
   if (deps.app) registerAppRoutes(server, deps.app);

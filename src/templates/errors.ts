@@ -34,13 +34,8 @@ export class TemplateError extends Error {
     this.details = details;
   }
 
-  /** The HTTP status the admin API answers with. */
+  /** The HTTP status the admin API answers with (src/server maps it, with the rest of the error, once). */
   get httpStatus(): number {
     return HTTP_STATUS[this.code];
-  }
-
-  /** The admin API's error body. */
-  toJSON(): { error: { code: string; message: string; details: TemplateProblem[] } } {
-    return { error: { code: this.code, message: this.message, details: this.details } };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Templates and their installer: the catalog of pre-built templates (`templates/*.json`), installing them as dialog
- * tasks (`dialogs/*.json`), the manifest generator, and the admin API routes. See docs/DIALOGS.md.
+ * tasks (`dialogs/*.json`), watching `dialogs/`, and the manifest generator. No HTTP here: the admin API's template
+ * routes are the server's (src/server/routes/admin-templates.ts). See docs/DIALOGS.md.
  */
 export { dialogHash } from './canonical';
 export { defaultValidationOptions, TemplateCatalog, type TemplateCatalogOptions } from './catalog';
@@ -21,12 +22,12 @@ export {
   type TemplateListing,
   type TemplateState,
 } from './installer';
-export { buildManifest, type BuildManifestOptions } from './manifest';
-export { defaultTemplatesDir, packageRoot } from './paths';
-export { registerTemplateRoutes, TEMPLATE_ROUTES_PREFIX, type TemplateRoutesDeps } from './routes';
+export { buildManifest, renderManifest, type BuildManifestOptions } from './manifest';
+export { defaultDialogsDir, defaultTemplatesDir, isTaskId, packageRoot, TASK_ID_PATTERN } from './paths';
 export {
   SCHEMA_FILES,
   templateSchema,
   type Template,
 } from './schemas';
+export { DialogWatcher, type DialogWatcherOptions } from './watcher';
 export { validateTemplate, type TemplateValidation, type TemplateValidationOptions } from './validate';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { ActionError } from '../../src/auth';
-import { AUTH_LINKS_NAMESPACE, redactAuthLinkPath, sha256Hex } from '../../src/bot';
+import { AUTH_LINKS_NAMESPACE, sha256Hex } from '../../src/bot';
+import { redactAuthLinkPath } from '../../src/server';
 import { post, startAuthWorld, texts, type AuthWorld } from './harness';
 
 const WRONG_TOKEN = 'f'.repeat(32);

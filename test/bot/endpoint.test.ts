@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Activity } from 'botbuilder';
 import restify from 'restify';
-import { createBotAdapter, registerBotRoutes } from '../../src/bot';
+import { createBotAdapter } from '../../src/bot';
+import { registerBotRoutes } from '../../src/server';
 import type { ActionRuntime } from '../../src/dialogs';
 import { closeServer, listen, memoryBot, recordingLogger, ROUTING_TASKS } from './harness';
 

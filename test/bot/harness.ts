@@ -14,14 +14,10 @@ import {
 } from 'botbuilder';
 import restify from 'restify';
 import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
-import {
-  IntegrationRuntime,
-  registerAuthLinkRoutes,
-  registerBotRoutes,
-  TwilioVerifyBot,
-} from '../../src/bot';
+import { IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
 import { validateDialogTask, type DialogLogger, type DialogTask } from '../../src/dialogs';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
+import { registerAuthLinkRoutes, registerBotRoutes } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
 import { OPERATION_NAMES } from '../../src/twilio';
 

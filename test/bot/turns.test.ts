@@ -64,7 +64,7 @@ describe('TurnGuard', () => {
     await store.close();
   });
 
-  it('answers that it is busy and runs nothing when the conversation stays taken past the budget', async () => {
+  it('answers that it is busy and runs nothing when the conversation stays taken past half the budget', async () => {
     let release: () => void = () => undefined;
     const holding = guard().run(turnFor('a1'), () => new Promise<void>((resolve) => (release = resolve)));
     const second = turnFor('a2');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
-import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
+import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, tempDir, textOf } from './harness';
 import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from './processes';
 
@@ -25,9 +25,8 @@ describe('end to end: an instance killed between Twilio accepting a send and the
 
   it('sends one SMS and answers once when the activity is delivered again to a new process', async () => {
     let delivered: (() => void) | undefined;
-    // Twilio's clock is the real one; dev mode reports each delivery the moment it happens.
+    // Twilio's clock is the real one (the emulator's default); dev mode reports each delivery the moment it happens.
     const twilio = createEmulator({
-      clock: new ManualClock(new Date()),
       dev: true,
       log: (line) => {
         if (line.startsWith('[outbox]')) delivered?.();
@@ -76,7 +75,8 @@ describe('end to end: an instance killed between Twilio accepting a send and the
     const second = await spawnServer(await env());
     children.push(second);
     const again = new BotClient({ baseUrl: second.url, channelId: 'webchat', userId: 'crash-user', conversationId: chat.conversationId });
-    // The dead instance's lease on the conversation runs out within 1.5 budgets; until then the copy hears "busy".
+    // The dead instance's lease on the conversation runs out within 1.5 budgets; until then a copy waits half its
+    // budget and hears "busy".
     let answer = '';
     for (let attempt = 0; attempt < 10; attempt += 1) {
       answer = textOf(await again.send({ type: 'message', text: 'Survives a crash.', id }));

@@ -4,8 +4,7 @@
  * reach a log line however the path is spelled. Requests go over raw sockets, so nothing normalizes them first.
  */
 import assert from 'node:assert/strict';
-import { ADMIN_ROUTES } from '../../src/server';
-import { routeAudience } from '../../src/http';
+import { ADMIN_ROUTES, routeAudience } from '../../src/server';
 import {
   ADMIN_TOKEN,
   ALICE_PHONE,

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import restify from 'restify';
-import { defaultTemplatesDir, DialogInstaller, registerTemplateRoutes } from '../../src/templates';
+import { registerTemplateRoutes } from '../../src/server';
+import { defaultTemplatesDir, DialogInstaller } from '../../src/templates';
 
 describe('admin API: /api/admin/templates', () => {
   let work: string;

@@ -2,13 +2,24 @@
  * The admin API route table. Each route: method, path, its audience (`admin`: the route's chain starts with the
  * admin guard, see `mountRoutes`), and a function from the request's parts to a JSON reply; bodies are validated by
  * the service against `schemas/admin/*.json`. Unknown paths under `/api/admin` are refused before routing too
- * (see server.ts), so they are not revealed to unauthenticated clients.
+ * (see server.ts), so they are not revealed to unauthenticated clients. The template routes
+ * (`/api/admin/templates…`, admin-templates.ts) are mounted with these.
  */
 import type { Request, Response, Next, Server } from 'restify';
-import { mountRoutes, type RouteDefinition } from '../http';
-import { parseBotId, parseEmptyBody, parseProfileName, type IntegrationAction } from '../auth';
-import { readJsonBody, sendError, sendJson } from './http';
-import type { ServerDeps } from './server';
+import type { Logger } from 'pino';
+import { parseBotId, parseEmptyBody, parseProfileName, type IntegrationAction } from '../../auth';
+import { mountRoutes, type RouteDefinition } from '../audiences';
+import { readJsonBody, sendError, sendJson } from '../http';
+import { registerTemplateRoutes, type TemplateRoutesDeps } from './admin-templates';
+
+export interface AdminRouteDeps {
+  action: IntegrationAction;
+  logger: Logger;
+  /** Largest accepted JSON body; default 16 KiB. */
+  bodyLimitBytes?: number;
+  /** `/api/admin/templates…` (explore, install, upgrade, uninstall). */
+  templates?: TemplateRoutesDeps;
+}
 
 /** What a route handler gets. */
 export interface RouteContext {
@@ -128,8 +139,8 @@ function paramsOf(req: Request): Record<string, string> {
   return params;
 }
 
-/** Registers the admin routes on a restify server. */
-export function registerAdminRoutes(server: Server, deps: ServerDeps): void {
+/** Registers the admin routes (and the template routes, when given) on a restify server. */
+export function registerAdminRoutes(server: Server, deps: AdminRouteDeps): void {
   const limit = deps.bodyLimitBytes ?? 16 * 1024;
   const routes: RouteDefinition[] = [];
   for (const route of ADMIN_ROUTES) {
@@ -155,4 +166,5 @@ export function registerAdminRoutes(server: Server, deps: ServerDeps): void {
     routes.push({ method: route.method, path: route.path, auth: route.auth, handler });
   }
   mountRoutes(server, routes);
+  if (deps.templates) registerTemplateRoutes(server, { bodyLimitBytes: limit, ...deps.templates });
 }

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
-import { mountRoutes, type RouteDefinition } from '../http';
-import type { OutboxMessage } from '../emulator';
-import { sendJson } from './http';
+import type { OutboxMessage } from '../../emulator';
+import { mountRoutes, type RouteDefinition } from '../audiences';
+import { sendJson } from '../http';
 
 /** Headers sent with the chat page and its assets: the page has no inline code, so a strict policy fits. */
 export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -1,0 +1,129 @@
+/**
+ * The JSON Schemas of the bodies and forms the server reads itself (the admin API's bodies are the action's, see
+ * `schemas/admin/*.json`): the template upgrade body, a Bot Framework activity, and the authorization link form.
+ * Each is validated by ajv, then typed from its schema; a refusal is an {@link HttpError} 400 naming each problem.
+ */
+import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import type { FromSchema } from 'json-schema-to-ts';
+import type { ErrorDetail } from '../auth';
+import { HttpError } from './http';
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** ajv's errors as details: a missing field is named by its own path. */
+function detailsOf(errors: ErrorObject[] | null | undefined): ErrorDetail[] {
+  return (errors ?? []).map((e): ErrorDetail => {
+    const params: Record<string, unknown> = e.params;
+    const missing = params['missingProperty'];
+    if (typeof missing === 'string') return { path: `${e.instancePath}/${missing}`, message: 'is required' };
+    const extra = params['additionalProperty'];
+    if (typeof extra === 'string') return { path: `${e.instancePath}/${extra}`, message: 'unknown property' };
+    return { path: e.instancePath, message: e.message ?? 'is invalid' };
+  });
+}
+
+/** `POST /api/admin/templates/:id/upgrade`: no body, `{}`, or `{ "force": boolean }`. */
+export const UPGRADE_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { force: { type: 'boolean' } },
+} as const;
+
+const validateUpgrade = ajv.compile<FromSchema<typeof UPGRADE_BODY_SCHEMA>>(UPGRADE_BODY_SCHEMA);
+
+/** The upgrade body, or a 400 `invalid_request` saying which field is wrong. */
+export function parseUpgradeBody(body: unknown): { force: boolean } {
+  if (body === undefined) return { force: false };
+  if (!isObject(body)) throw new HttpError(400, 'invalid_request', 'The body must be a JSON object.', [{ path: '', message: 'must be object' }]);
+  if (validateUpgrade(body)) return { force: body.force === true };
+  const details = detailsOf(validateUpgrade.errors);
+  const unknown = details.find((d) => d.message === 'unknown property');
+  if (unknown) {
+    const name = unknown.path.slice(1);
+    throw new HttpError(400, 'invalid_request', `Unknown property "${name}": only "force" is accepted.`, [unknown]);
+  }
+  throw new HttpError(400, 'invalid_request', '"force" must be true or false.', details);
+}
+
+/** The fields of an activity the server relies on; everything else is botbuilder's to read. */
+export const ACTIVITY_SCHEMA = {
+  type: 'object',
+  required: ['type', 'channelId', 'serviceUrl', 'conversation', 'from'],
+  properties: {
+    type: { type: 'string', minLength: 1, maxLength: 64 },
+    id: { type: 'string', maxLength: 1024 },
+    text: { type: 'string' },
+    channelId: { type: 'string', minLength: 1, maxLength: 256 },
+    serviceUrl: { type: 'string', minLength: 1, maxLength: 2048 },
+    deliveryMode: { type: 'string', maxLength: 64 },
+    conversation: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string', minLength: 1, maxLength: 1024 } },
+    },
+    from: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string', minLength: 1, maxLength: 1024 } },
+    },
+  },
+} as const;
+
+export type IncomingActivity = FromSchema<typeof ACTIVITY_SCHEMA>;
+
+const validateActivity = ajv.compile<IncomingActivity>(ACTIVITY_SCHEMA);
+
+/** The activity, checked against {@link ACTIVITY_SCHEMA}; a 400 `invalid_activity` naming every problem otherwise. */
+export function parseActivity(body: unknown): IncomingActivity {
+  if (!isObject(body)) {
+    throw new HttpError(400, 'invalid_activity', 'The body must be a JSON object: a Bot Framework activity.', [
+      { path: '', message: 'must be object' },
+    ]);
+  }
+  if (validateActivity(body)) return body;
+  const details = detailsOf(validateActivity.errors);
+  const first = details[0];
+  throw new HttpError(400, 'invalid_activity', `The activity is malformed${first ? `: ${first.path || 'body'} ${first.message}` : ''}.`, details);
+}
+
+/** The authorization link form (`POST /auth/:token`); `tenant` only for profiles with tenancy. */
+export const LINK_FORM_SCHEMA = {
+  type: 'object',
+  required: ['accountSid', 'authToken'],
+  additionalProperties: false,
+  properties: {
+    accountSid: { type: 'string', pattern: '^AC[0-9a-fA-F]{32}$' },
+    authToken: { type: 'string', pattern: '^[A-Za-z0-9]{32}$' },
+    tenant: { type: 'string', pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$' },
+  },
+} as const;
+
+export type LinkForm = FromSchema<typeof LINK_FORM_SCHEMA>;
+
+const validateLinkForm = ajv.compile<LinkForm>(LINK_FORM_SCHEMA);
+
+const LINK_FORM_PROBLEMS: Readonly<Record<keyof LinkForm, string>> = {
+  accountSid: 'An Account SID is AC followed by 32 hexadecimal characters.',
+  authToken: 'An Auth Token is 32 letters and digits.',
+  tenant: 'A tenant is a host name label: letters, digits and inner hyphens, up to 63 characters.',
+};
+
+/** The link form's values (trimmed), and what is wrong with each field: a sentence per field, shown next to it. */
+export function parseLinkForm(form: URLSearchParams, tenancy: boolean): { values: LinkForm; problems: Partial<Record<keyof LinkForm, string>> } {
+  const values: LinkForm = {
+    accountSid: (form.get('accountSid') ?? '').trim(),
+    authToken: (form.get('authToken') ?? '').trim(),
+    ...(tenancy ? { tenant: (form.get('tenant') ?? '').trim() } : {}),
+  };
+  const problems: Partial<Record<keyof LinkForm, string>> = {};
+  if (validateLinkForm(values)) return { values, problems };
+  for (const detail of detailsOf(validateLinkForm.errors)) {
+    const field = detail.path.slice(1);
+    if (field === 'accountSid' || field === 'authToken' || field === 'tenant') problems[field] = LINK_FORM_PROBLEMS[field];
+  }
+  return { values, problems };
+}

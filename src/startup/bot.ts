@@ -1,0 +1,169 @@
+/**
+ * The bot of `npm start`: the required templates installed into an empty `dialogs/`, the installed dialogs loaded
+ * and kept current (reloaded after an install through the admin API or the CLI, or an edit), and the bot with its
+ * runtime and turn guard over the store's bot storage.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import { ConversationState, UserState } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { IntegrationAction } from '../auth';
+import { IntegrationRuntime, loadInstalledDialogs, pinoDialogLogger, TurnGuard, TwilioVerifyBot } from '../bot';
+import type { DialogLogger, DialogTask } from '../dialogs';
+import type { Store } from '../store';
+import { DialogInstaller, DialogWatcher, defaultTemplatesDir } from '../templates';
+import type { Config } from './config';
+
+/** The templates installed on a fresh checkout, when `dialogs/` holds no dialog task. */
+export const REQUIRED_TEMPLATES = ['send-sms', 'start-verification', 'check-verification'] as const;
+
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+
+export interface StartedBot {
+  bot: TwilioVerifyBot;
+  runtime: IntegrationRuntime;
+  installer: DialogInstaller;
+  dialogLogger: DialogLogger;
+  /** The dialogs running at start. */
+  dialogs: readonly DialogTask[];
+  close(): Promise<void>;
+}
+
+export interface BotStartOptions {
+  config: Config;
+  store: Store;
+  action: IntegrationAction;
+  logger: Logger;
+  /** Where users reach the server; known only once it listens. */
+  publicBaseUrl: () => string;
+}
+
+async function hasDialogFiles(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).some((name) => name.endsWith('.json'));
+  } catch {
+    return false;
+  }
+}
+
+/** Installs the required templates when `dialogs/` holds no dialog task. */
+async function installRequired(installer: DialogInstaller, dialogsDir: string, logger: Logger): Promise<void> {
+  await mkdir(dialogsDir, { recursive: true });
+  if (await hasDialogFiles(dialogsDir)) return;
+  for (const id of REQUIRED_TEMPLATES) await installer.install(id);
+  logger.info({ dialogsDir, templates: REQUIRED_TEMPLATES }, 'installed the required templates');
+}
+
+/** Deletes expired leases, intents and idle conversations' state every 10 minutes; returns the stop. */
+function sweepPeriodically(guard: TurnGuard, logger: Logger): () => void {
+  const sweeper = setInterval(() => {
+    guard.sweep().then(
+      (count) => {
+        if (count > 0) logger.info({ count }, 'expired documents deleted');
+      },
+      (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweeping expired documents failed'),
+    );
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  return () => clearInterval(sweeper);
+}
+
+/**
+ * Reloads the bot's dialogs after every install through the installer and every change in `dialogs/` (another
+ * process, an editor); returns the stop. A broken file saved mid-edit keeps its task's last good version running
+ * (see loadInstalledDialogs).
+ */
+function followDialogs(bot: TwilioVerifyBot, installer: DialogInstaller, dialogsDir: string, loaded: readonly DialogTask[], logger: Logger): () => void {
+  let running = loaded;
+  const reloadDialogs = () => {
+    loadInstalledDialogs(dialogsDir, running).then(
+      (next) => {
+        for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
+        for (const kept of next.kept) {
+          logger.warn(kept, `${kept.file} is broken (at ${kept.pointers.map((p) => p || '/').join(', ')}): its last good version keeps running until a valid file replaces it`);
+        }
+        running = next.tasks;
+        bot.reload(next.tasks);
+        logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
+      },
+      (err: unknown) => logger.error({ err }, 'reloading dialogs failed'),
+    );
+  };
+  installer.on('change', reloadDialogs);
+  const watcher = new DialogWatcher(dialogsDir, {
+    onChange: reloadDialogs,
+    onError: (err) => logger.warn({ err: err.message }, 'watching the dialogs directory stopped'),
+  });
+  return () => watcher.close();
+}
+
+/** The bot with its runtime (authorization, links) and turn guard, over the store's bot storage. */
+function buildBot(options: BotStartOptions, dialogs: DialogTask[], dialogLogger: DialogLogger) {
+  const { config, store, action } = options;
+  const { defaultRegion } = config;
+  const storage = store.botStorage();
+  const conversationState = new ConversationState(storage);
+  const userState = new UserState(storage);
+  const runtime = new IntegrationRuntime({
+    action,
+    store,
+    publicBaseUrl: options.publicBaseUrl,
+    logger: dialogLogger,
+    ...(defaultRegion ? { gatewayOptions: { defaultRegion } } : {}),
+  });
+  const guard = new TurnGuard({
+    store,
+    conversationState,
+    userState,
+    budgetMs: config.turnBudgetMs,
+    recheckMs: config.turnRecheckMs,
+    ...(config.botAuth.MicrosoftAppId ? { botAppId: config.botAuth.MicrosoftAppId } : {}),
+    retention: { conversationMs: config.conversationRetentionHours * 3600_000 },
+    logger: dialogLogger,
+  });
+  const bot = new TwilioVerifyBot({
+    conversationState,
+    userState,
+    dialogs,
+    runtime,
+    logger: dialogLogger,
+    guard,
+    ...(defaultRegion ? { defaultRegion } : {}),
+  });
+  return { bot, runtime, guard };
+}
+
+/** Builds the bot over the store; its dialogs follow `dialogs/` until {@link StartedBot.close}. */
+export async function startBot(options: BotStartOptions): Promise<StartedBot> {
+  const { logger } = options;
+  const { dialogsDir } = options.config;
+  const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
+  await installRequired(installer, dialogsDir, logger);
+  const loaded = await loadInstalledDialogs(dialogsDir);
+  for (const problem of loaded.problems) logger.warn(problem, 'a dialog file was not loaded');
+
+  const dialogLogger = pinoDialogLogger(logger);
+  const { bot, runtime, guard } = buildBot(options, loaded.tasks, dialogLogger);
+  const stopSweeping = sweepPeriodically(guard, logger);
+  const stopTurns = () => {
+    stopSweeping();
+    guard.close();
+  };
+  let stopFollowing: () => void;
+  try {
+    stopFollowing = followDialogs(bot, installer, dialogsDir, loaded.tasks, logger);
+  } catch (err) {
+    stopTurns();
+    throw err;
+  }
+  return {
+    bot,
+    runtime,
+    installer,
+    dialogLogger,
+    dialogs: loaded.tasks,
+    close: async () => {
+      stopFollowing();
+      stopTurns();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** The server of `npm start`: every route group wired to the parts startup built (not listening yet). */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { IntegrationAction } from '../auth';
+import type { TwilioEmulator } from '../emulator';
+import { cachedHealth, createServer, type AdminToken, type Server } from '../server';
+import type { Store } from '../store';
+import { packageRoot } from '../templates';
+import type { StartedBot } from './bot';
+import type { Config } from './config';
+
+export interface ServeOptions {
+  config: Config;
+  store: Store;
+  action: IntegrationAction;
+  logger: Logger;
+  admin: AdminToken;
+  bot: StartedBot;
+  /** The dev emulator whose outbox the chat page shows, if one runs. */
+  devEmulator?: TwilioEmulator;
+  /** The clock of `/healthz`'s countdown of a start check (tests); default Date. */
+  now?: () => Date;
+}
+
+/** `createServer` with the bot, the link pages, the admin API with the template routes, and the app routes. */
+export function buildServer(options: ServeOptions): Server {
+  const { config, store, action, logger, bot, devEmulator } = options;
+  return createServer({
+    store,
+    action,
+    logger,
+    adminToken: options.admin.token,
+    trustProxy: config.trustProxy,
+    templates: { installer: bot.installer, onUnexpectedError: (err) => logger.error({ err }, 'template request failed') },
+    bot: { bot: bot.bot, auth: config.botAuth, logger: bot.dialogLogger },
+    authLinks: { action, links: bot.runtime.links, logger: bot.dialogLogger, allowedOrigins: config.publicBaseUrl ? [config.publicBaseUrl] : [] },
+    app: {
+      publicDir: path.join(packageRoot(), 'public'),
+      ...(devEmulator ? { devOutbox: () => devEmulator.outbox() } : {}),
+      health: cachedHealth({ store, action, ttlMs: config.healthCacheSeconds * 1000, ...(options.now ? { now: options.now } : {}) }),
+    },
+  });
+}
