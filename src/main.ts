@@ -14,7 +14,8 @@ import { buildServer, chooseTwilio, createLogger, listen, loadConfig, printBanne
 import type { Store } from './store';
 import type { DialogInstaller } from './templates';
 
-export { createLogger, REDACTED_PATHS, REQUIRED_TEMPLATES, StartupError } from './startup';
+export { createLogger, REDACTED_PATHS, StartupError } from './startup';
+export { REQUIRED_TEMPLATES } from './definition';
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;

@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { StoreConflictError, type Store } from '../store';
 import { NS } from './records';
+import { isRecord } from '../json';
 
 /** Store namespace of the links: the one the action's delete and re-authorization erase. */
 export const AUTH_LINKS_NAMESPACE = NS.authLinks;
@@ -62,9 +63,6 @@ export function isTokenShaped(text: string): boolean {
   return TOKEN_PATTERN.test(text);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function toLinkRecord(value: unknown): AuthLinkRecord | undefined {
   if (!isRecord(value)) return undefined;

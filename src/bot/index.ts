@@ -14,8 +14,6 @@ export { describeFailure, TURN_ERROR_MESSAGE, TwilioVerifyBot } from './bot';
 export type { TwilioVerifyBotOptions } from './bot';
 export { IntegrationRuntime } from './runtime';
 export type { IntegrationRuntimeOptions } from './runtime';
-export { AUTH_LINK_TTL_MS, AUTH_LINKS_NAMESPACE, AuthLinks, sha256Hex } from './auth-links';
-export type { AuthLinkLookup, AuthLinkRecord, AuthLinksOptions } from './auth-links';
 export { createBotAdapter, isAuthenticated } from './adapter';
 export type { BotAuthSettings, TurnRunner } from './adapter';
 export { createTwilioVerifyDialogs, loadInstalledDialogs, pinoDialogLogger } from './setup';

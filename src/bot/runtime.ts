@@ -6,13 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { MessageFactory, TurnContext } from 'botbuilder';
-import type { IntegrationAction } from '../auth';
+import { AUTH_LINK_TTL_MS, AuthLinks, type IntegrationAction } from '../auth';
 import { PUBLIC_CONFIG_FIELDS } from '../definition';
 import type { ActionRuntime, AuditRecord, DialogLogger, GatewayResolution, UserRef } from '../dialogs';
 import { noLogger } from '../dialogs';
 import type { Store } from '../store';
 import { createTwilioClient, TwilioActionError, type GatewayOptions, type TwilioCredentials, type TwilioGateway } from '../twilio';
-import { AUTH_LINK_TTL_MS, AuthLinks } from './auth-links';
+
 import { REPLIES_NOT_KEPT } from './turns';
 
 export interface IntegrationRuntimeOptions {

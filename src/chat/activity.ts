@@ -3,6 +3,7 @@
  * Kept apart from `botbuilder`'s types on purpose: the clients speak plain HTTP, so a port to another
  * bot SDK (see PRODUCT.md, "Setup facts") does not touch them.
  */
+import { isRecord } from '../json';
 
 /** A button the bot offers (`activity.suggestedActions.actions[]`). */
 export interface CardAction {
@@ -84,10 +85,6 @@ export function messageTextOf(activity: ReplyActivity): string {
 function cardText(attachment: unknown): string {
   const content = isRecord(attachment) && isRecord(attachment.content) ? attachment.content : {};
   return [content.title, content.subtitle, content.text].filter((p): p is string => typeof p === 'string' && p !== '').join('\n');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseCardAction(raw: unknown): CardAction | undefined {

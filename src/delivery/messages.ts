@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { ConversationReference } from 'botbuilder';
 import { StoreConflictError, type Store } from '../store';
 import { advanceStatus, isFinalStatus, isMessageStatus, type MessageStatus } from './status';
+import { isRecord } from '../json';
 
 export const MESSAGES_NAMESPACE = 'messages';
 export const NOTICES_NAMESPACE = 'notices';
@@ -59,9 +60,6 @@ function conversationKey(conversation: Partial<ConversationReference>): string {
     .digest('hex');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function readRecord(value: unknown): MessageRecord | undefined {
   if (!isRecord(value)) return undefined;

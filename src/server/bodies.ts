@@ -7,6 +7,7 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ErrorDetail } from '../auth';
 import { HttpError } from './http';
+import { ACCOUNT_SID_RULE, SECRET_RULE } from '../twilio';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 
@@ -96,8 +97,9 @@ export const LINK_FORM_SCHEMA = {
   required: ['accountSid', 'authToken'],
   additionalProperties: false,
   properties: {
-    accountSid: { type: 'string', pattern: '^AC[0-9a-fA-F]{32}$' },
-    authToken: { type: 'string', pattern: '^[A-Za-z0-9]{32}$' },
+    // The admin API's own rules (src/twilio/credentials.ts): the page accepts what the admin API accepts.
+    accountSid: { type: 'string', pattern: ACCOUNT_SID_RULE.pattern },
+    authToken: { type: 'string', pattern: SECRET_RULE.pattern },
     tenant: { type: 'string', pattern: '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$' },
   },
 } as const;
@@ -107,8 +109,8 @@ export type LinkForm = FromSchema<typeof LINK_FORM_SCHEMA>;
 const validateLinkForm = ajv.compile<LinkForm>(LINK_FORM_SCHEMA);
 
 const LINK_FORM_PROBLEMS: Readonly<Record<keyof LinkForm, string>> = {
-  accountSid: 'An Account SID is AC followed by 32 hexadecimal characters.',
-  authToken: 'An Auth Token is 32 letters and digits.',
+  accountSid: `This must be ${ACCOUNT_SID_RULE.help}.`,
+  authToken: `An Auth Token is ${SECRET_RULE.help}.`,
   tenant: 'A tenant is a host name label: letters, digits and inner hyphens, up to 63 characters.',
 };
 

@@ -7,14 +7,12 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { ConversationState, UserState } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { IntegrationAction } from '../auth';
+import { REQUIRED_TEMPLATES } from '../definition';
 import { IntegrationRuntime, loadInstalledDialogs, pinoDialogLogger, TurnGuard, TwilioVerifyBot } from '../bot';
 import type { DialogLogger, DialogTask } from '../dialogs';
 import type { Store } from '../store';
 import { DialogInstaller, DialogWatcher, defaultTemplatesDir } from '../templates';
 import type { Config } from './config';
-
-/** The templates installed on a fresh checkout, when `dialogs/` holds no dialog task. */
-export const REQUIRED_TEMPLATES = ['send-sms', 'start-verification', 'check-verification'] as const;
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 

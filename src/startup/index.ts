@@ -4,7 +4,7 @@
  */
 export { loadConfig, StartupError, type Config } from './config';
 export { chooseTwilio, type TwilioChoice, type TwilioChoiceOptions } from './zero-config';
-export { REQUIRED_TEMPLATES, startBot, type BotStartOptions, type StartedBot } from './bot';
+export { startBot, type BotStartOptions, type StartedBot } from './bot';
 export { createLogger, REDACTED_PATHS } from './logger';
 export { listen } from './listen';
 export { printBanner, reportSecrets, type Banner } from './report';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Activity } from 'botbuilder';
-import { ActionError } from '../../src/auth';
-import { AUTH_LINKS_NAMESPACE, sha256Hex } from '../../src/bot';
+import { ActionError, AUTH_LINKS_NAMESPACE, sha256Hex } from '../../src/auth';
 import { redactAuthLinkPath } from '../../src/server';
 import { post, startAuthWorld, texts, type AuthWorld } from './harness';
 
@@ -169,11 +168,20 @@ describe('runtime authorization through the link page', () => {
     const csrf = csrfOf((await open(link.url)).html);
     const bad = await submit(link.url, { csrf, accountSid: 'AC123', authToken: 'short' });
     assert.equal(bad.status, 422);
-    assert.match(bad.html, /An Account SID is AC followed by 32 hexadecimal characters\./);
-    assert.match(bad.html, /An Auth Token is 32 letters and digits\./);
+    assert.match(bad.html, /This must be an Account SID: AC followed by 32 hex characters\./);
+    assert.match(bad.html, /An Auth Token is 16 to 256 printable characters without spaces\./);
     const json = await fetch(link.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(json.status, 415);
     assert.equal((await submit(link.url, { csrf, accountSid: sid, authToken: token })).status, 200);
+  });
+
+  it('takes an Auth Token of any length the admin API accepts to Twilio instead of refusing its format', async () => {
+    const link = linkOf(await post(world.url, 'frank', { text: 'show my account' }));
+    const csrf = csrfOf((await open(link.url)).html);
+    const longer = await submit(link.url, { csrf, accountSid: sid, authToken: 'x'.repeat(40) });
+    assert.equal(longer.status, 422);
+    assert.doesNotMatch(longer.html, /An Auth Token is/);
+    assert.match(longer.html, /Twilio did not accept these credentials \(20003/);
   });
 
   it('never lets two users see or use each other\'s credentials', async () => {

@@ -3,6 +3,7 @@
  * Content-Security-Policy that allows exactly the inline style and script below by their SHA-256.
  */
 import { createHash } from 'node:crypto';
+import { ACCOUNT_SID_RULE, SECRET_RULE } from '../../twilio';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -106,10 +107,10 @@ export function formPage(input: FormPageInput): string {
     '<form method="post" enctype="application/x-www-form-urlencoded" autocomplete="off">' +
     `<input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}">` +
     '<label for="accountSid">Account SID</label>' +
-    `<input id="accountSid" name="accountSid" required pattern="AC[0-9a-fA-F]{32}" maxlength="34" placeholder="AC…" spellcheck="false" value="${escapeHtml(input.accountSid ?? '')}"${described('accountSid', problems.accountSid)}>` +
+    `<input id="accountSid" name="accountSid" required pattern="${ACCOUNT_SID_RULE.htmlPattern}" maxlength="${ACCOUNT_SID_RULE.maxLength}" placeholder="AC…" spellcheck="false" value="${escapeHtml(input.accountSid ?? '')}"${described('accountSid', problems.accountSid)}>` +
     fieldError(problems.accountSid, 'accountSid') +
     '<label for="authToken">Auth Token</label>' +
-    `<input id="authToken" name="authToken" type="password" required minlength="32" maxlength="32" autocomplete="new-password"${described('authToken', problems.authToken)}>` +
+    `<input id="authToken" name="authToken" type="password" required minlength="${SECRET_RULE.minLength}" maxlength="${SECRET_RULE.maxLength}" pattern="${SECRET_RULE.htmlPattern}" autocomplete="new-password"${described('authToken', problems.authToken)}>` +
     fieldError(problems.authToken, 'authToken') +
     tenant +
     '<p class="hint">Both are on the Twilio Console home page, under Account Info.</p>' +

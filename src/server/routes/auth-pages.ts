@@ -7,8 +7,7 @@
  * whose `Origin` or `Sec-Fetch-Site` names another site is refused before the body is read.
  */
 import type { Request, Response, Server } from 'restify';
-import { ActionError, type AuthProfileView, type CredentialCheckResult, type IntegrationAction } from '../../auth';
-import type { AuthLinks, AuthLinkLookup } from '../../bot';
+import { ActionError, type AuthLinkLookup, type AuthLinks, type AuthProfileView, type CredentialCheckResult, type IntegrationAction } from '../../auth';
 import { noLogger, type DialogLogger } from '../../dialogs';
 import { mountRoutes } from '../audiences';
 import { parseLinkForm, type LinkForm } from '../bodies';
