@@ -58,11 +58,24 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     const { emulator, startCheck } = options;
     const twilio = await chooseTwilio({ config, action, store, logger, print, onClose, ...(emulator ? { emulator } : {}), ...(startCheck ? { startCheck } : {}) });
     let publicBaseUrl = config.publicBaseUrl;
-    const bot = await startBot({ config, store, action, logger, publicBaseUrl: () => publicBaseUrl });
+    // Twilio can report delivery to a public URL, or to this machine when it is the local emulator.
+    const callbacksReachable = Boolean(config.publicBaseUrl) || twilio.emulator !== undefined || emulator !== undefined;
+    const statusCallbackUrl = () => (callbacksReachable && publicBaseUrl ? `${publicBaseUrl.replace(/\/+$/, '')}/twilio/status` : undefined);
+    const bot = await startBot({ config, store, action, logger, publicBaseUrl: () => publicBaseUrl, statusCallbackUrl });
     closers.push(bot.close);
     // An injected emulator is the dev emulator even when TWILIO_* variables point the action elsewhere (tests).
     const devEmulator = twilio.emulator ?? emulator;
-    const server = buildServer({ config, store, action, logger, admin, bot, ...(devEmulator ? { devEmulator } : {}), ...(startCheck?.now ? { now: startCheck.now } : {}) });
+    const server = buildServer({
+      config,
+      store,
+      action,
+      logger,
+      admin,
+      bot,
+      publicBaseUrl: () => publicBaseUrl,
+      ...(devEmulator ? { devEmulator } : {}),
+      ...(startCheck?.now ? { now: startCheck.now } : {}),
+    });
     const url = await listen(server, config.host, config.port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     publicBaseUrl ||= url;

@@ -33,6 +33,11 @@ export interface TwilioVerifyBotOptions {
    * redelivers, not otherwise.
    */
   guard?: TurnGuard;
+  /**
+   * Outcomes to tell before the turn's own answer (e.g. "Your message to …0123 was delivered." for channels that
+   * take no proactive messages); each is taken once.
+   */
+  notices?: (turn: TurnContext) => Promise<string[]>;
 }
 
 /** Describes a failure for the log without its stack, codes, or anything a user typed. */
@@ -50,6 +55,7 @@ export class TwilioVerifyBot extends ActivityHandler {
   private readonly logger: DialogLogger;
   private readonly greeting: string;
   private readonly guard: TurnGuard | undefined;
+  private readonly notices: ((turn: TurnContext) => Promise<string[]>) | undefined;
 
   constructor(options: TwilioVerifyBotOptions) {
     super();
@@ -58,6 +64,7 @@ export class TwilioVerifyBot extends ActivityHandler {
     this.logger = options.logger ?? noLogger;
     this.greeting = options.greeting ?? "Hi! I'm your Twilio assistant.";
     this.guard = options.guard;
+    this.notices = options.notices;
     this.component = new TwilioVerifyDialogs({
       runtime: options.runtime,
       dialogs: options.dialogs,
@@ -77,6 +84,7 @@ export class TwilioVerifyBot extends ActivityHandler {
       await next();
     });
     this.onMessage(async (turn, next) => {
+      for (const notice of (await this.notices?.(turn)) ?? []) await turn.sendActivity(notice);
       await this.dispatch(turn);
       await next();
     });

@@ -5,14 +5,15 @@
  * rejections and verification events reach the action's state and the audit log.
  */
 import { createHash } from 'node:crypto';
-import { MessageFactory, TurnContext } from 'botbuilder';
+import { DeliveryModes, MessageFactory, TurnContext } from 'botbuilder';
 import { AUTH_LINK_TTL_MS, AuthLinks, type IntegrationAction } from '../auth';
 import { PUBLIC_CONFIG_FIELDS } from '../definition';
 import type { ActionRuntime, AuditRecord, DialogLogger, GatewayResolution, UserRef } from '../dialogs';
 import { noLogger } from '../dialogs';
+import { isMessageStatus, type MessageLedger, type MessageSender } from '../delivery';
+import { isRecord } from '../json';
 import type { Store } from '../store';
 import { createTwilioClient, TwilioActionError, type GatewayOptions, type TwilioCredentials, type TwilioGateway } from '../twilio';
-
 import { REPLIES_NOT_KEPT } from './turns';
 
 export interface IntegrationRuntimeOptions {
@@ -33,18 +34,26 @@ export interface IntegrationRuntimeOptions {
   /** Links shared with the auth link pages; built from `store` and `now` when omitted. */
   links?: AuthLinks;
   logger?: DialogLogger;
+  /**
+   * The URL of this server's `/twilio/status`, when Twilio can reach it (a public base URL, or the local emulator):
+   * SMS sent with Auth Token credentials then ask for status callbacks, and are recorded in `messages`.
+   */
+  statusCallbackUrl?: () => string | undefined;
+  /** Where sent messages and their delivery status are kept (with `statusCallbackUrl`). */
+  messages?: MessageLedger;
 }
 
 const DEFAULT_GATEWAY_CACHE_MS = 60_000;
 const DEFAULT_CONFIG_CACHE_MS = 1_000;
 const MAX_CACHED_GATEWAYS = 500;
 
-/** A one-way fingerprint of credentials and base URL: the cache key, so no secret is ever a key. */
-function fingerprint(credentials: TwilioCredentials, baseUrl: string | undefined): string {
+/** A one-way fingerprint of credentials, base URL and callback URL: the cache key, so no secret is ever a key. */
+function fingerprint(credentials: TwilioCredentials, baseUrl: string | undefined, statusCallback: string | undefined): string {
+  const where = [baseUrl ?? '', statusCallback ?? ''];
   const parts =
     credentials.kind === 'auth-token'
-      ? [credentials.kind, credentials.accountSid, credentials.authToken, baseUrl ?? '']
-      : [credentials.kind, credentials.accountSid, credentials.apiKeySid, credentials.apiKeySecret, baseUrl ?? ''];
+      ? [credentials.kind, credentials.accountSid, credentials.authToken, ...where]
+      : [credentials.kind, credentials.accountSid, credentials.apiKeySid, credentials.apiKeySecret, ...where];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
@@ -74,6 +83,10 @@ export class IntegrationRuntime implements ActionRuntime {
   private readonly cacheNow: () => number;
   private readonly logger: DialogLogger;
   private readonly gateways = new Map<string, { gateway: TwilioGateway; until: number }>();
+  /** Whose credentials each gateway carries: the sender of the messages it sends. */
+  private readonly senders = new WeakMap<TwilioGateway, MessageSender>();
+  private readonly statusCallbackUrl: () => string | undefined;
+  private readonly messages: MessageLedger | undefined;
   private config: { value: Record<string, unknown>; until: number } | undefined;
 
   constructor(options: IntegrationRuntimeOptions) {
@@ -87,6 +100,8 @@ export class IntegrationRuntime implements ActionRuntime {
     this.cacheNow = options.cacheNow ?? (() => performance.now());
     this.links = options.links ?? new AuthLinks({ store: options.store, ...(options.now ? { now: options.now } : {}) });
     this.logger = options.logger ?? noLogger;
+    this.statusCallbackUrl = options.statusCallbackUrl ?? (() => undefined);
+    this.messages = options.messages;
   }
 
   async resolveGateway(ref: UserRef): Promise<GatewayResolution> {
@@ -105,7 +120,12 @@ export class IntegrationRuntime implements ActionRuntime {
         return { kind: resolved.kind };
     }
     try {
-      return { kind: 'ready', gateway: this.gatewayFor(resolved.credentials, resolved.baseUrl) };
+      // Twilio signs status callbacks with the account's Auth Token: with an API key they could not be checked,
+      // so none are asked for.
+      const statusCallback = this.messages && resolved.credentials.kind === 'auth-token' ? this.statusCallbackUrl() : undefined;
+      const gateway = this.gatewayFor(resolved.credentials, resolved.baseUrl, statusCallback);
+      this.senders.set(gateway, resolved.authorization === 'pre-authorized' ? { kind: 'action' } : { kind: 'user', ...ref });
+      return { kind: 'ready', gateway };
     } catch (err) {
       if (!(err instanceof TwilioActionError)) throw err;
       this.logger.warn('gateway unavailable', { code: err.code });
@@ -113,12 +133,16 @@ export class IntegrationRuntime implements ActionRuntime {
     }
   }
 
-  private gatewayFor(credentials: TwilioCredentials, baseUrl: string | undefined): TwilioGateway {
-    const key = fingerprint(credentials, baseUrl);
+  private gatewayFor(credentials: TwilioCredentials, baseUrl: string | undefined, statusCallback: string | undefined): TwilioGateway {
+    const key = fingerprint(credentials, baseUrl, statusCallback);
     const now = this.cacheNow();
     const cached = this.gateways.get(key);
     if (cached && cached.until > now) return cached.gateway;
-    const gateway = createTwilioClient(credentials, { ...this.gatewayOptions, ...(baseUrl ? { baseUrl } : {}) });
+    const gateway = createTwilioClient(credentials, {
+      ...this.gatewayOptions,
+      ...(baseUrl ? { baseUrl } : {}),
+      ...(statusCallback ? { statusCallback } : {}),
+    });
     this.gateways.delete(key);
     if (this.gateways.size >= MAX_CACHED_GATEWAYS) {
       for (const [k, entry] of this.gateways) if (entry.until <= now) this.gateways.delete(k);
@@ -127,6 +151,23 @@ export class IntegrationRuntime implements ActionRuntime {
     }
     this.gateways.set(key, { gateway, until: now + this.gatewayCacheMs });
     return gateway;
+  }
+
+  async afterService(turn: TurnContext, call: { operation: string; gateway: TwilioGateway; result: unknown }): Promise<void> {
+    const ledger = this.messages;
+    const sender = this.senders.get(call.gateway);
+    if (!ledger || sender === undefined || call.operation !== 'sendSms' || call.gateway.options.statusCallback === undefined) return;
+    const { result } = call;
+    if (!isRecord(result) || typeof result.sid !== 'string' || typeof result.to !== 'string' || !isMessageStatus(result.status)) return;
+    await ledger.recordSent({
+      sid: result.sid,
+      accountSid: call.gateway.accountSid,
+      to: result.to,
+      status: result.status,
+      sender,
+      conversation: TurnContext.getConversationReference(turn.activity),
+      proactive: turn.activity.deliveryMode !== DeliveryModes.ExpectReplies,
+    });
   }
 
   async publicConfig(): Promise<Record<string, unknown>> {

@@ -593,6 +593,9 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       state.error = null;
       if (node.resultAs !== undefined) state.context[node.resultAs] = result;
       this.log('info', 'service call succeeded', { node: node.id, operation: node.operation });
+      await this.runtime.afterService?.(turn, { operation: node.operation, gateway, result: outcome }).catch((err: unknown) => {
+        this.log('error', 'after-service hook failed', { operation: node.operation, problem: err instanceof Error ? err.message : String(err) });
+      });
     } catch (err) {
       if (err instanceof TurnSupersededError) throw err;
       state.result = null;

@@ -37,6 +37,8 @@ export interface ActionRuntime {
   reportAuthFailure(ref: UserRef, code: number | string): Promise<void>;
   /** Audit of verification starts and checks (never a code). */
   audit(entry: AuditRecord): Promise<void>;
+  /** Told of every successful Twilio call (e.g. to follow a sent SMS's delivery); failures here do not fail the turn. */
+  afterService?(turn: TurnContext, call: { operation: string; gateway: TwilioGateway; result: unknown }): Promise<void>;
 }
 
 /** One service node's Twilio call, as the turn's guard sees it. */

@@ -12,9 +12,9 @@ import type { RequestHandler, Server } from 'restify';
  * (the one-time token in the path is the credential), `bot` (Bot Framework authentication, or anonymous on
  * loopback), `dev` (loopback only: dev-mode endpoints).
  */
-export type Audience = 'admin' | 'public' | 'link-token' | 'bot' | 'dev';
+export type Audience = 'admin' | 'public' | 'link-token' | 'bot' | 'dev' | 'twilio';
 
-export const AUDIENCES: readonly Audience[] = ['admin', 'public', 'link-token', 'bot', 'dev'];
+export const AUDIENCES: readonly Audience[] = ['admin', 'public', 'link-token', 'bot', 'dev', 'twilio'];
 
 export type RouteMethod = 'get' | 'post' | 'put' | 'del';
 

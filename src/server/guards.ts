@@ -112,5 +112,14 @@ export function audienceGuards(authenticate: (req: Request) => HttpError | undef
     public: pass,
     'link-token': pass,
     bot: pass,
+    // Twilio's webhooks: no signature, no entry (the handler then checks it against the sender's Auth Token).
+    twilio: (req, res, next) => {
+      const signature = header(req, 'x-twilio-signature');
+      if (signature === undefined || signature === '') {
+        req.resume();
+        return refuse(res, next, new HttpError(403, 'unsigned_request', 'Only Twilio may call this route: the X-Twilio-Signature header is missing.'));
+      }
+      return next();
+    },
   };
 }

@@ -17,6 +17,7 @@ import { HttpError, sendError } from './http';
 import { registerAdminRoutes } from './routes/admin';
 import type { TemplateRoutesDeps } from './routes/admin-templates';
 import { registerAppRoutes, type AppRouteDeps } from './routes/app';
+import { registerDeliveryRoutes, type DeliveryRouteDeps } from './routes/delivery';
 import { redactAuthLinkPath, registerAuthLinkRoutes, type AuthLinkRouteDeps } from './routes/auth-pages';
 import { registerBotRoutes, type BotRouteDeps } from './routes/bot';
 
@@ -41,6 +42,8 @@ export interface ServerDeps {
   templates?: TemplateRoutesDeps;
   /** The chat page, dev endpoints and `/healthz`. */
   app?: AppRouteDeps;
+  /** `POST /twilio/status` and `GET /api/admin/messages` (message delivery). */
+  delivery?: DeliveryRouteDeps;
 }
 
 const ADMIN_PREFIX = '/api/admin';
@@ -123,5 +126,6 @@ export function createServer(deps: ServerDeps): Server {
   if (deps.bot) registerBotRoutes(server, deps.bot);
   if (deps.authLinks) registerAuthLinkRoutes(server, deps.authLinks);
   if (deps.app) registerAppRoutes(server, deps.app);
+  if (deps.delivery) registerDeliveryRoutes(server, deps.delivery);
   return server;
 }

@@ -4,11 +4,12 @@
  * runtime and turn guard over the store's bot storage.
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { ConversationState, UserState } from 'botbuilder';
+import { ConversationState, TurnContext, UserState } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { IntegrationAction } from '../auth';
 import { REQUIRED_TEMPLATES } from '../definition';
 import { IntegrationRuntime, loadInstalledDialogs, pinoDialogLogger, TurnGuard, TwilioVerifyBot } from '../bot';
+import { MessageLedger } from '../delivery';
 import type { DialogLogger, DialogTask } from '../dialogs';
 import type { Store } from '../store';
 import { DialogInstaller, DialogWatcher, defaultTemplatesDir } from '../templates';
@@ -19,6 +20,8 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 export interface StartedBot {
   bot: TwilioVerifyBot;
   runtime: IntegrationRuntime;
+  /** Sent messages and their delivery status. */
+  messages: MessageLedger;
   installer: DialogInstaller;
   dialogLogger: DialogLogger;
   /** The dialogs running at start. */
@@ -33,6 +36,8 @@ export interface BotStartOptions {
   logger: Logger;
   /** Where users reach the server; known only once it listens. */
   publicBaseUrl: () => string;
+  /** The URL of `/twilio/status` when Twilio can reach it (a public base URL, or the local emulator). */
+  statusCallbackUrl?: () => string | undefined;
 }
 
 async function hasDialogFiles(dir: string): Promise<boolean> {
@@ -101,11 +106,14 @@ function buildBot(options: BotStartOptions, dialogs: DialogTask[], dialogLogger:
   const storage = store.botStorage();
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
+  const messages = new MessageLedger({ store });
   const runtime = new IntegrationRuntime({
     action,
     store,
     publicBaseUrl: options.publicBaseUrl,
     logger: dialogLogger,
+    messages,
+    ...(options.statusCallbackUrl ? { statusCallbackUrl: options.statusCallbackUrl } : {}),
     ...(defaultRegion ? { gatewayOptions: { defaultRegion } } : {}),
   });
   const guard = new TurnGuard({
@@ -125,9 +133,11 @@ function buildBot(options: BotStartOptions, dialogs: DialogTask[], dialogLogger:
     runtime,
     logger: dialogLogger,
     guard,
+    // Delivery outcomes that could not be told proactively come first in the conversation's next turn.
+    notices: (turn) => messages.takeNotices(TurnContext.getConversationReference(turn.activity)),
     ...(defaultRegion ? { defaultRegion } : {}),
   });
-  return { bot, runtime, guard };
+  return { bot, runtime, guard, messages };
 }
 
 /** Builds the bot over the store; its dialogs follow `dialogs/` until {@link StartedBot.close}. */
@@ -140,7 +150,7 @@ export async function startBot(options: BotStartOptions): Promise<StartedBot> {
   for (const problem of loaded.problems) logger.warn(problem, 'a dialog file was not loaded');
 
   const dialogLogger = pinoDialogLogger(logger);
-  const { bot, runtime, guard } = buildBot(options, loaded.tasks, dialogLogger);
+  const { bot, runtime, guard, messages } = buildBot(options, loaded.tasks, dialogLogger);
   const stopSweeping = sweepPeriodically(guard, logger);
   const stopTurns = () => {
     stopSweeping();
@@ -156,6 +166,7 @@ export async function startBot(options: BotStartOptions): Promise<StartedBot> {
   return {
     bot,
     runtime,
+    messages,
     installer,
     dialogLogger,
     dialogs: loaded.tasks,

@@ -2,6 +2,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { IntegrationAction } from '../auth';
+import { createBotAdapter } from '../bot';
+import { receiveStatusCallback, type StatusCallbackRequest } from '../delivery';
 import type { TwilioEmulator } from '../emulator';
 import { cachedHealth, createServer, type AdminToken, type Server } from '../server';
 import type { Store } from '../store';
@@ -20,11 +22,36 @@ export interface ServeOptions {
   devEmulator?: TwilioEmulator;
   /** The clock of `/healthz`'s countdown of a start check (tests); default Date. */
   now?: () => Date;
+  /** Where Twilio and users reach this server (PUBLIC_BASE_URL, or the listening URL once known). */
+  publicBaseUrl: () => string;
 }
 
 /** `createServer` with the bot, the link pages, the admin API with the template routes, and the app routes. */
 export function buildServer(options: ServeOptions): Server {
   const { config, store, action, logger, bot, devEmulator } = options;
+  // Created here, not by the route, so that delivery outcomes can reach conversations proactively.
+  const adapter = createBotAdapter(config.botAuth, bot.dialogLogger);
+  const appId = config.botAuth.MicrosoftAppId ?? '';
+  const receive = (request: StatusCallbackRequest) =>
+    receiveStatusCallback(
+      {
+        ledger: bot.messages,
+        authTokenFor: async (sender) => {
+          const resolved = await action.resolveCredentials(sender.kind === 'user' ? sender : { channelId: 'twilio', userId: 'status-callback' });
+          return resolved.kind === 'ready' && resolved.credentials.kind === 'auth-token' ? resolved.credentials.authToken : undefined;
+        },
+        proactive: async (conversation, text) => {
+          await adapter.continueConversationAsync(appId, conversation, async (turn) => {
+            await turn.sendActivity(text);
+          });
+          return true;
+        },
+        audit: async (entry) => {
+          await store.appendAudit(entry);
+        },
+      },
+      request,
+    );
   return createServer({
     store,
     action,
@@ -32,7 +59,8 @@ export function buildServer(options: ServeOptions): Server {
     adminToken: options.admin.token,
     trustProxy: config.trustProxy,
     templates: { installer: bot.installer, onUnexpectedError: (err) => logger.error({ err }, 'template request failed') },
-    bot: { bot: bot.bot, auth: config.botAuth, logger: bot.dialogLogger },
+    bot: { adapter, bot: bot.bot, auth: config.botAuth, logger: bot.dialogLogger },
+    delivery: { messages: bot.messages, receive, publicBaseUrl: options.publicBaseUrl },
     authLinks: { action, links: bot.runtime.links, logger: bot.dialogLogger, allowedOrigins: config.publicBaseUrl ? [config.publicBaseUrl] : [] },
     app: {
       publicDir: path.join(packageRoot(), 'public'),

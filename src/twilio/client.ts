@@ -26,6 +26,11 @@ export interface GatewayOptions {
    * (nock/nock#3001), which made whole test files time out. One TLS handshake per request is cheap at chat pace.
    */
   keepAlive?: boolean;
+  /**
+   * Where Twilio reports the delivery status of every SMS this gateway sends (unless the input names one): the bot's
+   * `/twilio/status`. Only set for credentials with an Auth Token, the key Twilio signs those reports with.
+   */
+  statusCallback?: string;
 }
 
 /** A configured official twilio-node client plus what the operations need to use it. */
@@ -118,6 +123,7 @@ export function createTwilioClient(credentials: TwilioCredentials, options: Gate
   const effective: GatewayOptions = { timeoutMs, maxRetries, sleep, keepAlive };
   if (options.baseUrl !== undefined && options.baseUrl.trim() !== '') effective.baseUrl = urls.api === urls.verify ? urls.api : options.baseUrl.trim().replace(/\/+$/, '');
   if (options.defaultRegion !== undefined) effective.defaultRegion = options.defaultRegion;
+  if (options.statusCallback !== undefined) effective.statusCallback = options.statusCallback;
   return Object.freeze({ client, accountSid: credentials.accountSid, options: Object.freeze(effective) });
 }
 

@@ -100,6 +100,18 @@ for (const { name, credentials, apiHost, verifyHost, baseUrl } of credentialCase
         assert.ok(scope.isDone());
       });
 
+      it("asks for status callbacks at the gateway's statusCallback when the input names none", async () => {
+        const withCallbacks = createTwilioClient(credentials, { ...(baseUrl === undefined ? {} : { baseUrl }), statusCallback: 'https://bot.example.com/twilio/status' });
+        const scope = api()
+          .post(
+            `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`,
+            form({ To: '+14155552345', From: '+14155550100', Body: 'Hi', StatusCallback: 'https://bot.example.com/twilio/status' }),
+          )
+          .reply(...json(201, oaiExample('CreateMessage')));
+        await sendSms(withCallbacks, { to: '+14155552345', from: '+14155550100', body: 'Hi' });
+        assert.ok(scope.isDone());
+      });
+
       it('posts MessagingServiceSid instead of From when sending through a Messaging Service', async () => {
         const scope = api()
           .post(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, form({ To: '+14155552345', MessagingServiceSid: MESSAGING_SERVICE_SID, Body: 'Hi' }))

@@ -97,12 +97,13 @@ export const sendSmsOperation = defineOperation<SendSmsInput, SmsMessage>({
     const control = controlCharacterProblem('Body', input.body);
     if (control) problems.add(control);
     problems.throwIfAny();
+    const statusCallback = input.statusCallback ?? gw.options.statusCallback;
     const message = await gw.client.api.v2010.accounts(gw.accountSid).messages.create({
       to,
       body: input.body,
       ...(from === undefined ? {} : { from }),
       ...(input.messagingServiceSid === undefined ? {} : { messagingServiceSid: input.messagingServiceSid }),
-      ...(input.statusCallback === undefined ? {} : { statusCallback: input.statusCallback }),
+      ...(statusCallback === undefined ? {} : { statusCallback }),
     });
     return toSmsMessage(message);
   },
