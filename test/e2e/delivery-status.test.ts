@@ -89,6 +89,38 @@ describe('end to end: delivery status callbacks', function () {
   });
 });
 
+describe('end to end: /twilio/status refuses what is not a status callback', function () {
+  this.timeout(30_000);
+  let world: World;
+
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  const post = (body: string, type: string) =>
+    fetch(`${world.url}/twilio/status`, { method: 'POST', headers: { 'content-type': type, 'x-twilio-signature': 'c2lnbmVk' }, body });
+
+  it('answers 415 to a body that is not a form', async () => {
+    const res = await post(JSON.stringify({ MessageSid: 'SM' }), 'application/json');
+    assert.equal(res.status, 415);
+    assert.match(await res.text(), /application\/x-www-form-urlencoded/);
+  });
+
+  it('answers 413 to an oversized body without reading it all', async () => {
+    const res = await post(`MessageSid=${'x'.repeat(20_000)}`, 'application/x-www-form-urlencoded');
+    assert.equal(res.status, 413);
+  });
+
+  it('answers 400 to a form that repeats a field', async () => {
+    const res = await post('MessageSid=a&MessageSid=b', 'application/x-www-form-urlencoded');
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /repeats MessageSid/);
+  });
+});
+
 describe('end to end: delivery told proactively (serviceUrl channels)', function () {
   this.timeout(30_000);
   let world: World;
