@@ -29,6 +29,7 @@ import {
   IntentMatcher,
   noLogger,
   normalizeUtterance,
+  utteranceWithoutValues,
   type ActionRuntime,
   type DialogLogger,
   type DialogTask,
@@ -289,9 +290,10 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
     return { status: DialogTurnStatus.complete, result: wrapped };
   }
 
-  private async start(inner: DialogContext, task: Candidate, how: string): Promise<DialogTurnResult> {
+  /** Starts a dialog; `utterance` is the user's own words that chose it, whose values fill its questions. */
+  private async start(inner: DialogContext, task: Candidate, how: string, utterance?: string): Promise<DialogTurnResult> {
     this.logger.info('dialog chosen', { dialog: task.taskId, how });
-    return this.followUp(inner, task.taskId, await inner.beginDialog(task.taskId));
+    return this.followUp(inner, task.taskId, await inner.beginDialog(task.taskId, utterance === undefined ? undefined : { utterance }));
   }
 
   /** Picks a dialog for the user's text, or answers help, cancel, "which one?" or "I can …". */
@@ -319,10 +321,12 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
     }
     const named = this.byName.get(said);
     if (named !== undefined) return this.start(inner, { taskId: named.id, taskName: named.name }, 'name');
-    const decision = said === '' ? { kind: 'none' as const } : this.matcher.decide(text);
+    let decision = said === '' ? { kind: 'none' as const } : this.matcher.decide(text);
+    // "text +14155550123 saying hi": the values the user named are not part of what they ask for.
+    if (decision.kind === 'none' && said !== '') decision = this.matcher.decide(utteranceWithoutValues(text, this.options.defaultRegion));
     switch (decision.kind) {
       case 'match':
-        return this.start(inner, decision.candidate, decision.candidate.kind);
+        return this.start(inner, decision.candidate, decision.candidate.kind, text);
       case 'ambiguous': {
         const candidates = decision.candidates.map((c) => ({ taskId: c.taskId, taskName: c.taskName }));
         this.logger.info('ambiguous request', { candidates: candidates.map((c) => c.taskId) });

@@ -26,6 +26,7 @@ import {
   type ExpressionScope,
 } from './expressions';
 import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
+import { entitiesInUtterance } from './utterance';
 import { gatewayAvailability, isTwentyThree, MESSAGES } from './messages';
 import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } from './runtime';
 import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
@@ -63,6 +64,8 @@ export interface DialogInterruption {
 export interface DialogTaskBeginOptions {
   entities?: Record<string, JsonValue>;
   context?: Record<string, JsonValue>;
+  /** The user's words that started the dialog: values they name fill entity nodes instead of being asked. */
+  utterance?: string;
 }
 
 export interface DialogTaskDialogOptions {
@@ -98,6 +101,8 @@ interface TaskState {
   waiting: 'reply' | 'authorization' | null;
   /** An authorization link was already sent for the current service node. */
   authorizationRequested: boolean;
+  /** Values the opening utterance offered, by entity, each taken when the dialog first reaches its node. */
+  offered?: Record<string, string>;
 }
 
 type Step =
@@ -153,7 +158,8 @@ function isTaskState(raw: unknown): raw is TaskState {
     (error === null || isServiceErrorInfo(error)) &&
     typeof attempts === 'number' &&
     (waiting === null || waiting === 'reply' || waiting === 'authorization') &&
-    typeof authorizationRequested === 'boolean'
+    typeof authorizationRequested === 'boolean' &&
+    (raw.offered === undefined || (isRecord(raw.offered) && Object.values(raw.offered).every((v) => typeof v === 'string')))
   );
 }
 
@@ -221,6 +227,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       attempts: 0,
       waiting: null,
       authorizationRequested: false,
+      ...(options?.utterance ? { offered: entitiesInUtterance(this.task, options.utterance, this.defaultRegion) } : {}),
     };
     instance.state[JSON_STATE_KEY] = state;
     this.log('info', 'dialog started', { node: state.node });
@@ -441,6 +448,16 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   private async arriveAtEntity(turn: TurnContext, state: TaskState, node: EntityNode): Promise<Step> {
+    const offer = state.offered?.[node.entity];
+    if (state.offered && offer !== undefined) {
+      // Offered once: a node reached again (e.g. "change number") asks as usual.
+      delete state.offered[node.entity];
+      const recognized = recognizeEntity(node, offer, { defaultRegion: this.defaultRegion });
+      if (recognized.ok) {
+        this.accept(state, node, recognized.value);
+        return this.follow(node, await this.scope(turn, state));
+      }
+    }
     const scope = await this.scope(turn, state);
     if (node.default !== undefined) {
       const fallback = this.evaluate(node.default, scope);

@@ -29,6 +29,7 @@ export {
 } from './entities';
 export type { EntitySpec, EntityValue, Recognition, RecognizeOptions } from './entities';
 export { IntentMatcher, normalizeUtterance } from './intents';
+export { entitiesInUtterance, utteranceWithoutValues } from './utterance';
 export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './intents';
 export { DialogTaskDialog, MAX_STEPS_PER_TURN } from './engine';
 export { gatewayAvailability, MESSAGES } from './messages';

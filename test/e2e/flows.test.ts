@@ -122,3 +122,31 @@ describe('end to end: the zero-config server with the emulator in process', func
     assert.deepEqual(await findLeaks(world, { secrets: [world.emulator.authToken], codes: [code, busyCode, stale, fresh] }), []);
   });
 });
+
+describe('end to end: what the opening utterance already says is not asked again', function () {
+  this.timeout(30_000);
+  let world: World;
+
+  beforeEach(async () => {
+    world = await startWorld();
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('sends "text +14155550123 saying hi" at once, without asking for the number or the message', async () => {
+    const done = textOf(await world.client('ivy').say('text +14155550123 saying hi'));
+    assert.match(done, /your message to \+14155550123 is on its way/);
+    assert.deepEqual(world.emulator.outbox().map((m) => [m.to, m.body]), [['+14155550123', 'hi']]);
+  });
+
+  it('asks only for what the utterance did not say', async () => {
+    const chat = world.client('jon');
+    assert.match(textOf(await chat.say('send an sms to +14155550123')), /What should the message say\?/);
+    assert.match(textOf(await chat.say('Only the message was asked.')), /is on its way/);
+  });
+
+  it('asks for a number named in the utterance again when it is not a valid one', async () => {
+    assert.match(textOf(await world.client('kim').say('text +1 555 saying hi')), /Which phone number should I text\?/);
+  });
+});
