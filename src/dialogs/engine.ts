@@ -536,10 +536,13 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       return { kind: 'end', status: 'failed' };
     }
     const scope = await this.scope(turn, state);
+    // The node's error prompt already says what is expected: only a reason that says more follows it.
     const retryText =
       node.errorPrompt === undefined
         ? `${recognized.reason} ${this.render(node.prompt, scope)}`
-        : `${this.render(node.errorPrompt, scope)} (${recognized.reason})`;
+        : recognized.generic === true
+          ? this.render(node.errorPrompt, scope)
+          : `${this.render(node.errorPrompt, scope)} (${recognized.reason})`;
     await this.sendPrompt(turn, node, scope, retryText);
     return { kind: 'wait' };
   }

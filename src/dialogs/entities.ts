@@ -5,7 +5,11 @@ import { parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode
 import type { EntityNode } from './schema';
 
 export type EntityValue = string | number | boolean;
-export type Recognition = { ok: true; value: EntityValue } | { ok: false; reason: string };
+/**
+ * A reply read as an entity, or why not. `generic` marks a reason that only restates what the question expects
+ * ("Please answer yes or no."): a node's own error prompt already says that, so it is not repeated after it.
+ */
+export type Recognition = { ok: true; value: EntityValue } | { ok: false; reason: string; generic?: true };
 
 /** The part of an entity node that decides how a reply is read. */
 export type EntitySpec = Pick<EntityNode, 'entityType' | 'minLength' | 'maxLength' | 'values' | 'min' | 'max'>;
@@ -34,24 +38,24 @@ export function normalizeWords(text: string): string {
 export function recognizePhone(text: string, defaultRegion?: CountryCode): Recognition {
   // "00", the international call prefix of most of the world, written instead of "+" ("00 44 20 7946 0958").
   const input = text.trim().replace(/^00[\s.-]*(?=[1-9])/, '+');
-  if (!/\d/.test(input)) return { ok: false, reason: 'There is no phone number in that.' };
+  if (!/\d/.test(input)) return { ok: false, reason: 'There is no phone number in that.', generic: true };
   const lengthProblem = validatePhoneNumberLength(input, defaultRegion);
   switch (lengthProblem) {
     case 'INVALID_COUNTRY':
-      return { ok: false, reason: 'Start the number with + and its country code.' };
+      return { ok: false, reason: 'Start the number with + and its country code.', generic: true };
     case 'TOO_SHORT':
       return { ok: false, reason: 'That number is too short.' };
     case 'TOO_LONG':
       return { ok: false, reason: 'That number is too long.' };
     case 'NOT_A_NUMBER':
-      return { ok: false, reason: "That isn't a phone number." };
+      return { ok: false, reason: "That isn't a phone number.", generic: true };
     case 'INVALID_LENGTH':
       return { ok: false, reason: 'That number has the wrong number of digits for its country.' };
     default:
       break;
   }
   const phone = parsePhoneNumberFromString(input, defaultRegion);
-  if (!phone) return { ok: false, reason: "That isn't a phone number." };
+  if (!phone) return { ok: false, reason: "That isn't a phone number.", generic: true };
   // libphonenumber keeps "ext. 5" aside; the number alone would reach someone else's desk.
   if (phone.ext) {
     return { ok: false, reason: `That number has an extension (ext. ${phone.ext}); a text message can't reach an extension, so give a number without one.` };
@@ -66,7 +70,7 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(?:\.[^\s@.]+)+$/;
 export function recognizeEmail(text: string): Recognition {
   const input = text.trim();
   if (input.length <= 254 && EMAIL.test(input)) return { ok: true, value: input };
-  return { ok: false, reason: "That isn't an email address (expected something like name@example.com)." };
+  return { ok: false, reason: "That isn't an email address (expected something like name@example.com).", generic: true };
 }
 
 function rangeText(min: number, max: number, unit: string): string {
@@ -76,8 +80,8 @@ function rangeText(min: number, max: number, unit: string): string {
 /** Digits only (a code, a PIN): spaces and dashes are ignored, the length is bounded. Kept as a string. */
 export function recognizeDigits(text: string, minLength = DEFAULT_DIGITS_MIN, maxLength = DEFAULT_DIGITS_MAX): Recognition {
   const digits = text.replace(/[\s-]+/g, '');
-  if (digits === '') return { ok: false, reason: "I didn't get any digits." };
-  if (!/^\d+$/.test(digits)) return { ok: false, reason: 'Use digits only.' };
+  if (digits === '') return { ok: false, reason: "I didn't get any digits.", generic: true };
+  if (!/^\d+$/.test(digits)) return { ok: false, reason: 'Use digits only.', generic: true };
   if (digits.length < minLength || digits.length > maxLength) {
     return { ok: false, reason: `I need ${rangeText(minLength, maxLength, 'digits')}; that was ${digits.length}.` };
   }
@@ -124,14 +128,14 @@ export function recognizeEnum(text: string, values: NonNullable<EntityNode['valu
       return { ok: true, value: entry.value };
     }
   }
-  return { ok: false, reason: `Pick one of: ${values.map((entry) => entry.value).join(', ')}.` };
+  return { ok: false, reason: `Pick one of: ${values.map((entry) => entry.value).join(', ')}.`, generic: true };
 }
 
 /** A number ("12", "-3.5", "1,000"), optionally bounded. */
 export function recognizeNumber(text: string, min?: number, max?: number): Recognition {
   let input = text.trim().replace(/\s+/g, '');
   if (/^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(input)) input = input.replace(/,/g, '');
-  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(input)) return { ok: false, reason: "That isn't a number." };
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(input)) return { ok: false, reason: "That isn't a number.", generic: true };
   const value = Number(input);
   if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
     const bounds =
@@ -158,7 +162,7 @@ export function recognizeYesNo(text: string): Recognition {
   const said = normalizeWords(text);
   if (YES.has(said)) return { ok: true, value: true };
   if (NO.has(said)) return { ok: true, value: false };
-  return { ok: false, reason: 'Please answer yes or no.' };
+  return { ok: false, reason: 'Please answer yes or no.', generic: true };
 }
 
 /** Reads a reply as the entity type of a node. */

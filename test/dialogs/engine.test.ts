@@ -81,11 +81,12 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
       status: 'completed',
     },
     {
-      title: 'explains what was wrong, retries, and accepts a good number',
+      title: 'explains what was wrong without repeating the error prompt, retries, and accepts a good number',
       twilio: () => expectSms('Hi'),
       turns: [
         ['send an sms', [PROMPT_NUMBER]],
-        ['my number', [`${BAD_NUMBER} (There is no phone number in that.)`]],
+        // The reason only restates the error prompt ("no phone number"): it is not added; a specific one is.
+        ['my number', [BAD_NUMBER]],
         ['+1415', [`${BAD_NUMBER} (That number is too short.)`]],
         [RECEIVER, [PROMPT_MESSAGE]],
         ['Hi', [/^Done/]],
