@@ -13,7 +13,7 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { CountryCode } from 'libphonenumber-js';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { auditActionOf } from '../definition';
 import { runOperation, TwilioActionError } from '../twilio';
 import { describeEntity, normalizeWords, recognizeEntity, type EntityValue } from './entities';
@@ -161,6 +161,18 @@ function isTaskState(raw: unknown): raw is TaskState {
     typeof authorizationRequested === 'boolean' &&
     (raw.offered === undefined || (isRecord(raw.offered) && Object.values(raw.offered).every((v) => typeof v === 'string')))
   );
+}
+
+/** The country of a BCP-47 locale ("en-US" -> "US"), when it names one libphonenumber knows. */
+export function regionOfLocale(locale: string | undefined): CountryCode | undefined {
+  const region = /^[a-z]{2,3}(?:-[A-Za-z]{4})?-([A-Za-z]{2})\b/.exec(locale ?? '')?.[1]?.toUpperCase();
+  return region !== undefined && isSupportedCountry(region) ? region : undefined;
+}
+
+function countryName(region: CountryCode): string {
+  const name = new Intl.DisplayNames(['en'], { type: 'region' }).of(region) ?? region;
+  // "United States" reads better with "the": the countries whose English names take it.
+  return /^(United|Netherlands|Philippines|Czech|Dominican|Bahamas|Gambia|Maldives|Marshall|Solomon|Central African)/.test(name) ? `the ${name}` : name;
 }
 
 function readState(raw: unknown): TaskState | undefined {
@@ -447,13 +459,30 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     }
   }
 
+  /**
+   * The country of numbers typed without a country code: the configured one, else the one the user's channel says
+   * (the activity's locale, "en-US" -> US). Undefined asks for the country code.
+   */
+  private regionFor(turn: TurnContext): CountryCode | undefined {
+    return this.defaultRegion ?? regionOfLocale(turn.activity.locale);
+  }
+
+  /** A number read with the locale's country (nothing configured): say which country was assumed. */
+  private async sayAssumedCountry(turn: TurnContext, node: EntityNode, typed: string, value: EntityValue): Promise<void> {
+    if (node.entityType !== 'phone' || this.defaultRegion !== undefined || /^\s*(\+|00)/.test(typed)) return;
+    const region = regionOfLocale(turn.activity.locale);
+    if (region === undefined) return;
+    await turn.sendActivity(`I took that as a number in ${countryName(region)}: ${displayValue(value)}.`);
+  }
+
   private async arriveAtEntity(turn: TurnContext, state: TaskState, node: EntityNode): Promise<Step> {
     const offer = state.offered?.[node.entity];
     if (state.offered && offer !== undefined) {
       // Offered once: a node reached again (e.g. "change number") asks as usual.
       delete state.offered[node.entity];
-      const recognized = recognizeEntity(node, offer, { defaultRegion: this.defaultRegion });
+      const recognized = recognizeEntity(node, offer, { defaultRegion: this.regionFor(turn) });
       if (recognized.ok) {
+        await this.sayAssumedCountry(turn, node, offer, recognized.value);
         this.accept(state, node, recognized.value);
         return this.follow(node, await this.scope(turn, state));
       }
@@ -519,8 +548,9 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       await this.sendPrompt(turn, node, scope, this.render(node.prompt, scope));
       return { kind: 'wait' };
     }
-    const recognized = recognizeEntity(node, text, { defaultRegion: this.defaultRegion });
+    const recognized = recognizeEntity(node, text, { defaultRegion: this.regionFor(turn) });
     if (recognized.ok) {
+      await this.sayAssumedCountry(turn, node, text, recognized.value);
       this.accept(state, node, recognized.value);
       // The answered node is left through its transitions, not run again (which would prompt).
       return this.follow(node, await this.scope(turn, state));

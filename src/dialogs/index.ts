@@ -31,7 +31,7 @@ export type { EntitySpec, EntityValue, Recognition, RecognizeOptions } from './e
 export { IntentMatcher, normalizeUtterance } from './intents';
 export { entitiesInUtterance, utteranceWithoutValues } from './utterance';
 export type { IntentCandidate, IntentDecision, IntentMatcherOptions } from './intents';
-export { DialogTaskDialog, MAX_STEPS_PER_TURN } from './engine';
+export { DialogTaskDialog, MAX_STEPS_PER_TURN, regionOfLocale } from './engine';
 export { gatewayAvailability, MESSAGES } from './messages';
 export type { GatewayAvailability } from './messages';
 export { CANCEL_WORDS, HELP_WORDS } from './words';

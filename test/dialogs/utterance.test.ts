@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { entitiesInUtterance, utteranceWithoutValues, type DialogTask } from '../../src/dialogs';
+import { entitiesInUtterance, regionOfLocale, utteranceWithoutValues, type DialogTask } from '../../src/dialogs';
 
 function task(id: string): DialogTask {
   const template = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'templates', `${id}.json`), 'utf8')) as { dialog: DialogTask };
@@ -33,4 +33,12 @@ describe('values named in the opening utterance', () => {
     assert.equal(utteranceWithoutValues('check my code 123456'), 'check my code');
     assert.equal(utteranceWithoutValues('mail ada@example.com please'), 'mail please');
   });
+});
+
+describe("the country of the user's locale", () => {
+  for (const [locale, region] of [['en-US', 'US'], ['pt-BR', 'BR'], ['zh-Hant-TW', 'TW'], ['en', undefined], ['', undefined], [undefined, undefined], ['xx-ZZ', undefined]] as const) {
+    it(`${String(locale)} -> ${String(region)}`, () => {
+      assert.equal(regionOfLocale(locale), region);
+    });
+  }
 });

@@ -1,6 +1,7 @@
 /** DEFAULT_REGION: numbers typed without a country code are read as numbers of that country. */
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import { BotClient } from '../../src/chat';
 import { start, StartupError } from '../../src/main';
 import { ALICE_PHONE, removeDir, startWorld, tempDir, textOf, type World } from './harness';
 
@@ -22,9 +23,18 @@ describe('end to end: DEFAULT_REGION', function () {
     assert.deepEqual(world.emulator.outbox().map((m) => m.to), [ALICE_PHONE]);
   });
 
-  it('asks for the country code when no DEFAULT_REGION is set', async () => {
+  it("reads a local number in the country of the user's locale when no DEFAULT_REGION is set, and says which", async () => {
     world = await startWorld();
     const chat = world.client('bob');
+    await chat.say('send an sms');
+    const replies = textOf(await chat.say('415 555 0123'));
+    assert.match(replies, /I took that as a number in the United States: \+14155550123\./);
+    assert.match(replies, /What should the message say\?/);
+  });
+
+  it('asks for the country code when neither DEFAULT_REGION nor the locale names a country', async () => {
+    world = await startWorld();
+    const chat = new BotClient({ baseUrl: world.url, channelId: 'webchat', userId: 'cleo', locale: 'en' });
     await chat.say('send an sms');
     assert.doesNotMatch(textOf(await chat.say('415 555 0123')), /What should the message say\?/);
   });
