@@ -35,6 +35,7 @@ import {
   type DialogTask,
   type DialogTaskResult,
 } from '../dialogs';
+import { inOfferOrder } from '../definition';
 import type { CountryCode } from '../twilio';
 
 /** The component's id in a DialogSet. */
@@ -60,7 +61,7 @@ export const ROUTER_MESSAGES = {
   which: 'I can do more than one thing with that. Which one did you mean?',
   choiceCancelled: 'OK, never mind.',
   dialogRemoved: "The dialog we were in isn't installed anymore, so I stopped it. Let's start over.",
-  greeting: 'Hello!',
+  greeting: 'Hello! What would you like to do?',
   thanks: 'You\'re welcome! Say "help" any time to see what I can do.',
   textOnly: 'I can only read text messages.',
 } as const;
@@ -180,7 +181,7 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
       );
     }
     this.dialogs = set;
-    this.tasks = [...tasks];
+    this.tasks = inOfferOrder(tasks);
     this.matcher = new IntentMatcher(this.tasks);
     this.byName = new Map(this.tasks.map((task) => [normalizeUtterance(task.name), task]));
     this.logger.info('dialogs loaded', { dialogs: this.tasks.map((task) => task.id) });
@@ -219,10 +220,10 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
     return MessageFactory.suggestedActions(names, `${intro} I can help you with: ${names.join(', ')}.`);
   }
 
-  /** The help text: every dialog with its description. */
+  /** The help text: every dialog, in the words it says to the user (its `help`, else its description). */
   helpMessage(): Partial<Activity> {
     if (this.tasks.length === 0) return MessageFactory.text(ROUTER_MESSAGES.noDialogs);
-    const lines = this.tasks.map((task) => `- ${task.name}: ${task.description}`);
+    const lines = this.tasks.map((task) => `- ${task.name}: ${task.help ?? task.description}`);
     const text =
       `Here is what I can do:\n${lines.join('\n')}\n` +
       'Say what you would like to do, e.g. pick one below. Say "cancel" at any time to stop.';
@@ -308,7 +309,12 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
       return this.done({ outcome: 'nothing-to-cancel' });
     }
     if (GREETING_WORDS.has(said)) {
-      await inner.context.sendActivity(this.capabilities(ROUTER_MESSAGES.greeting));
+      // The dialogs were listed when the conversation started: a "hi" gets a short answer with the buttons.
+      await inner.context.sendActivity(
+        this.tasks.length === 0
+          ? MessageFactory.text(ROUTER_MESSAGES.noDialogs)
+          : MessageFactory.suggestedActions(this.tasks.map((task) => task.name), ROUTER_MESSAGES.greeting),
+      );
       return this.done({ outcome: 'greeting' });
     }
     if (THANKS_WORDS.has(said)) {

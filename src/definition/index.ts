@@ -10,4 +10,4 @@ export { DRAFT, fieldName, manifestSchema, prose, taskId, title, version } from 
 export type { AuthorizationType, Manifest, ManifestField } from './manifest-schema';
 export { AUDITED_OPERATIONS, auditActionOf, operationDefinitions } from './operations';
 export type { AuditAction, OperationDefinition } from './operations';
-export { REQUIRED_TEMPLATES } from './templates';
+export { inOfferOrder, REQUIRED_TEMPLATES, TEMPLATE_ORDER } from './templates';

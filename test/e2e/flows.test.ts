@@ -150,3 +150,24 @@ describe('end to end: what the opening utterance already says is not asked again
     assert.match(textOf(await world.client('kim').say('text +1 555 saying hi')), /Which phone number should I text\?/);
   });
 });
+
+describe('end to end: greeting and help lead with what people come for', function () {
+  this.timeout(30_000);
+  let world: World;
+
+  before(async () => {
+    world = await startWorld();
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('offers Verify Phone Number and Send SMS first, and help speaks to the user', async () => {
+    const chat = world.client('lea');
+    const greeting = await chat.start();
+    assert.deepEqual(buttonsOf(greeting).slice(0, 2), ['Verify Phone Number', 'Send SMS']);
+    const help = textOf(await chat.say('help'));
+    assert.match(help, /- Verify Phone Number: I can verify your phone number with a one-time code\./);
+    assert.doesNotMatch(help, /the user/);
+  });
+});
