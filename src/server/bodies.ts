@@ -129,3 +129,37 @@ export function parseLinkForm(form: URLSearchParams, tenancy: boolean): { values
   }
   return { values, problems };
 }
+
+/** `POST /admin/session`: the admin token, typed into the console's sign-in form. */
+export const SIGN_IN_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token'],
+  properties: { token: { type: 'string', maxLength: 1024 } },
+} as const;
+
+const validateSignIn = ajv.compile<FromSchema<typeof SIGN_IN_BODY_SCHEMA>>(SIGN_IN_BODY_SCHEMA);
+
+/** The sign-in body, or a 400 `invalid_request` naming the wrong field. */
+export function parseSignInBody(body: unknown): { token: string } {
+  if (body !== undefined && isObject(body) && validateSignIn(body)) return { token: body.token };
+  const details = body === undefined ? [{ path: '/token', message: 'is required' }] : detailsOf(validateSignIn.errors);
+  throw new HttpError(400, 'invalid_request', 'Send {"token": "<ADMIN_TOKEN>"} as JSON.', details.length ? details : [{ path: '', message: 'must be object' }]);
+}
+
+/** `POST /api/admin/services`: a Verify Service's name (Twilio shows it in the SMS: "Your <name> code is …"). */
+export const CREATE_SERVICE_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['friendlyName'],
+  properties: { friendlyName: { type: 'string', minLength: 1, maxLength: 30 } },
+} as const;
+
+const validateCreateService = ajv.compile<FromSchema<typeof CREATE_SERVICE_BODY_SCHEMA>>(CREATE_SERVICE_BODY_SCHEMA);
+
+/** The create-service body, or a 400 `invalid_request` naming the wrong field. */
+export function parseCreateServiceBody(body: unknown): { friendlyName: string } {
+  if (body !== undefined && isObject(body) && validateCreateService(body)) return { friendlyName: body.friendlyName };
+  const details = body === undefined ? [{ path: '/friendlyName', message: 'is required' }] : detailsOf(validateCreateService.errors);
+  throw new HttpError(400, 'invalid_request', 'Send {"friendlyName": "<1 to 30 characters>"}: the name Twilio shows in verification messages.', details.length ? details : [{ path: '', message: 'must be object' }]);
+}

@@ -137,7 +137,7 @@ describe('security: authentication per route', function () {
       assert.equal(routeAudience(world.started.server, METHOD[route.method] ?? '', route.path), 'admin', route.path);
     }
     const audiences = new Set(routes.map((r) => routeAudience(world.started.server, r.method, r.path)));
-    assert.deepEqual([...audiences].sort(), ['admin', 'bot', 'dev', 'link-token', 'public', 'twilio']);
+    assert.deepEqual([...audiences].sort(), ['admin', 'bot', 'console', 'dev', 'link-token', 'public', 'twilio']);
   });
 
   it('refuses every admin route without the token or with a wrong one (401, 429 once backing off)', async () => {
