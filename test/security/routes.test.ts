@@ -317,11 +317,12 @@ describe('security: authentication per route', function () {
     assert.equal(signIn.status, 200, signIn.body);
     const cookie = /tva_admin=([A-Za-z0-9_-]{43})/.exec(signIn.headers['set-cookie'] ?? '')?.[1];
     assert.ok(cookie);
+    const CSRF_ATTEMPTS: Array<Record<string, string>> = [{}, { 'x-csrf-token': 'guessed' }, { 'x-csrf-token': '' }];
     const admin = registered().filter((r) => routeAudience(world.started.server, r.method, r.path) === 'admin' && r.method !== 'GET');
     assert.ok(admin.length >= 15, `only ${admin.length} state-changing admin routes`);
     for (const { method, path } of admin) {
       for (const target of [concrete(path), concrete(path).replace('/api/admin', '/API/Admin'), encodeLetter(concrete(path), 2, lowerHex)]) {
-        for (const headers of [{}, { 'x-csrf-token': 'guessed' }, { 'x-csrf-token': '' }] as Array<Record<string, string>>) {
+        for (const headers of CSRF_ATTEMPTS) {
           const reply = await send(method, target, { 'content-type': 'application/json', cookie: `tva_admin=${cookie}`, ...headers }, HARMFUL);
           assert.equal(reply.status, 403, `${method} ${target} ${JSON.stringify(headers)}: ${reply.body}`);
           assert.match(errorCode(reply) ?? '', /^csrf_token_(missing|invalid)$/);
