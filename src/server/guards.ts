@@ -50,19 +50,19 @@ export function isLoopbackHost(host: string | undefined): boolean {
  * `X-CSRF-Token` (403 otherwise). A stale cookie is a 401 that does not count toward the back-off (the token is
  * 32 random bytes: there is nothing to guess, and an expired tab must not lock its admin out).
  */
-export function adminAuthenticator(
-  guard: AdminGuard,
-  trustProxy: TrustProxy,
-  sessions: ConsoleSessions,
-): (req: Request) => Promise<HttpError | undefined> {
+export function adminAuthenticator(guard: AdminGuard, trustProxy: TrustProxy, sessions: ConsoleSessions): AdminAuthenticator {
   const verdicts = new WeakMap<Request, Promise<HttpError | undefined>>();
+  const viaSession = new WeakSet<Request>();
   const decide = async (req: Request): Promise<HttpError | undefined> => {
     const authorization = header(req, 'authorization');
     const cookie = sessionCookieOf(header(req, 'cookie'));
     if ((authorization === undefined || authorization === '') && cookie !== undefined) {
       const session = await sessions.find(cookie);
       if (!session) return new HttpError(401, 'unauthorized', 'Your console session has expired or was signed out. Sign in again at /admin.');
-      if (SAFE_METHODS.has(req.method ?? '')) return undefined;
+      if (SAFE_METHODS.has(req.method ?? '')) {
+        viaSession.add(req);
+        return undefined;
+      }
       const csrf = header(req, CSRF_HEADER);
       if (csrf === undefined || csrf === '') {
         return new HttpError(403, 'csrf_token_missing', 'Send the session\'s CSRF token in the X-CSRF-Token header (GET /admin/session gives it).');
@@ -70,6 +70,7 @@ export function adminAuthenticator(
       if (!sessions.csrfMatches(session, csrf)) {
         return new HttpError(403, 'csrf_token_invalid', 'The X-CSRF-Token header does not match this session. Reload the console and try again.');
       }
+      viaSession.add(req);
       return undefined;
     }
     try {
@@ -79,13 +80,21 @@ export function adminAuthenticator(
       return err instanceof HttpError ? err : new HttpError(401, 'unauthorized', 'Send the admin token.');
     }
   };
-  return (req) => {
+  const authenticate = (req: Request): Promise<HttpError | undefined> => {
     const known = verdicts.get(req);
     if (known) return known;
     const verdict = decide(req);
     verdicts.set(req, verdict);
     return verdict;
   };
+  return Object.assign(authenticate, { actorOf: (req: Request) => (viaSession.has(req) ? 'admin-console' : 'admin-token') });
+}
+
+/** Authenticates admin requests ({@link adminAuthenticator}) and says who, for the audit log. */
+export interface AdminAuthenticator {
+  (req: Request): Promise<HttpError | undefined>;
+  /** The audit log's actor of an authenticated request: `admin-console` (a session) or `admin-token`. */
+  actorOf(req: Request): string;
 }
 
 /** The header that carries a console session's CSRF token. */

@@ -141,6 +141,7 @@ export function createServer(deps: ServerDeps): Server {
   registerAdminRoutes(server, {
     action: deps.action,
     logger: deps.logger,
+    actorOf: authenticate.actorOf,
     ...(deps.bodyLimitBytes !== undefined ? { bodyLimitBytes: deps.bodyLimitBytes } : {}),
     ...(deps.templates ? { templates: deps.templates } : {}),
   });

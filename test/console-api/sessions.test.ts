@@ -96,6 +96,8 @@ describe('console API: sessions, CSRF and the sign-in link (e2e)', function () {
     const created = await call('POST', '/api/admin/profiles', { cookie, csrf, body: profile('with-csrf') });
     assert.equal(created.status, 201, created.text);
     assert.deepEqual(await names(), ['with-csrf']);
+    const audit = await world.started.store.listAudit({ limit: 10 });
+    assert.equal(audit.entries.find((e) => e.action === 'profile.create')?.actor, 'admin-console', 'the audit log says the console did it');
     assert.equal((await call('DELETE', '/api/admin/profiles/with-csrf', { cookie, csrf })).status, 200);
 
     const bearerWins = await consoleRequest(world.url, 'GET', '/api/admin/action', { cookie, headers: { authorization: 'Bearer not-it' } });

@@ -20,6 +20,8 @@ export interface AdminRouteDeps {
   bodyLimitBytes?: number;
   /** `/api/admin/templates…` (explore, install, upgrade, uninstall). */
   templates?: TemplateRoutesDeps;
+  /** The audit log's actor of an authenticated request; default `admin-token`. */
+  actorOf?: (req: Request) => string;
 }
 
 /** What a route handler gets. */
@@ -157,7 +159,7 @@ export function registerAdminRoutes(server: Server, deps: AdminRouteDeps): void 
         params: paramsOf(req),
         query: queryOf(req),
         body: () => readJsonBody(req, limit),
-        actor: 'admin-token',
+        actor: deps.actorOf?.(req) ?? 'admin-token',
       };
       route.run(deps.action, ctx).then(
         (reply) => {
