@@ -8,6 +8,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type { ErrorDetail } from '../auth';
 import { HttpError } from './http';
 import { ACCOUNT_SID_RULE, SECRET_RULE } from '../twilio';
+import { CREATE_SERVICE_BODY_SCHEMA, SIGN_IN_BODY_SCHEMA, type CreateServiceBody, type SignInBody } from './console-contract';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 
@@ -130,15 +131,7 @@ export function parseLinkForm(form: URLSearchParams, tenancy: boolean): { values
   return { values, problems };
 }
 
-/** `POST /admin/session`: the admin token, typed into the console's sign-in form. */
-export const SIGN_IN_BODY_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['token'],
-  properties: { token: { type: 'string', maxLength: 1024 } },
-} as const;
-
-const validateSignIn = ajv.compile<FromSchema<typeof SIGN_IN_BODY_SCHEMA>>(SIGN_IN_BODY_SCHEMA);
+const validateSignIn = ajv.compile<SignInBody>(SIGN_IN_BODY_SCHEMA);
 
 /** The sign-in body, or a 400 `invalid_request` naming the wrong field. */
 export function parseSignInBody(body: unknown): { token: string } {
@@ -147,15 +140,7 @@ export function parseSignInBody(body: unknown): { token: string } {
   throw new HttpError(400, 'invalid_request', 'Send {"token": "<ADMIN_TOKEN>"} as JSON.', details.length ? details : [{ path: '', message: 'must be object' }]);
 }
 
-/** `POST /api/admin/services`: a Verify Service's name (Twilio shows it in the SMS: "Your <name> code is …"). */
-export const CREATE_SERVICE_BODY_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['friendlyName'],
-  properties: { friendlyName: { type: 'string', minLength: 1, maxLength: 30 } },
-} as const;
-
-const validateCreateService = ajv.compile<FromSchema<typeof CREATE_SERVICE_BODY_SCHEMA>>(CREATE_SERVICE_BODY_SCHEMA);
+const validateCreateService = ajv.compile<CreateServiceBody>(CREATE_SERVICE_BODY_SCHEMA);
 
 /** The create-service body, or a 400 `invalid_request` naming the wrong field. */
 export function parseCreateServiceBody(body: unknown): { friendlyName: string } {

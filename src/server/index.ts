@@ -17,6 +17,16 @@ export {
   type ConsoleSession,
   type ConsoleSessionsOptions,
 } from './sessions';
+export {
+  CONSOLE_INFO_SCHEMA,
+  CREATE_SERVICE_BODY_SCHEMA,
+  SESSION_REPLY_SCHEMA,
+  SIGN_IN_BODY_SCHEMA,
+  type ConsoleInfo,
+  type CreateServiceBody,
+  type SessionReply,
+  type SignInBody,
+} from './console-contract';
 export { ACTIVITY_SCHEMA, parseActivity, type IncomingActivity } from './bodies';
 export { AdminGuard, tokensEqual, type BackoffOptions } from './admin-auth';
 export { ADMIN_TOKEN_FILE, resolveAdminToken, type AdminToken } from './admin-token';

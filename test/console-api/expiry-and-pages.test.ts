@@ -111,5 +111,8 @@ describe('console API: the page and its assets', function () {
     assert.deepEqual((await consoleRequest(stack.url, 'GET', '/admin/session')).json, { signedIn: false });
     assert.equal((await consoleRequest(stack.url, 'POST', '/admin/anything', { body: {} })).status, 405);
     assert.equal((await consoleRequest(stack.url, 'GET', '/api/admin/console-info')).status, 401);
+    const cookie = sessionCookieIn(await consoleRequest(stack.url, 'POST', '/admin/session', { body: { token: STACK_ADMIN_TOKEN } }));
+    const info = await consoleRequest(stack.url, 'GET', '/api/admin/console-info', { ...(cookie ? { cookie } : {}) });
+    assert.deepEqual(info.json, { dev: false, outboxUrl: null }, 'no embedded emulator: no outbox');
   });
 });

@@ -4,12 +4,20 @@
  * CSRF header, signing out, the one-time sign-in link of the banner, and no token in logs, data files or the store.
  */
 import assert from 'node:assert/strict';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { CONSOLE_INFO_SCHEMA, SESSION_REPLY_SCHEMA } from '../../src/server';
 import { ADMIN_TOKEN, findLeaks, startWorld, type World } from '../e2e/harness';
 import { consoleRequest, errorCodeOf, field, sessionCookieIn, type ConsoleRequest } from './client';
 
 const COOKIE_FLAGS = /^tva_admin=([A-Za-z0-9_-]{43}); HttpOnly; SameSite=Strict; Path=\/; Max-Age=28800$/;
 const CLEARED_COOKIE = 'tva_admin=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0';
 const HOUR_MS = 60 * 60 * 1000;
+const ajv = new Ajv2020({ strict: true });
+addFormats(ajv);
+/** Every reply of the session endpoints fits the contract's schema (the one the console's types come from). */
+const isSessionReply = ajv.compile(SESSION_REPLY_SCHEMA);
+const isConsoleInfo = ajv.compile(CONSOLE_INFO_SCHEMA);
 
 describe('console API: sessions, CSRF and the sign-in link (e2e)', function () {
   this.timeout(30_000);
@@ -67,6 +75,7 @@ describe('console API: sessions, CSRF and the sign-in link (e2e)', function () {
 
     const read = await call('GET', '/admin/session', { cookie });
     assert.deepEqual(read.json, { signedIn: true, csrf, expiresAt: field(reply, 'expiresAt') });
+    assert.ok(isSessionReply(reply.json) && isSessionReply(read.json), JSON.stringify(isSessionReply.errors));
     assert.equal((await call('GET', '/api/admin/action', { cookie })).status, 200, 'the cookie opens the admin API');
     assert.equal((await consoleRequest(world.url, 'GET', '/api/admin/action', { headers: { authorization: 'Bearer wrong' } })).status, 401, 'the back-off was reset');
   });
@@ -115,6 +124,7 @@ describe('console API: sessions, CSRF and the sign-in link (e2e)', function () {
     const out = await call('DELETE', '/admin/session', { cookie, csrf });
     assert.equal(out.status, 200);
     assert.deepEqual(out.json, { signedIn: false });
+    assert.ok(isSessionReply(out.json));
     assert.deepEqual(out.setCookies, [CLEARED_COOKIE]);
     const after = await call('GET', '/admin/session', { cookie });
     assert.deepEqual(after.json, { signedIn: false });
@@ -205,6 +215,7 @@ describe('console API: services, users and console info (e2e)', function () {
     const info = await world.admin('GET', '/api/admin/console-info');
     assert.equal(info.status, 200);
     assert.deepEqual(info.body, { dev: true, outboxUrl: `${world.emulator.url}/emulator/messages` });
+    assert.ok(isConsoleInfo(info.body));
   });
 
   it('lists and creates the account\'s Verify Services with the action\'s credentials', async () => {

@@ -4,6 +4,7 @@
  */
 import type { Request, Response, Server } from 'restify';
 import { mountRoutes } from '../audiences';
+import type { ConsoleInfo } from '../console-contract';
 import { sendJson } from '../http';
 
 export interface ConsoleApiDeps {
@@ -20,7 +21,8 @@ export function registerConsoleApiRoutes(server: Server, deps: ConsoleApiDeps): 
       auth: 'admin',
       handler: async (_req: Request, res: Response) => {
         const outboxUrl = deps.devOutboxUrl?.() ?? null;
-        sendJson(res, 200, { dev: outboxUrl !== null, outboxUrl });
+        const info: ConsoleInfo = { dev: outboxUrl !== null, outboxUrl };
+        sendJson(res, 200, info);
       },
     },
   ]);

@@ -14,6 +14,7 @@ import type { Store } from '../../store';
 import type { AdminGuard } from '../admin-auth';
 import { mountRoutes, type RouteDefinition } from '../audiences';
 import { parseSignInBody } from '../bodies';
+import type { SessionReply } from '../console-contract';
 import { clientAddress, type TrustProxy } from '../client-address';
 import { CSRF_HEADER } from '../guards';
 import { HttpError, readJsonBody, sendError, sendJson } from '../http';
@@ -72,7 +73,7 @@ function overHttps(req: Request, deps: ConsoleRouteDeps): boolean {
 }
 
 /** What `GET /admin/session` and a sign-in answer. */
-function sessionBody(session: ConsoleSession): { signedIn: true; csrf: string; expiresAt: string } {
+function sessionBody(session: ConsoleSession): SessionReply {
   return { signedIn: true, csrf: session.csrf, expiresAt: session.expiresAt.toISOString() };
 }
 
@@ -115,7 +116,8 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleRouteDeps): v
         const session = await sessions.find(cookie);
         if (session) return sendJson(res, 200, sessionBody(session));
         // A stale cookie is dropped, so the browser stops sending it.
-        sendJson(res, 200, { signedIn: false }, cookie === undefined ? {} : { 'set-cookie': clearedSessionCookie(overHttps(req, deps)) });
+        const signedOut: SessionReply = { signedIn: false };
+        sendJson(res, 200, signedOut, cookie === undefined ? {} : { 'set-cookie': clearedSessionCookie(overHttps(req, deps)) });
       }),
     },
     {
