@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { IntegrationAction, StartCheckOptions } from './auth';
 import { assemble } from './assembly';
 import type { TwilioEmulator } from './emulator';
-import { resolveAdminToken, type Server } from './server';
+import { ConsoleSessions, resolveAdminToken, type Server } from './server';
 import { buildServer, chooseTwilio, createLogger, listen, loadConfig, printBanner, reportSecrets, startBot } from './startup';
 import type { Store } from './store';
 import type { DialogInstaller } from './templates';
@@ -26,6 +26,8 @@ export interface StartOptions {
   print?: (line: string) => void;
   /** The waits and the clock of the background check of TWILIO_* credentials (tests); default timers and Date. */
   startCheck?: Pick<StartCheckOptions, 'sleep' | 'now'>;
+  /** The clock of console sessions, sign-in links and the admin back-off (tests); default Date. */
+  now?: () => Date;
 }
 
 export interface Started {
@@ -37,6 +39,10 @@ export interface Started {
   /** The embedded emulator (dev mode), if one runs. */
   emulator?: TwilioEmulator;
   adminTokenFile?: string;
+  /** Console sessions and one-time sign-in links (in the store). */
+  consoleSessions: ConsoleSessions;
+  /** The one-time console sign-in link the banner printed (dev mode: the embedded emulator), if any. */
+  consoleSignInLink?: string;
   close(): Promise<void>;
 }
 
@@ -65,6 +71,7 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     closers.push(bot.close);
     // An injected emulator is the dev emulator even when TWILIO_* variables point the action elsewhere (tests).
     const devEmulator = twilio.emulator ?? emulator;
+    const consoleSessions = new ConsoleSessions({ store, ...(options.now ? { now: options.now } : {}) });
     const server = buildServer({
       config,
       store,
@@ -73,13 +80,26 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       admin,
       bot,
       publicBaseUrl: () => publicBaseUrl,
+      sessions: consoleSessions,
+      ...(options.now ? { clock: options.now } : {}),
       ...(devEmulator ? { devEmulator } : {}),
       ...(startCheck?.now ? { now: startCheck.now } : {}),
     });
     const url = await listen(server, config.host, config.port);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     publicBaseUrl ||= url;
-    printBanner(print, { mode: twilio.mode, url, botAuth: config.botAuth, admin, ...(devEmulator ? { emulator: devEmulator } : {}), dialogs: bot.dialogs, dialogsDir: config.dialogsDir });
+    // The zero-config start signs its newcomer in with one click; the link is printed, never logged.
+    const consoleSignInLink = devEmulator ? `${url}/admin/sign-in/${(await consoleSessions.createSignInLink()).token}` : undefined;
+    printBanner(print, {
+      mode: twilio.mode,
+      url,
+      botAuth: config.botAuth,
+      admin,
+      ...(devEmulator ? { emulator: devEmulator } : {}),
+      dialogs: bot.dialogs,
+      dialogsDir: config.dialogsDir,
+      ...(consoleSignInLink ? { consoleSignInLink } : {}),
+    });
     return {
       server,
       store,
@@ -88,6 +108,8 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       url,
       ...(devEmulator ? { emulator: devEmulator } : {}),
       ...(admin.file ? { adminTokenFile: admin.file } : {}),
+      consoleSessions,
+      ...(consoleSignInLink ? { consoleSignInLink } : {}),
       close: closeAll,
     };
   } catch (err) {

@@ -18,7 +18,9 @@ import { DEFAULT_REJECTION_PROBE_INTERVAL_MS, RejectionProbeThrottle } from './r
 import { RuntimeCredentials, type ResolvedCredentials, type RuntimeAuthFailureOutcome } from './runtime-credentials';
 import type { SecretBox } from './secrets';
 import type { StartCheck, StartCheckOptions } from './start-check';
-import { UserCredentialStore } from './user-credentials';
+import { UserCredentialStore, type UserCredentialsSummary } from './user-credentials';
+import { VerifyServices } from './verify-services';
+import type { VerifyService } from '../twilio';
 
 export type { Actor } from './action-document';
 export type { DeleteResult, EnableResult } from './lifecycle';
@@ -45,12 +47,14 @@ export class IntegrationAction {
   private readonly runtime: RuntimeCredentials;
   private readonly profiles: AuthProfiles;
   private readonly users: UserCredentialStore;
+  private readonly services: VerifyServices;
 
   constructor(options: IntegrationActionOptions) {
     const checker = options.checker ?? createCredentialChecker();
     this.doc = new ActionDocument(options.store, options.secrets, options.now ?? (() => new Date()));
     this.profiles = new AuthProfiles(this.doc, checker);
     this.users = new UserCredentialStore(this.doc, this.profiles);
+    this.services = new VerifyServices(this.doc);
     this.lifecycle = new ActionLifecycle(this.doc, checker, this.profiles);
     const rejectionProbes = new RejectionProbeThrottle(
       options.rejectionProbeIntervalMs ?? DEFAULT_REJECTION_PROBE_INTERVAL_MS,
@@ -147,6 +151,21 @@ export class IntegrationAction {
   /** Revokes (erases) a user's credentials; the user is asked to authorize again next time. */
   revokeUserCredentials(channelId: string, userId: string, actor: Actor): Promise<void> {
     return this.users.revoke(channelId, userId, actor);
+  }
+
+  /** Every user with stored credentials (Account SIDs masked, no secret). */
+  listUsersWithCredentials(): Promise<UserCredentialsSummary[]> {
+    return this.users.list();
+  }
+
+  /** The account's Verify Services, through Twilio with the action's pre-authorized credentials. */
+  listVerifyServices(): Promise<VerifyService[]> {
+    return this.services.list();
+  }
+
+  /** Creates a Verify Service with the action's pre-authorized credentials (audited). */
+  createVerifyService(friendlyName: string, actor: Actor): Promise<VerifyService> {
+    return this.services.create(friendlyName, actor);
   }
 
   /** Every auth profile, by name. */

@@ -21,6 +21,7 @@ export const ACTION_ERROR_STATUS = {
   wrong_authorization_type: 409,
   authorization_check_failed: 409,
   concurrent_update: 409,
+  twilio_error: 502,
   secrets_unavailable: 500,
 } as const;
 

@@ -44,6 +44,7 @@ export {
   type AuthLinkRecord,
   type AuthLinksOptions,
 } from './links';
+export type { UserCredentialsSummary } from './user-credentials';
 export { rotateSecretsKey, type RotationResult } from './rotate';
 export {
   startRetryDelayMs,

@@ -25,6 +25,15 @@ export interface UserTwilioAccess {
   baseUrl: string | undefined;
 }
 
+/** One user with stored credentials, as the console lists them: no secret, the Account SID masked. */
+export interface UserCredentialsSummary {
+  channelId: string;
+  userId: string;
+  profile: string;
+  accountSid: string;
+  createdAt: string;
+}
+
 /** Per-user credentials in the store (namespace `credentials`). */
 export class UserCredentialStore {
   constructor(
@@ -80,6 +89,23 @@ export class UserCredentialStore {
       ...(stored.tenant ? { tenant: stored.tenant } : {}),
       createdAt: stored.createdAt,
     };
+  }
+
+  /** Every user with stored credentials, newest first, Account SIDs masked. */
+  async list(): Promise<UserCredentialsSummary[]> {
+    const summaries: UserCredentialsSummary[] = [];
+    for (const doc of await this.doc.store.list<unknown>(NS.credentials)) {
+      const stored = toUserCredentials(doc.value);
+      if (!stored) continue;
+      summaries.push({
+        channelId: stored.channelId,
+        userId: stored.userId,
+        profile: stored.profile,
+        accountSid: mask(stored.accountSid),
+        createdAt: stored.createdAt,
+      });
+    }
+    return summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   /** Revokes (erases) a user's credentials; the user is asked to authorize again next time. */

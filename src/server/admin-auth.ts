@@ -59,9 +59,16 @@ export class AdminGuard {
    * backing off, 401 otherwise (and counts as a failure).
    */
   check(client: string, authorization: string | undefined): void {
-    const now = this.now().getTime();
     const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization ?? '');
-    const given = match?.[1];
+    this.checkToken(client, match?.[1], 'Send the admin token: Authorization: Bearer <ADMIN_TOKEN> (see DATA_DIR/admin-token).');
+  }
+
+  /**
+   * The same check for a token given some other way (the console's sign-in form), with the same back-off: `missing`
+   * is the message when no token was given.
+   */
+  checkToken(client: string, given: string | undefined, missing: string): void {
+    const now = this.now().getTime();
     if (given !== undefined && tokensEqual(given, this.token)) {
       this.attempts.delete(client);
       return;
@@ -77,9 +84,7 @@ export class AdminGuard {
     throw new HttpError(
       401,
       'unauthorized',
-      given === undefined
-        ? 'Send the admin token: Authorization: Bearer <ADMIN_TOKEN> (see DATA_DIR/admin-token).'
-        : 'The admin token is wrong.',
+      given === undefined ? missing : 'The admin token is wrong.',
       [],
       { 'www-authenticate': 'Bearer realm="tva-admin"' },
     );

@@ -8,13 +8,15 @@
 import type { RequestHandler, Server } from 'restify';
 
 /**
- * Who may call a route: `admin` (the admin bearer token), `public` (anyone: the chat page, health), `link-token`
- * (the one-time token in the path is the credential), `bot` (Bot Framework authentication, or anonymous on
- * loopback), `dev` (loopback only: dev-mode endpoints).
+ * Who may call a route: `admin` (the admin bearer token, or a console session cookie with its CSRF token), `public`
+ * (anyone: the chat page, the console's assets, health), `link-token` (the one-time token in the path is the
+ * credential), `bot` (Bot Framework authentication, or anonymous on loopback), `dev` (loopback only: dev-mode
+ * endpoints), `twilio` (signed webhooks), `console` (the console's session endpoints: same-site only, the handler
+ * checks the admin token or the session).
  */
-export type Audience = 'admin' | 'public' | 'link-token' | 'bot' | 'dev' | 'twilio';
+export type Audience = 'admin' | 'public' | 'link-token' | 'bot' | 'dev' | 'twilio' | 'console';
 
-export const AUDIENCES: readonly Audience[] = ['admin', 'public', 'link-token', 'bot', 'dev', 'twilio'];
+export const AUDIENCES: readonly Audience[] = ['admin', 'public', 'link-token', 'bot', 'dev', 'twilio', 'console'];
 
 export type RouteMethod = 'get' | 'post' | 'put' | 'del';
 

@@ -8,6 +8,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type { ErrorDetail } from '../auth';
 import { HttpError } from './http';
 import { ACCOUNT_SID_RULE, SECRET_RULE } from '../twilio';
+import { CREATE_SERVICE_BODY_SCHEMA, SIGN_IN_BODY_SCHEMA, type CreateServiceBody, type SignInBody } from './console-contract';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 
@@ -128,4 +129,22 @@ export function parseLinkForm(form: URLSearchParams, tenancy: boolean): { values
     if (field === 'accountSid' || field === 'authToken' || field === 'tenant') problems[field] = LINK_FORM_PROBLEMS[field];
   }
   return { values, problems };
+}
+
+const validateSignIn = ajv.compile<SignInBody>(SIGN_IN_BODY_SCHEMA);
+
+/** The sign-in body, or a 400 `invalid_request` naming the wrong field. */
+export function parseSignInBody(body: unknown): { token: string } {
+  if (body !== undefined && isObject(body) && validateSignIn(body)) return { token: body.token };
+  const details = body === undefined ? [{ path: '/token', message: 'is required' }] : detailsOf(validateSignIn.errors);
+  throw new HttpError(400, 'invalid_request', 'Send {"token": "<ADMIN_TOKEN>"} as JSON.', details.length ? details : [{ path: '', message: 'must be object' }]);
+}
+
+const validateCreateService = ajv.compile<CreateServiceBody>(CREATE_SERVICE_BODY_SCHEMA);
+
+/** The create-service body, or a 400 `invalid_request` naming the wrong field. */
+export function parseCreateServiceBody(body: unknown): { friendlyName: string } {
+  if (body !== undefined && isObject(body) && validateCreateService(body)) return { friendlyName: body.friendlyName };
+  const details = body === undefined ? [{ path: '/friendlyName', message: 'is required' }] : detailsOf(validateCreateService.errors);
+  throw new HttpError(400, 'invalid_request', 'Send {"friendlyName": "<1 to 30 characters>"}: the name Twilio shows in verification messages.', details.length ? details : [{ path: '', message: 'must be object' }]);
 }

@@ -5,6 +5,7 @@
 import type { Next, Request, Response } from 'restify';
 import type { AudienceGuards } from './audiences';
 import type { AdminGuard } from './admin-auth';
+import { sessionCookieOf, type ConsoleSessions } from './sessions';
 import { clientAddress, isLoopbackAddress, type TrustProxy } from './client-address';
 import { HttpError, sendError } from './http';
 
@@ -43,53 +44,110 @@ export function isLoopbackHost(host: string | undefined): boolean {
 
 /**
  * Authenticates a request as the admin, once per request: the pre-routing check of `/api/admin…` and the route's
- * own guard share one verdict, so a request counts as one failure at most.
+ * own guard share one verdict, so a request counts as one failure at most. The admin is a request with the right
+ * Bearer token (which decides whenever an Authorization header is sent: the CLI, scripts), or one carrying the cookie
+ * of a live console session; with a session, every state-changing request must also carry the session's
+ * `X-CSRF-Token` (403 otherwise). A stale cookie is a 401 that does not count toward the back-off (the token is
+ * 32 random bytes: there is nothing to guess, and an expired tab must not lock its admin out).
  */
-export function adminAuthenticator(guard: AdminGuard, trustProxy: TrustProxy): (req: Request) => HttpError | undefined {
-  const verdicts = new WeakMap<Request, HttpError | 'ok'>();
-  return (req) => {
-    const known = verdicts.get(req);
-    if (known !== undefined) return known === 'ok' ? undefined : known;
+export function adminAuthenticator(guard: AdminGuard, trustProxy: TrustProxy, sessions: ConsoleSessions): AdminAuthenticator {
+  const verdicts = new WeakMap<Request, Promise<HttpError | undefined>>();
+  const viaSession = new WeakSet<Request>();
+  const decide = async (req: Request): Promise<HttpError | undefined> => {
+    const authorization = header(req, 'authorization');
+    const cookie = sessionCookieOf(header(req, 'cookie'));
+    if ((authorization === undefined || authorization === '') && cookie !== undefined) {
+      const session = await sessions.find(cookie);
+      if (!session) return new HttpError(401, 'unauthorized', 'Your console session has expired or was signed out. Sign in again at /admin.');
+      if (SAFE_METHODS.has(req.method ?? '')) {
+        viaSession.add(req);
+        return undefined;
+      }
+      const csrf = header(req, CSRF_HEADER);
+      if (csrf === undefined || csrf === '') {
+        return new HttpError(403, 'csrf_token_missing', 'Send the session\'s CSRF token in the X-CSRF-Token header (GET /admin/session gives it).');
+      }
+      if (!sessions.csrfMatches(session, csrf)) {
+        return new HttpError(403, 'csrf_token_invalid', 'The X-CSRF-Token header does not match this session. Reload the console and try again.');
+      }
+      viaSession.add(req);
+      return undefined;
+    }
     try {
-      guard.check(clientAddress(req, trustProxy), header(req, 'authorization'));
-      verdicts.set(req, 'ok');
+      guard.check(clientAddress(req, trustProxy), authorization);
       return undefined;
     } catch (err) {
-      const refusal = err instanceof HttpError ? err : new HttpError(401, 'unauthorized', 'Send the admin token.');
-      verdicts.set(req, refusal);
-      return refusal;
+      return err instanceof HttpError ? err : new HttpError(401, 'unauthorized', 'Send the admin token.');
     }
   };
+  const authenticate = (req: Request): Promise<HttpError | undefined> => {
+    const known = verdicts.get(req);
+    if (known) return known;
+    const verdict = decide(req);
+    verdicts.set(req, verdict);
+    return verdict;
+  };
+  return Object.assign(authenticate, { actorOf: (req: Request) => (viaSession.has(req) ? 'admin-console' : 'admin-token') });
 }
+
+/** Authenticates admin requests ({@link adminAuthenticator}) and says who, for the audit log. */
+export interface AdminAuthenticator {
+  (req: Request): Promise<HttpError | undefined>;
+  /** The audit log's actor of an authenticated request: `admin-console` (a session) or `admin-token`. */
+  actorOf(req: Request): string;
+}
+
+/** The header that carries a console session's CSRF token. */
+export const CSRF_HEADER = 'x-csrf-token';
 
 function refuse(res: Response, next: Next, err: HttpError): void {
   sendError(res, err);
   next(false);
 }
 
-/** The guards of a server: admin token (plus no cross-site state changes), loopback-only dev routes, open others. */
-export function audienceGuards(authenticate: (req: Request) => HttpError | undefined): AudienceGuards {
+/** A state-changing request a browser sent for another site (403), or with a body that is not JSON (415). */
+function unsafeRequestRefusal(req: Request, who: string): HttpError | undefined {
+  if (SAFE_METHODS.has(req.method ?? '')) return undefined;
+  if (isCrossSite(req)) return new HttpError(403, 'cross_site_request', `${who} does not accept requests sent by another site.`);
+  const type = header(req, 'content-type');
+  if (type !== undefined && type !== '' && !JSON_TYPE.test(type)) {
+    return new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.', [
+      { path: '', message: `content type ${type.split(';')[0] ?? ''} is not accepted` },
+    ]);
+  }
+  return undefined;
+}
+
+/**
+ * The guards of a server: admin (token or console session, plus no cross-site state changes), console session
+ * endpoints (no cross-site requests at all; the handler authenticates), loopback-only dev routes, open others.
+ */
+export function audienceGuards(authenticate: (req: Request) => Promise<HttpError | undefined>): AudienceGuards {
   const pass = (_req: Request, _res: Response, next: Next): void => next();
   return {
     admin: (req, res, next) => {
-      const refusal = authenticate(req);
-      if (refusal) return refuse(res, next, refusal);
-      if (!SAFE_METHODS.has(req.method ?? '')) {
-        if (isCrossSite(req)) {
+      authenticate(req).then(
+        (refusal) => {
+          const problem = refusal ?? unsafeRequestRefusal(req, 'The admin API');
+          if (!problem) return next();
           req.resume();
-          return refuse(res, next, new HttpError(403, 'cross_site_request', 'The admin API does not accept requests sent by another site.'));
-        }
-        const type = header(req, 'content-type');
-        if (type !== undefined && type !== '' && !JSON_TYPE.test(type)) {
+          return refuse(res, next, problem);
+        },
+        (err: unknown) => {
           req.resume();
-          return refuse(
-            res,
-            next,
-            new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.', [
-              { path: '', message: `content type ${type.split(';')[0] ?? ''} is not accepted` },
-            ]),
-          );
-        }
+          refuse(res, next, err instanceof HttpError ? err : new HttpError(500, 'internal_error', 'The server failed to handle this request; its log has the details.'));
+        },
+      );
+    },
+    console: (req, res, next) => {
+      if (isCrossSite(req)) {
+        req.resume();
+        return refuse(res, next, new HttpError(403, 'cross_site_request', 'The console session does not accept requests sent by another site.'));
+      }
+      const problem = unsafeRequestRefusal(req, 'The console session');
+      if (problem) {
+        req.resume();
+        return refuse(res, next, problem);
       }
       return next();
     },

@@ -20,6 +20,9 @@ import { registerAppRoutes, type AppRouteDeps } from './routes/app';
 import { registerDeliveryRoutes, type DeliveryRouteDeps } from './routes/delivery';
 import { redactAuthLinkPath, registerAuthLinkRoutes, type AuthLinkRouteDeps } from './routes/auth-pages';
 import { registerBotRoutes, type BotRouteDeps } from './routes/bot';
+import { redactSignInPath, registerConsoleRoutes } from './routes/console';
+import { registerConsoleApiRoutes, type ConsoleApiDeps } from './routes/admin-console';
+import { ConsoleSessions } from './sessions';
 
 export interface ServerDeps {
   store: Store;
@@ -44,6 +47,15 @@ export interface ServerDeps {
   app?: AppRouteDeps;
   /** `POST /twilio/status` and `GET /api/admin/messages` (message delivery). */
   delivery?: DeliveryRouteDeps;
+  /** Console sessions and sign-in links; default: in `store`, on the clock `now`. */
+  sessions?: ConsoleSessions;
+  /** The console's page and assets (`/admin…`) and the API it needs beyond the CLI's. */
+  console?: ConsoleApiDeps & {
+    /** Folder holding admin.html and admin/console.{js,css}. */
+    publicDir: string;
+    /** `PUBLIC_BASE_URL` (https makes the session cookie `Secure`). */
+    publicBaseUrl?: () => string;
+  };
 }
 
 const ADMIN_PREFIX = '/api/admin';
@@ -54,7 +66,7 @@ const canonicalPaths = new WeakMap<Request, string>();
 /** The path to show in logs and error messages: canonical and with link tokens redacted; never a refused target. */
 function loggedPath(req: Request): string {
   const path = canonicalPaths.get(req);
-  return path === undefined ? '(refused request target)' : redactAuthLinkPath(path);
+  return path === undefined ? '(refused request target)' : redactSignInPath(redactAuthLinkPath(path));
 }
 
 /** Maps router errors (unknown route, wrong method, undecodable URL) to the one error format. */
@@ -77,7 +89,10 @@ function routerError(err: unknown, req: Request): HttpError {
 export function createServer(deps: ServerDeps): Server {
   const now = deps.now ?? (() => new Date());
   const server = restify.createServer({ name: 'twilio-verify-action', handleUncaughtExceptions: false });
-  const authenticate = adminAuthenticator(new AdminGuard(deps.adminToken, now, deps.adminBackoff), deps.trustProxy ?? TRUST_NO_PROXY);
+  const trustProxy = deps.trustProxy ?? TRUST_NO_PROXY;
+  const adminGuard = new AdminGuard(deps.adminToken, now, deps.adminBackoff);
+  const sessions = deps.sessions ?? new ConsoleSessions({ store: deps.store, now });
+  const authenticate = adminAuthenticator(adminGuard, trustProxy, sessions);
   installAudienceGuards(server, audienceGuards(authenticate));
 
   // Before routing: one canonical spelling of the path (or a 400), and `/api/admin…` in any letter case refused
@@ -93,15 +108,21 @@ export function createServer(deps: ServerDeps): Server {
     }
     req.url = target.url;
     canonicalPaths.set(req, target.path);
-    if (isUnder(target.path, ADMIN_PREFIX)) {
-      const refusal = authenticate(req);
-      if (refusal) {
+    if (!isUnder(target.path, ADMIN_PREFIX)) return next();
+    authenticate(req).then(
+      (refusal) => {
+        if (!refusal) return next();
         req.resume();
         sendError(res, refusal);
         return next(false);
-      }
-    }
-    return next();
+      },
+      (err: unknown) => {
+        req.resume();
+        sendError(res, err);
+        deps.logger.error({ err }, 'admin authentication failed');
+        next(false);
+      },
+    );
   });
 
   server.on('restifyError', (req: Request, res: Response, err: unknown, callback: () => void) => {
@@ -120,6 +141,7 @@ export function createServer(deps: ServerDeps): Server {
   registerAdminRoutes(server, {
     action: deps.action,
     logger: deps.logger,
+    actorOf: authenticate.actorOf,
     ...(deps.bodyLimitBytes !== undefined ? { bodyLimitBytes: deps.bodyLimitBytes } : {}),
     ...(deps.templates ? { templates: deps.templates } : {}),
   });
@@ -127,5 +149,14 @@ export function createServer(deps: ServerDeps): Server {
   if (deps.authLinks) registerAuthLinkRoutes(server, deps.authLinks);
   if (deps.app) registerAppRoutes(server, deps.app);
   if (deps.delivery) registerDeliveryRoutes(server, deps.delivery);
+  registerConsoleRoutes(server, {
+    sessions,
+    adminGuard,
+    trustProxy,
+    store: deps.store,
+    ...(deps.console ? { publicDir: deps.console.publicDir } : {}),
+    ...(deps.console?.publicBaseUrl ? { publicBaseUrl: deps.console.publicBaseUrl } : {}),
+  });
+  registerConsoleApiRoutes(server, deps.console?.devOutboxUrl ? { devOutboxUrl: deps.console.devOutboxUrl } : {});
   return server;
 }

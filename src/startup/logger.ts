@@ -15,6 +15,14 @@ export const REDACTED_PATHS = [
   '*.adminToken',
   'req.headers.authorization',
   'headers.authorization',
+  'req.headers.cookie',
+  'headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'headers["set-cookie"]',
+  'csrf',
+  '*.csrf',
 ];
 
 /** The process logger (JSON lines on stdout), secrets redacted. */

@@ -22,6 +22,8 @@ export interface Banner {
   emulator?: TwilioEmulator;
   dialogs: readonly DialogTask[];
   dialogsDir: string;
+  /** The one-time console sign-in link (zero-config start), or undefined: then the console asks for the token. */
+  consoleSignInLink?: string;
 }
 
 /** Prints where everything is (README.md, "Quick start"). */
@@ -31,6 +33,7 @@ export function printBanner(print: (line: string) => void, banner: Banner): void
   print(`Twilio Verify Action is running, using ${banner.mode}.`);
   print(`  Chat:       ${url}/`);
   print(`  Bot:        ${url}/api/messages (Bot Framework${banner.botAuth.MicrosoftAppId ? '' : ', anonymous: loopback only'})`);
+  print(`  Console:    ${banner.consoleSignInLink ?? `${url}/admin`}${banner.consoleSignInLink ? ' (one-time sign-in link, 10 minutes)' : ''}`);
   print(`  Admin API:  ${url}/api/admin (Bearer token ${admin.file ? `in ${admin.file}` : 'from ADMIN_TOKEN'})`);
   if (emulator?.url) print(`  Outbox:     ${emulator.url}/emulator/messages (codes "sent" by the emulator; also beside the chat)`);
   print(`  Dialogs:    ${banner.dialogs.map((t) => t.id).join(', ') || 'none'} (from ${banner.dialogsDir})`);

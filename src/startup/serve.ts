@@ -5,7 +5,7 @@ import type { IntegrationAction } from '../auth';
 import { createBotAdapter } from '../bot';
 import { receiveStatusCallback, type StatusCallbackRequest } from '../delivery';
 import type { TwilioEmulator } from '../emulator';
-import { cachedHealth, createServer, type AdminToken, type Server } from '../server';
+import { cachedHealth, createServer, type AdminToken, type ConsoleSessions, type Server } from '../server';
 import type { Store } from '../store';
 import { packageRoot } from '../templates';
 import type { StartedBot } from './bot';
@@ -24,6 +24,10 @@ export interface ServeOptions {
   now?: () => Date;
   /** Where Twilio and users reach this server (PUBLIC_BASE_URL, or the listening URL once known). */
   publicBaseUrl: () => string;
+  /** The console's sessions and sign-in links. */
+  sessions: ConsoleSessions;
+  /** The clock of console sessions and of the admin back-off (tests); default Date. */
+  clock?: () => Date;
 }
 
 /** `createServer` with the bot, the link pages, the admin API with the template routes, and the app routes. */
@@ -58,6 +62,13 @@ export function buildServer(options: ServeOptions): Server {
     logger,
     adminToken: options.admin.token,
     trustProxy: config.trustProxy,
+    sessions: options.sessions,
+    ...(options.clock ? { now: options.clock } : {}),
+    console: {
+      publicDir: path.join(packageRoot(), 'public'),
+      publicBaseUrl: () => config.publicBaseUrl,
+      ...(devEmulator ? { devOutboxUrl: () => (devEmulator.url ? `${devEmulator.url}/emulator/messages` : undefined) } : {}),
+    },
     templates: { installer: bot.installer, onUnexpectedError: (err) => logger.error({ err }, 'template request failed') },
     bot: { adapter, bot: bot.bot, auth: config.botAuth, logger: bot.dialogLogger },
     delivery: { messages: bot.messages, receive, publicBaseUrl: options.publicBaseUrl },

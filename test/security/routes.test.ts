@@ -137,7 +137,7 @@ describe('security: authentication per route', function () {
       assert.equal(routeAudience(world.started.server, METHOD[route.method] ?? '', route.path), 'admin', route.path);
     }
     const audiences = new Set(routes.map((r) => routeAudience(world.started.server, r.method, r.path)));
-    assert.deepEqual([...audiences].sort(), ['admin', 'bot', 'dev', 'link-token', 'public', 'twilio']);
+    assert.deepEqual([...audiences].sort(), ['admin', 'bot', 'console', 'dev', 'link-token', 'public', 'twilio']);
   });
 
   it('refuses every admin route without the token or with a wrong one (401, 429 once backing off)', async () => {
@@ -253,6 +253,85 @@ describe('security: authentication per route', function () {
     }
   });
 
+  it('declares the console\'s routes: pages public, session endpoints console, the sign-in link link-token, its API admin', () => {
+    const expected: Array<[string, string, string]> = [
+      ['GET', '/admin', 'public'],
+      ['GET', '/admin/', 'public'],
+      ['GET', '/admin/*', 'public'],
+      ['GET', '/admin/console.js', 'public'],
+      ['GET', '/admin/console.css', 'public'],
+      ['POST', '/admin/session', 'console'],
+      ['GET', '/admin/session', 'console'],
+      ['DELETE', '/admin/session', 'console'],
+      ['GET', '/admin/sign-in/:token', 'link-token'],
+      ['GET', '/api/admin/services', 'admin'],
+      ['POST', '/api/admin/services', 'admin'],
+      ['GET', '/api/admin/users', 'admin'],
+      ['GET', '/api/admin/console-info', 'admin'],
+    ];
+    for (const [method, path, audience] of expected) assert.equal(routeAudience(world.started.server, method, path), audience, `${method} ${path}`);
+  });
+
+  it('signs in only at the canonical /admin/session (or an encoded spelling of it), never under another spelling', async () => {
+    const body = JSON.stringify({ token: ADMIN_TOKEN });
+    const json = { 'content-type': 'application/json' };
+    const spellings: Array<{ target: string; allowed: number[] }> = [
+      { target: '/admin/session', allowed: [200] },
+      { target: '/%61dmin/session', allowed: [200] },
+      { target: '/admin/%73ession', allowed: [200] },
+      { target: '/admin/session?x=1', allowed: [200] },
+      { target: '/ADMIN/SESSION', allowed: [404] },
+      { target: '/Admin/Session', allowed: [404] },
+      { target: '/admin/session/', allowed: [404, 405] },
+      { target: '/admin//session', allowed: [400] },
+      { target: '//admin/session', allowed: [400] },
+      { target: '/admin/./session', allowed: [400] },
+      { target: '/x/../admin/session', allowed: [400] },
+      { target: '/admin%2Fsession', allowed: [400] },
+      { target: '/admin/session;x=1', allowed: [400] },
+      { target: '/admin/session%00', allowed: [400] },
+      { target: '/%2561dmin/session', allowed: [400] },
+      { target: `http://${host}:${port}/admin/session`, allowed: [400] },
+    ];
+    for (const { target, allowed } of spellings) {
+      const reply = await send('POST', target, json, body);
+      assert.ok(allowed.includes(reply.status), `POST ${target}: ${reply.status} ${reply.body}`);
+      assert.equal(reply.headers['set-cookie'] !== undefined, reply.status === 200, `POST ${target} sets a cookie only when it signed in`);
+      assert.equal(reply.headers['x-content-type-options'], 'nosniff');
+      const wrong = await send('POST', target, json, JSON.stringify({ token: 'wrong-token' }));
+      assert.ok([401, 429, ...allowed.filter((s) => s !== 200)].includes(wrong.status), `wrong token, POST ${target}: ${wrong.status}`);
+      assert.equal(wrong.headers['set-cookie'], undefined);
+    }
+    for (const target of ['/admin', '/admin/', '/%61dmin', '/admin/actions', '/admin?x=1', '/ADMIN', '/Admin/', '/admin//x', '/admin/%2e%2e/api/admin/action']) {
+      const reply = await send('GET', target);
+      assert.ok([200, 400, 404].includes(reply.status), `GET ${target}: ${reply.status}`);
+      assert.equal(reply.headers['x-content-type-options'], 'nosniff');
+      if (reply.status === 200) assert.match(reply.headers['content-security-policy'] ?? '', /script-src 'self';/);
+      if (reply.status === 200) assert.match(reply.headers['content-type'] ?? '', /^text\/html/);
+      assert.ok(!/"action"|"authorization"/.test(reply.body), `GET ${target} shows no admin data`);
+    }
+  });
+
+  it('refuses every state-changing admin route to a session cookie without its CSRF token, under any spelling', async () => {
+    const signIn = await send('POST', '/admin/session', { 'content-type': 'application/json' }, JSON.stringify({ token: ADMIN_TOKEN }));
+    assert.equal(signIn.status, 200, signIn.body);
+    const cookie = /tva_admin=([A-Za-z0-9_-]{43})/.exec(signIn.headers['set-cookie'] ?? '')?.[1];
+    assert.ok(cookie);
+    const CSRF_ATTEMPTS: Array<Record<string, string>> = [{}, { 'x-csrf-token': 'guessed' }, { 'x-csrf-token': '' }];
+    const admin = registered().filter((r) => routeAudience(world.started.server, r.method, r.path) === 'admin' && r.method !== 'GET');
+    assert.ok(admin.length >= 15, `only ${admin.length} state-changing admin routes`);
+    for (const { method, path } of admin) {
+      for (const target of [concrete(path), concrete(path).replace('/api/admin', '/API/Admin'), encodeLetter(concrete(path), 2, lowerHex)]) {
+        for (const headers of CSRF_ATTEMPTS) {
+          const reply = await send(method, target, { 'content-type': 'application/json', cookie: `tva_admin=${cookie}`, ...headers }, HARMFUL);
+          assert.equal(reply.status, 403, `${method} ${target} ${JSON.stringify(headers)}: ${reply.body}`);
+          assert.match(errorCode(reply) ?? '', /^csrf_token_(missing|invalid)$/);
+        }
+      }
+    }
+    assert.deepEqual(await adminState(), initial, 'no request without the CSRF token changed the action');
+  });
+
   it('sends X-Content-Type-Options: nosniff with every kind of response', async () => {
     const replies = [
       await send('GET', '/'),
@@ -265,6 +344,9 @@ describe('security: authentication per route', function () {
       await send('POST', '/api/messages', { 'content-type': 'application/json' }, '[]'),
       await send('GET', '/api/dev/info'),
       await send('GET', '/a//b'),
+      await send('GET', '/admin'),
+      await send('GET', '/admin/session'),
+      await send('GET', `/admin/sign-in/${'A'.repeat(43)}`),
     ];
     for (const reply of replies) assert.equal(reply.headers['x-content-type-options'], 'nosniff', `${reply.status} ${reply.body.slice(0, 80)}`);
   });

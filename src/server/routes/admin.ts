@@ -9,6 +9,7 @@ import type { Request, Response, Next, Server } from 'restify';
 import type { Logger } from 'pino';
 import { parseBotId, parseEmptyBody, parseProfileName, type IntegrationAction } from '../../auth';
 import { mountRoutes, type RouteDefinition } from '../audiences';
+import { parseCreateServiceBody } from '../bodies';
 import { readJsonBody, sendError, sendJson } from '../http';
 import { registerTemplateRoutes, type TemplateRoutesDeps } from './admin-templates';
 
@@ -19,6 +20,8 @@ export interface AdminRouteDeps {
   bodyLimitBytes?: number;
   /** `/api/admin/templates…` (explore, install, upgrade, uninstall). */
   templates?: TemplateRoutesDeps;
+  /** The audit log's actor of an authenticated request; default `admin-token`. */
+  actorOf?: (req: Request) => string;
 }
 
 /** What a route handler gets. */
@@ -108,6 +111,13 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     path: '/api/admin/profiles/:name/test', auth: 'admin',
     run: async (a, c) => ok(await a.testProfile(profileName(c), await c.body(), c.actor)),
   },
+  { method: 'get', path: '/api/admin/services', auth: 'admin', run: async (a) => ok({ services: await a.listVerifyServices() }) },
+  {
+    method: 'post',
+    path: '/api/admin/services', auth: 'admin',
+    run: async (a, c) => ok(await a.createVerifyService(parseCreateServiceBody(await c.body()).friendlyName, c.actor), 201),
+  },
+  { method: 'get', path: '/api/admin/users', auth: 'admin', run: async (a) => ok({ users: await a.listUsersWithCredentials() }) },
   {
     method: 'get',
     path: '/api/admin/users/:channelId/:userId/credentials', auth: 'admin',
@@ -149,7 +159,7 @@ export function registerAdminRoutes(server: Server, deps: AdminRouteDeps): void 
         params: paramsOf(req),
         query: queryOf(req),
         body: () => readJsonBody(req, limit),
-        actor: 'admin-token',
+        actor: deps.actorOf?.(req) ?? 'admin-token',
       };
       route.run(deps.action, ctx).then(
         (reply) => {

@@ -128,6 +128,7 @@ export function successPage(): string {
 }
 
 /** A page with a heading and one paragraph (expired or used link, and other refusals). */
-export function messagePage(title: string, text: string): string {
-  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>`);
+export function messagePage(title: string, text: string, link?: { href: string; text: string }): string {
+  const more = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : '';
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${more}`);
 }
