@@ -107,6 +107,12 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** SQLite file name inside `dataDir` (or an absolute path, or ':memory:'). Default `store.sqlite`. */
   filename?: string;
+  /**
+   * SQLite only: 'full' (default) fsyncs every commit, so an acknowledged write survives a power loss or an OS
+   * crash; 'normal' fsyncs only at WAL checkpoints: an acknowledged write survives the process being killed but the
+   * last commits may be lost if the machine loses power. Faster on slow disks; never the default.
+   */
+  sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */
