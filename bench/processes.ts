@@ -32,9 +32,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Spawns `node -r tsx/cjs <script> ...args` and resolves when its output matches `ready` (group 1: the URL). */
+/**
+ * Spawns `node -r tsx/cjs <script> ...args` and resolves when its output matches `ready` (group 1: the URL). With
+ * BENCH_PROFILE_DIR set, every server writes a CPU profile there when it stops (how the profiles in the README's
+ * Performance section were taken).
+ */
 export function spawnServer(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--no-deprecation', '-r', 'tsx/cjs', script, ...args], {
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--no-deprecation', '-r', 'tsx/cjs', script, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +54,7 @@ export function spawnServer(script: string, args: string[], env: NodeJS.ProcessE
       }
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
     });
   const rssMb = () => {
     if (child.pid === undefined || child.exitCode !== null) return undefined;

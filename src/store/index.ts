@@ -19,6 +19,7 @@ export {
   type DeleteOptions,
   type KnownNamespace,
   type ListOptions,
+  type PutItem,
   type PutOptions,
   type Store,
   type StoreCheck,

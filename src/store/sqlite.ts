@@ -157,6 +157,7 @@ interface QueuedWrite {
  */
 export class SqliteStore extends DocumentStore {
   readonly kind = 'sqlite' as const;
+  readonly groupCommit = true;
   private readonly sql: Statements;
   private readonly commitBatch: Database.Transaction<(batch: QueuedWrite[], outcomes: Array<(() => void) | undefined>) => void>;
   private queue: QueuedWrite[] = [];

@@ -26,6 +26,13 @@ export interface PutOptions {
   expiresAt?: Date;
 }
 
+/** One document of {@link Store.putMany}. */
+export interface PutItem {
+  key: string;
+  value: unknown;
+  options?: PutOptions;
+}
+
 export interface DeleteOptions {
   etag?: string;
 }
@@ -77,6 +84,17 @@ export interface Store {
   get<T = unknown>(namespace: string, key: string): Promise<StoredDocument<T> | undefined>;
   /** Creates or replaces a document and returns its new etag; throws StoreConflictError on a stale etag. */
   put(namespace: string, key: string, value: unknown, options?: PutOptions): Promise<string>;
+  /**
+   * Creates or replaces several documents of one namespace atomically (all or none) and returns their new etags in
+   * order; throws StoreConflictError, writing nothing, when any etag or `ifAbsent` fails.
+   */
+  putMany(namespace: string, items: PutItem[]): Promise<string[]>;
+  /**
+   * True when writes issued in the same turn of the event loop are committed together, in the order they were
+   * issued (SQLite's group commit): a caller may then issue a dependent write without awaiting the first one and
+   * still never have the second committed without the first. False (PostgreSQL): await each write in turn.
+   */
+  readonly groupCommit: boolean;
   /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
   delete(namespace: string, key: string, options?: DeleteOptions): Promise<boolean>;
   /** Documents of a namespace ordered by key (binary order of the UTF-8 bytes). */
