@@ -298,7 +298,8 @@ export class TurnGuard {
   private async acquire(key: string, deadline: number): Promise<Lease | undefined> {
     for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
       try {
-        const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs) });
+        // Ephemeral: in SQLite only processes of this machine share the lease, and a power loss ends them all.
+        const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs), ephemeral: true });
         return { key, etag };
       } catch (err) {
         if (!(err instanceof StoreConflictError)) throw err;
@@ -311,7 +312,7 @@ export class TurnGuard {
   /** Renews the lease before an effect; a turn that lost it must not perform anything. */
   private async fence(lease: Lease): Promise<void> {
     try {
-      lease.etag = await this.store.put(TURN_LOCKS_NAMESPACE, lease.key, { owner: this.owner }, { etag: lease.etag, expiresAt: this.expiry(this.leaseMs) });
+      lease.etag = await this.store.put(TURN_LOCKS_NAMESPACE, lease.key, { owner: this.owner }, { etag: lease.etag, expiresAt: this.expiry(this.leaseMs), ephemeral: true });
     } catch (err) {
       if (err instanceof StoreConflictError) throw new TurnSupersededError('The conversation was taken over by another turn.');
       throw err;

@@ -50,6 +50,8 @@ export interface DocumentWrite {
   ifAbsent?: boolean;
   /** When the document expires; null: never. */
   expiresAt: Date | null;
+  /** See PutOptions.ephemeral. */
+  ephemeral?: boolean;
 }
 
 export type DeleteOutcome = 'deleted' | 'missing' | 'conflict';
@@ -258,6 +260,7 @@ function toWrite(key: string, value: unknown, options: PutOptions): DocumentWrit
     createIfMissing: false,
     ifAbsent: options.ifAbsent === true,
     expiresAt: checkExpiry(options.expiresAt),
+    ephemeral: options.ephemeral === true,
   };
 }
 

@@ -24,6 +24,13 @@ export interface PutOptions {
   ifAbsent?: boolean;
   /** From this moment the document reads as absent, and `sweepExpired` deletes it. Default: never. */
   expiresAt?: Date;
+  /**
+   * Losing this write in a power failure does no harm: a conversation lease in SQLite, which only processes on the
+   * same machine can hold, and they all die with it. SQLite then answers once the write is committed (atomic and
+   * visible to every process, surviving any process being killed) without waiting for the disk flush; any later
+   * durable write flushes it too. PostgreSQL ignores it (instances on other machines outlive a database crash).
+   */
+  ephemeral?: boolean;
 }
 
 /** One document of {@link Store.putMany}. */
@@ -126,9 +133,10 @@ export interface StoreOptions {
   /** SQLite file name inside `dataDir` (or an absolute path, or ':memory:'). Default `store.sqlite`. */
   filename?: string;
   /**
-   * SQLite only: 'full' (default) fsyncs every commit, so an acknowledged write survives a power loss or an OS
-   * crash; 'normal' fsyncs only at WAL checkpoints: an acknowledged write survives the process being killed but the
-   * last commits may be lost if the machine loses power. Faster on slow disks; never the default.
+   * SQLite only. 'full' (default): a write is acknowledged only once the WAL holding it was fsynced, so it survives
+   * a power loss or an OS crash (the fsync runs off the event loop, see SqliteStore). 'normal': acknowledged right
+   * after the commit; it survives the process being killed, but the last commits may be lost if the machine loses
+   * power. Never the default.
    */
   sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
