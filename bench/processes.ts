@@ -54,7 +54,7 @@ export function spawnServer(script: string, args: string[], env: NodeJS.ProcessE
       }
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+      setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
     });
   const rssMb = () => {
     if (child.pid === undefined || child.exitCode !== null) return undefined;

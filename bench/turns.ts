@@ -102,7 +102,7 @@ export function formatReport(result: BenchResult): string[] {
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, load ${machine.loadAverage} at start`,
     `Run: ${options.conversations} conversations per row after ${options.warmup} unmeasured, at ${options.concurrency.join(' and ')} at once${options.postgres ? ', PostgreSQL rows included' : ' (set DATABASE_URL for PostgreSQL rows)'}`,
     'Figures vary from machine to machine and with its load (shared or CI machines especially): compare rows of one run.',
-    'Product rows: state committed durably (synchronous=FULL / PostgreSQL commit) before each reply; the hand-written bot keeps it in memory.',
+    'Product rows: state committed durably (SQLite: WAL fsynced; PostgreSQL: committed) before each reply; the hand-written bot keeps it in memory.',
     `Idle RSS: ${idle}`,
     '',
     ...table(

@@ -18,7 +18,7 @@ function killNow(child: Child): Promise<void> {
   });
 }
 
-describe('durability: a turn whose reply was received survives kill -9 right after it (SQLite, default durability)', function () {
+describe('durability: a turn whose reply was received survives kill -9 right after it (SQLite, default durability: WAL fsynced before the reply)', function () {
   this.timeout(120_000);
   let emulator: TwilioEmulator | undefined;
   const dirs: string[] = [];
