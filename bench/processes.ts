@@ -34,8 +34,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Spawns `node -r tsx/cjs <script> ...args` and resolves when its output matches `ready` (group 1: the URL). With
- * BENCH_PROFILE_DIR set, every server writes a CPU profile there when it stops (how the profiles in the README's
- * Performance section were taken).
+ * BENCH_PROFILE_DIR set, each server gets `--cpu-prof` there; the bench/serve.ts processes write their profile
+ * when stopped, the product's (src/main.ts under tsx) so far exit without it (see the README's Performance).
  */
 export function spawnServer(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServerProcess> {
   const profileDir = process.env.BENCH_PROFILE_DIR;
