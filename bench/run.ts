@@ -1,23 +1,25 @@
 /**
- * The benchmark's core: starts the whole product (`start()` from src/main, with an in-process emulator, a temp
- * DATA_DIR and DIALOGS_DIR, a silent logger) and a bare echo bot, then drives each in turn with N virtual users over
- * `POST /api/messages` (expectReplies) and the same keep-alive client, and tears everything down again.
+ * The benchmark's core. Every bot runs in a process of its own (so its memory can be read), started the same way:
+ * the bare echo bot, the hand-written Send SMS / Verify Phone Number bot (botbuilder-dialogs, MemoryStorage, the
+ * twilio SDK) against a standalone `tva emulator` process, and the product twice: zero-config (its own embedded
+ * emulator, SQLite, what `npm start` gives) and against the standalone emulator; with a database URL also on
+ * PostgreSQL, one instance and two sharing it. Each row drives a fixed number of conversations over
+ * `POST /api/messages` (expectReplies) with N at once, through one keep-alive client, and checks every dialog (the
+ * SMS reached the outbox, the code was approved).
  */
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pg from 'pg';
 import { BotClient } from '../src/chat';
-import { createEmulator } from '../src/emulator';
-import { REQUIRED_TEMPLATES, start } from '../src/main';
 import { DialogInstaller, defaultTemplatesDir } from '../src/templates';
-import { startEchoBot } from './echo-bot';
 import { keepAliveFetch } from './http';
+import { freePort, spawnServer, type ServerProcess } from './processes';
 import {
   echoScenario,
+  RemoteOutbox,
   sendSmsScenario,
-  startCheckScenario,
   verifyPhoneNumberScenario,
   VerificationNumbers,
   type Scenario,
@@ -26,14 +28,14 @@ import {
 import { nsToMs, summarize, type LatencySummary } from './stats';
 
 export interface BenchOptions {
-  /** Virtual users per target, each with its own user and conversation ids. */
-  users: number;
-  /** Measured seconds per target. */
-  seconds: number;
-  /** Unmeasured seconds per target before measuring; 0 skips the warmup. */
+  /** Conversations in flight at once; one set of rows per entry. */
+  concurrency: number[];
+  /** Conversations (complete dialogs) measured per row. */
+  conversations: number;
+  /** Unmeasured conversations per row before measuring. */
   warmup: number;
-  /** Most dialogs one user runs per phase: with `seconds`, the second bound of every loop. */
-  maxDialogs: number;
+  /** PostgreSQL rows (one instance, two instances) when given. */
+  databaseUrl?: string;
   /** Stops every loop early (Ctrl-C); the setup is still torn down. */
   signal?: AbortSignal;
 }
@@ -48,9 +50,14 @@ export interface MachineInfo {
   loadAverage: number;
 }
 
+/** Which bot served a row. */
+export type BotId = 'echo' | 'handwritten' | 'product' | 'product-standalone' | 'product-postgres' | 'product-postgres-2';
+
 export interface TargetResult {
-  id: ScenarioId;
+  bot: BotId;
+  flow: ScenarioId;
   label: string;
+  concurrency: number;
   turnsPerDialog: number;
   /** Successful turns measured: one POST /api/messages with its reply each. */
   turns: number;
@@ -58,27 +65,23 @@ export interface TargetResult {
   dialogs: number;
   /** Dialogs that went wrong (wrong answer, HTTP error, missing SMS or code), warmup included. */
   failures: number;
-  /** True when a phase gave up after too many failures. */
+  /** True when the row gave up after too many failures. */
   gaveUp: boolean;
   seconds: number;
   turnsPerSecond: number;
-  dialogsPerSecond: number;
   latencyMs: LatencySummary;
-}
-
-/** How a dialog target compares with the echo bot of the same run. */
-export interface Comparison {
-  id: ScenarioId;
-  /** Echo turns/s ÷ this target's turns/s: how many times more turns the bare bot handles. */
-  throughputRatio: number;
-  /** This target's p50 ÷ the echo's p50. */
-  p50Ratio: number;
+  /** Resident memory of the bot's process(es) after the row, MB; undefined where /proc cannot tell. */
+  rssMb: number | undefined;
+  /** This row's turns/s ÷ the hand-written bot's on the same flow and concurrency (product rows). */
+  vsHandwritten?: { throughput: number; p50: number; p99: number; rss: number | undefined };
+  /** The echo bot's turns/s ÷ this row's, at the same concurrency. */
+  echoTimes?: number;
 }
 
 /** One failed dialog, for the report. */
 export interface FailureSample {
-  target: ScenarioId;
-  phase: 'warmup' | 'measure';
+  label: string;
+  concurrency: number;
   user: number;
   step: number;
   said: string;
@@ -87,17 +90,22 @@ export interface FailureSample {
 
 export interface BenchResult {
   machine: MachineInfo;
-  options: Omit<BenchOptions, 'signal'>;
+  options: Omit<BenchOptions, 'signal' | 'databaseUrl'> & { postgres: boolean };
+  /** Idle resident memory of each bot process right after it started, MB. */
+  idleRssMb: Partial<Record<BotId, number>>;
   targets: TargetResult[];
-  comparisons: Comparison[];
   failures: FailureSample[];
 }
 
-/** A phase stops early after this many failed dialogs: the figures would measure errors. */
-const MAX_FAILURES_PER_PHASE = 50;
-/** Failures kept for the report, per target. */
-const MAX_FAILURE_SAMPLES = 4;
+/** A row stops early after this many failed dialogs: the figures would measure errors. */
+const MAX_FAILURES_PER_ROW = 50;
+/** Failures kept for the report, per row. */
+const MAX_FAILURE_SAMPLES = 3;
 const TURN_TIMEOUT_MS = 15_000;
+/** The emulator's (and Twilio's test) valid sender. */
+const SENDER = '+15005550006';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const READY = /Chat:\s+(http:\/\/127\.0\.0\.1:\d+)\//;
 
 export class BenchmarkAborted extends Error {
   override readonly name = 'BenchmarkAborted';
@@ -118,12 +126,14 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-interface Target {
-  scenario: Scenario;
-  baseUrl: string;
+/** A bot to measure: its processes (two for the two-instance row) and their URLs, users spread over them. */
+interface Bot {
+  id: BotId;
+  label: string;
+  servers: ServerProcess[];
 }
 
-interface PhaseOutcome {
+interface RowOutcome {
   latenciesMs: number[];
   turns: number;
   dialogs: number;
@@ -148,176 +158,297 @@ function describeReply(texts: string[]): string {
   return joined === '' ? 'no reply text' : JSON.stringify(joined.length > 200 ? `${joined.slice(0, 200)}…` : joined);
 }
 
-/** Runs one phase: every user runs complete dialogs until the time is up, its count is reached, or it is stopped. */
-async function runPhase(
-  target: Target,
-  phase: FailureSample['phase'],
-  seconds: number,
-  options: BenchOptions,
-  fetchImpl: typeof fetch,
-  failureSamples: FailureSample[],
-): Promise<PhaseOutcome> {
-  const { scenario } = target;
-  const outcome: PhaseOutcome = { latenciesMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n };
-  const started = process.hrtime.bigint();
-  const deadline = started + BigInt(Math.round(seconds * 1e9));
-  let conversations = 0;
-  const clientFor = (user: number) =>
-    new BotClient({
-      baseUrl: target.baseUrl,
-      channelId: 'bench',
-      userId: `bench-user-${user}`,
-      userName: `Bench user ${user}`,
-      conversationId: `bench-${scenario.id}-${user}-${++conversations}`,
-      timeoutMs: TURN_TIMEOUT_MS,
-      fetch: fetchImpl,
-    });
+let conversationSeq = 0;
 
+/** Runs `count` conversations of `scenario`, `concurrency` at once, each in a fresh conversation. */
+async function drive(
+  bot: Bot,
+  scenario: Scenario,
+  count: number,
+  concurrency: number,
+  fetchImpl: typeof fetch,
+  onFailure: (sample: Omit<FailureSample, 'label' | 'concurrency'>) => void,
+  signal: AbortSignal | undefined,
+): Promise<RowOutcome> {
+  const outcome: RowOutcome = { latenciesMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n };
+  const started = process.hrtime.bigint();
+  let next = 0;
   const virtualUser = async (user: number) => {
-    let client = clientFor(user);
-    for (let seq = 1; seq <= options.maxDialogs; seq++) {
-      if (process.hrtime.bigint() >= deadline || options.signal?.aborted || outcome.gaveUp) return;
+    const server = bot.servers[user % bot.servers.length];
+    if (server === undefined) return;
+    for (let seq = 1; ; seq++) {
+      if (next >= count || signal?.aborted || outcome.gaveUp) return;
+      next++;
+      const client = new BotClient({
+        baseUrl: server.url,
+        channelId: 'bench',
+        userId: `bench-user-${user}`,
+        userName: `Bench user ${user}`,
+        conversationId: `bench-${bot.id}-${scenario.id}-${user}-${++conversationSeq}`,
+        timeoutMs: TURN_TIMEOUT_MS,
+        fetch: fetchImpl,
+      });
       const script = scenario.script({ user, seq });
       let step = 0;
       let said = '';
       try {
         for (const [index, { say, expect }] of script.steps.entries()) {
           step = index + 1;
-          said = typeof say === 'string' ? say : say();
+          said = typeof say === 'string' ? say : await say();
           const t0 = process.hrtime.bigint();
           const replies = await client.say(said);
-          const elapsed = process.hrtime.bigint() - t0;
-          outcome.latenciesMs.push(nsToMs(elapsed));
+          outcome.latenciesMs.push(nsToMs(process.hrtime.bigint() - t0));
           outcome.turns++;
           const texts = replies.map((r) => r.text ?? '').filter((t) => t !== '');
-          const joined = texts.join('\n');
-          const missing = expect.find((pattern) => !pattern.test(joined));
+          const missing = expect.find((pattern) => !pattern.test(texts.join('\n')));
           if (missing) throw new DialogFailure(step, said, `expected ${String(missing)}, got ${describeReply(texts)}`);
         }
-        const problem = script.after?.();
+        const problem = await script.after?.();
         if (problem) throw new DialogFailure(step, said, problem);
         outcome.dialogs++;
       } catch (err) {
         outcome.failures++;
-        if (failureSamples.filter((f) => f.target === scenario.id).length < MAX_FAILURE_SAMPLES) {
-          failureSamples.push({
-            target: scenario.id,
-            phase,
-            user,
-            step: err instanceof DialogFailure ? err.step : step,
-            said: err instanceof DialogFailure ? err.said : said,
-            reason: err instanceof Error ? err.message : String(err),
-          });
-        }
-        if (outcome.failures >= MAX_FAILURES_PER_PHASE) outcome.gaveUp = true;
-        // The old conversation may be stuck mid-dialog: carry on in a fresh one.
-        client = clientFor(user);
+        onFailure({
+          user,
+          step: err instanceof DialogFailure ? err.step : step,
+          said: err instanceof DialogFailure ? err.said : said,
+          reason: err instanceof Error ? err.message : String(err),
+        });
+        if (outcome.failures >= MAX_FAILURES_PER_ROW) outcome.gaveUp = true;
       }
     }
   };
-
-  await Promise.all(Array.from({ length: options.users }, (_, user) => virtualUser(user)));
+  await Promise.all(Array.from({ length: concurrency }, (_, user) => virtualUser(user)));
   outcome.elapsedNs = process.hrtime.bigint() - started;
   return outcome;
 }
 
-async function measureTarget(target: Target, options: BenchOptions, fetchImpl: typeof fetch, failures: FailureSample[]): Promise<TargetResult> {
-  let warmupFailures = 0;
-  let gaveUp = false;
-  if (options.warmup > 0) {
-    const warm = await runPhase(target, 'warmup', options.warmup, options, fetchImpl, failures);
-    warmupFailures = warm.failures;
-    gaveUp = warm.gaveUp;
+function rssOf(bot: Bot): number | undefined {
+  let total = 0;
+  for (const server of bot.servers) {
+    const rss = server.rssMb();
+    if (rss === undefined) return undefined;
+    total += rss;
   }
-  const measured = gaveUp
+  return total;
+}
+
+async function measure(
+  bot: Bot,
+  scenario: Scenario,
+  concurrency: number,
+  options: BenchOptions,
+  fetchImpl: typeof fetch,
+  failures: FailureSample[],
+): Promise<TargetResult> {
+  const label = bot.id === 'echo' ? bot.label : `${bot.label}: ${scenario.label}`;
+  const onFailure = (sample: Omit<FailureSample, 'label' | 'concurrency'>) => {
+    if (failures.filter((f) => f.label === label && f.concurrency === concurrency).length < MAX_FAILURE_SAMPLES) {
+      failures.push({ label, concurrency, ...sample });
+    }
+  };
+  const warm = options.warmup > 0 ? await drive(bot, scenario, options.warmup, concurrency, fetchImpl, onFailure, options.signal) : undefined;
+  const measured = warm?.gaveUp
     ? { latenciesMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: true, elapsedNs: 0n }
-    : await runPhase(target, 'measure', options.seconds, options, fetchImpl, failures);
+    : await drive(bot, scenario, options.conversations, concurrency, fetchImpl, onFailure, options.signal);
   if (options.signal?.aborted) throw new BenchmarkAborted();
   const seconds = Number(measured.elapsedNs) / 1e9;
-  const perSecond = (n: number) => (seconds > 0 ? n / seconds : 0);
   return {
-    id: target.scenario.id,
-    label: target.scenario.label,
-    turnsPerDialog: target.scenario.turnsPerDialog,
+    bot: bot.id,
+    flow: scenario.id,
+    label,
+    concurrency,
+    turnsPerDialog: scenario.turnsPerDialog,
     turns: measured.turns,
     dialogs: measured.dialogs,
-    failures: warmupFailures + measured.failures,
+    failures: (warm?.failures ?? 0) + measured.failures,
     gaveUp: measured.gaveUp,
     seconds,
-    turnsPerSecond: perSecond(measured.turns),
-    dialogsPerSecond: perSecond(measured.dialogs),
+    turnsPerSecond: seconds > 0 ? measured.turns / seconds : 0,
     latencyMs: summarize(measured.latenciesMs),
+    rssMb: rssOf(bot),
   };
 }
 
-/** Each dialog target against the echo baseline (the first target). */
-export function compare(targets: readonly TargetResult[]): Comparison[] {
-  const [echo, ...dialogs] = targets;
-  if (!echo) return [];
-  return dialogs.map((t) => ({
-    id: t.id,
-    throughputRatio: t.turnsPerSecond > 0 ? echo.turnsPerSecond / t.turnsPerSecond : Number.POSITIVE_INFINITY,
-    p50Ratio: echo.latencyMs.p50 > 0 ? t.latencyMs.p50 / echo.latencyMs.p50 : Number.POSITIVE_INFINITY,
-  }));
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.POSITIVE_INFINITY);
+
+/** Fills in each product row's ratios to the hand-written bot and every row's to the echo bot. */
+export function compare(targets: TargetResult[]): TargetResult[] {
+  return targets.map((t) => {
+    const echo = targets.find((e) => e.bot === 'echo' && e.concurrency === t.concurrency);
+    const hand = targets.find((h) => h.bot === 'handwritten' && h.flow === t.flow && h.concurrency === t.concurrency);
+    const withEcho = echo && t.bot !== 'echo' ? { ...t, echoTimes: ratio(echo.turnsPerSecond, t.turnsPerSecond) } : t;
+    if (!hand || t.bot === 'handwritten' || t.bot === 'echo') return withEcho;
+    return {
+      ...withEcho,
+      vsHandwritten: {
+        throughput: ratio(t.turnsPerSecond, hand.turnsPerSecond),
+        p50: ratio(t.latencyMs.p50, hand.latencyMs.p50),
+        p99: ratio(t.latencyMs.p99, hand.latencyMs.p99),
+        rss: t.rssMb !== undefined && hand.rssMb !== undefined ? t.rssMb / hand.rssMb : undefined,
+      },
+    };
+  });
 }
 
-/** Installs the dialogs the benchmark drives; returns whether Verify Phone Number is among them. */
-async function installDialogs(dialogsDir: string): Promise<boolean> {
+/** Installs the dialogs the benchmark drives (the required ones and Verify Phone Number). */
+async function installDialogs(dialogsDir: string): Promise<void> {
   const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
-  const available = new Set((await installer.list()).map((t) => t.id));
-  const wanted: string[] = [...REQUIRED_TEMPLATES, 'verify-phone-number'].filter((id) => available.has(id));
-  for (const id of wanted) await installer.install(id);
-  return wanted.includes('verify-phone-number');
+  for (const id of ['send-sms', 'start-verification', 'check-verification', 'verify-phone-number']) await installer.install(id);
+}
+
+/** The test process's environment without anything that would change how a server configures itself. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(TWILIO_|EMULATOR|DATABASE_URL|TEST_DATABASE_URL|SECRETS_KEY|ADMIN_TOKEN|PUBLIC_BASE_URL|Microsoft|LOG_LEVEL|PORT|HOST|DATA_DIR|DIALOGS_DIR|BENCH_)/.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+async function createVerifyService(emulatorUrl: string, accountSid: string, authToken: string): Promise<string> {
+  const res = await fetch(`${emulatorUrl}/v2/Services`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ FriendlyName: 'Benchmark' }).toString(),
+  });
+  const body = (await res.json()) as { sid?: unknown };
+  if (res.status !== 201 || typeof body.sid !== 'string') throw new Error(`creating a Verify service at the emulator answered ${res.status}`);
+  return body.sid;
+}
+
+/** Waits until the bot answers a dialog's first prompt (the product enables Twilio credentials in the background). */
+async function waitUntilReady(url: string, fetchImpl: typeof fetch): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (let i = 0; ; i++) {
+    const client = new BotClient({ baseUrl: url, channelId: 'bench', userId: 'bench-probe', conversationId: `bench-probe-${i}`, fetch: fetchImpl });
+    const texts = (await client.say('send an sms')).map((r) => r.text ?? '').join('\n');
+    if (/number/i.test(texts)) return;
+    if (Date.now() > until) throw new Error(`${url} did not become ready: ${texts}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A fresh PostgreSQL schema for the product rows, reached through the URL's search_path. */
+async function postgresSchema(databaseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `bench_${process.pid}_${Date.now()}`;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.end();
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const dropper = new pg.Client({ connectionString: databaseUrl });
+      await dropper.connect();
+      await dropper.query(`DROP SCHEMA ${schema} CASCADE`);
+      await dropper.end();
+    },
+  };
 }
 
 /**
- * Runs the whole benchmark: echo bot, Send SMS, then the OTP flow, one after the other in this process. Cleans up
- * its servers, emulator and temp directory whatever happens; throws `BenchmarkAborted` when `signal` fired.
+ * Runs the whole benchmark, each concurrency in turn, bots interleaved flow by flow. Cleans up its processes,
+ * schema and temp directory whatever happens; throws `BenchmarkAborted` when `signal` fired.
  */
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const machine = machineInfo();
   const cleanups: Array<() => Promise<unknown>> = [];
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'tva-bench-'));
   cleanups.push(() => rm(tempDir, { recursive: true, force: true }));
+  const failures: FailureSample[] = [];
   try {
     const dialogsDir = path.join(tempDir, 'dialogs');
-    const withVerifyPhoneNumber = await installDialogs(dialogsDir);
-
-    const emulator = createEmulator();
-    await emulator.listen(0, '127.0.0.1');
-    cleanups.push(() => emulator.close());
-    // A clean environment: no TWILIO_* variables from the shell, so the product always talks to this emulator.
-    const product = await start({
-      env: { HOST: '127.0.0.1', PORT: '0', DATA_DIR: path.join(tempDir, 'data'), DIALOGS_DIR: dialogsDir },
-      emulator,
-      logger: pino({ level: 'silent' }),
-      print: () => undefined,
+    await installDialogs(dialogsDir);
+    const base = cleanEnv();
+    const started = async (proc: Promise<ServerProcess>) => {
+      const server = await proc;
+      cleanups.push(() => server.stop());
+      return server;
+    };
+    const emulator = await started(spawnServer(path.join('bench', 'serve.ts'), ['emulator', '--port', String(await freePort()), '--quiet'], base, /Outbox\s+(http:\/\/\S+)\/emulator\/messages/));
+    const accountSid = /Account SID\s+(AC[0-9a-f]{32})/i.exec(emulator.output())?.[1];
+    const authToken = /Auth Token\s+([0-9a-f]{32})/i.exec(emulator.output())?.[1];
+    if (accountSid === undefined || authToken === undefined) throw new Error(`the emulator printed no credentials:\n${emulator.output()}`);
+    const serviceSid = await createVerifyService(emulator.url, accountSid, authToken);
+    const twilioEnv = {
+      TWILIO_ACCOUNT_SID: accountSid,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_BASE_URL: emulator.url,
+      TWILIO_VERIFY_SERVICE_SID: serviceSid,
+      TWILIO_SENDER: SENDER,
+    };
+    const productEnv = async (name: string, extra: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> => ({
+      ...base,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      DATA_DIR: path.join(tempDir, name),
+      DIALOGS_DIR: dialogsDir,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      ...extra,
     });
-    cleanups.push(() => product.close());
-    const echo = await startEchoBot();
-    cleanups.push(() => echo.close());
+    const mainScript = path.join('src', 'main.ts');
+
+    const echo = await started(spawnServer(path.join('bench', 'serve.ts'), ['echo'], base, /listening (\S+)/));
+    const handwritten = await started(
+      spawnServer(path.join('bench', 'serve.ts'), ['handwritten'], {
+        ...base,
+        BENCH_TWILIO_BASE_URL: emulator.url,
+        BENCH_TWILIO_ACCOUNT_SID: accountSid,
+        BENCH_TWILIO_AUTH_TOKEN: authToken,
+        BENCH_TWILIO_FROM: SENDER,
+        BENCH_TWILIO_VERIFY_SERVICE_SID: serviceSid,
+      }, /listening (\S+)/),
+    );
+    const embeddedPort = await freePort();
+    const product = await started(spawnServer(mainScript, [], await productEnv('zero-config', { EMULATOR_PORT: String(embeddedPort) }), READY));
+    const standalone = await started(spawnServer(mainScript, [], await productEnv('standalone', twilioEnv), READY));
+    const bots: Array<Bot & { outbox: RemoteOutbox }> = [];
     // Closed first, so the servers have no keep-alive connections left to wait for.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: options.users });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...options.concurrency) * 2 });
     cleanups.push(async () => agent.destroy());
+    const fetchImpl = keepAliveFetch(agent);
+    const shared = new RemoteOutbox(emulator.url, fetchImpl);
+    bots.push({ id: 'handwritten', label: 'hand-written (MemoryStorage)', servers: [handwritten], outbox: shared });
+    bots.push({ id: 'product', label: 'product, embedded emulator (SQLite)', servers: [product], outbox: new RemoteOutbox(`http://127.0.0.1:${embeddedPort}`, fetchImpl) });
+    bots.push({ id: 'product-standalone', label: 'product, emulator process (SQLite)', servers: [standalone], outbox: shared });
+    if (options.databaseUrl) {
+      const schema = await postgresSchema(options.databaseUrl);
+      cleanups.push(() => schema.drop());
+      const one = await started(spawnServer(mainScript, [], await productEnv('pg', { ...twilioEnv, DATABASE_URL: schema.url }), READY));
+      bots.push({ id: 'product-postgres', label: 'product, PostgreSQL, 1 instance', servers: [one], outbox: shared });
+      // The same DATA_DIR: both instances need the store's secrets key, as instances sharing a database do.
+      const two = await started(spawnServer(mainScript, [], await productEnv('pg', { ...twilioEnv, DATABASE_URL: schema.url }), READY));
+      bots.push({ id: 'product-postgres-2', label: 'product, PostgreSQL, 2 instances', servers: [one, two], outbox: shared });
+    }
+    for (const bot of bots) for (const server of bot.servers) await waitUntilReady(server.url, fetchImpl);
+    const idleRssMb: Partial<Record<BotId, number>> = {};
+    const echoBot: Bot = { id: 'echo', label: 'echo bot (bare botbuilder)', servers: [echo] };
+    for (const bot of [echoBot, ...bots]) {
+      const rss = rssOf(bot);
+      if (rss !== undefined && idleRssMb[bot.id] === undefined) idleRssMb[bot.id] = rss;
+    }
 
     const numbers = new VerificationNumbers();
-    const targets: Target[] = [
-      { scenario: echoScenario(), baseUrl: echo.url },
-      { scenario: sendSmsScenario(emulator), baseUrl: product.url },
-      {
-        scenario: withVerifyPhoneNumber ? verifyPhoneNumberScenario(emulator, numbers) : startCheckScenario(emulator, numbers),
-        baseUrl: product.url,
-      },
-    ];
-    const fetchImpl = keepAliveFetch(agent);
-    const failures: FailureSample[] = [];
-    const results: TargetResult[] = [];
-    for (const target of targets) {
-      if (options.signal?.aborted) throw new BenchmarkAborted();
-      results.push(await measureTarget(target, options, fetchImpl, failures));
+    const targets: TargetResult[] = [];
+    for (const concurrency of options.concurrency) {
+      targets.push(await measure(echoBot, echoScenario(), concurrency, options, fetchImpl, failures));
+      for (const flow of ['send-sms', 'otp'] as const) {
+        for (const bot of bots) {
+          const scenario = flow === 'send-sms' ? sendSmsScenario(bot.outbox) : verifyPhoneNumberScenario(bot.outbox, numbers);
+          targets.push(await measure(bot, scenario, concurrency, options, fetchImpl, failures));
+        }
+      }
     }
-    const { signal: _signal, ...plain } = options;
-    return { machine, options: plain, targets: results, comparisons: compare(results), failures };
+    const { signal: _signal, databaseUrl, ...plain } = options;
+    return { machine, options: { ...plain, postgres: databaseUrl !== undefined }, idleRssMb, targets: compare(targets), failures };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }

@@ -9,15 +9,15 @@ import { echoOf } from './echo-bot';
 
 /** One turn of a script: the user's text (computed late when it depends on earlier turns) and checks on the answer. */
 export interface Step {
-  say: string | (() => string);
+  say: string | (() => Promise<string>);
   /** Every pattern must match the bot's reply texts, joined by newlines. */
   expect: RegExp[];
 }
 
 export interface Script {
   steps: Step[];
-  /** A check after the last step; returns what is wrong, or undefined. */
-  after?: () => string | undefined;
+  /** A check after the last step; resolves to what is wrong, or undefined. */
+  after?: () => Promise<string | undefined>;
 }
 
 /** Where a virtual user is: its index (0-based) and the number of the dialog it starts (1-based). */
@@ -35,14 +35,64 @@ export interface Scenario {
   script(seat: DialogSeat): Script;
 }
 
-/** What scenarios read from the emulator. */
-export interface Outbox {
-  outbox(): OutboxMessage[];
+/**
+ * The outbox of an emulator in another process, through `GET /emulator/messages`. Fifty users each fetching the
+ * whole outbox after every dialog would load the emulator more than the bots: a snapshot is kept, and refreshed
+ * (one request at a time, shared by every waiting user) only when a user does not find its message in it.
+ */
+export class RemoteOutbox {
+  private snapshot: OutboxMessage[] = [];
+  private refreshing: Promise<OutboxMessage[]> | undefined;
+
+  constructor(
+    private readonly emulatorUrl: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  /** The newest message matching `test`, refreshing the snapshot once when none does. */
+  async find(test: (m: OutboxMessage) => boolean): Promise<OutboxMessage | undefined> {
+    const inSnapshot = lastOf(this.snapshot, test);
+    if (inSnapshot) return inSnapshot;
+    // A refresh already in flight may have been asked before this message was sent: then one more.
+    return lastOf(await this.refresh(), test) ?? lastOf(await this.refresh(), test);
+  }
+
+  private refresh(): Promise<OutboxMessage[]> {
+    this.refreshing ??= this.fetchImpl(`${this.emulatorUrl}/emulator/messages`)
+      .then(async (res) => {
+        const body = (await res.json()) as { messages?: OutboxMessage[] };
+        this.snapshot = body.messages ?? [];
+        return this.snapshot;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+}
+
+/** Anything scenarios can ask for a message: an in-process emulator (wrapped) or a {@link RemoteOutbox}. */
+export interface OutboxReader {
+  find(test: (m: OutboxMessage) => boolean): Promise<OutboxMessage | undefined>;
+}
+
+/** An in-process emulator's outbox as an {@link OutboxReader}. */
+export function localOutbox(emulator: { outbox(): OutboxMessage[] }): OutboxReader {
+  return { find: async (test) => lastOf(emulator.outbox(), test) };
 }
 
 /** A pattern matching `text` literally. */
 function literal(text: string): RegExp {
   return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
+/** The last element passing `test` (Array.prototype.findLast is ES2023, past this project's lib). */
+function lastOf<T>(items: readonly T[], test: (item: T) => boolean): T | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item !== undefined && test(item)) return item;
+  }
+  return undefined;
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -70,16 +120,14 @@ export class VerificationNumbers {
   }
 }
 
+const CODE = /(\d{4,10})(?!.*\d)/;
+
 /** The code of the newest verification message to `to`, read from the emulator's outbox. */
-export function codeFor(emulator: Outbox, to: string): string {
-  const messages = emulator.outbox();
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const message = messages[i];
-    if (message?.to !== to) continue;
-    const code = /(\d{4,10})(?!.*\d)/.exec(message.body)?.[1];
-    if (code) return code;
-  }
-  throw new Error(`The emulator's outbox has no code for ${to}.`);
+export async function codeFor(outbox: OutboxReader, to: string): Promise<string> {
+  const message = await outbox.find((m) => m.to === to && CODE.test(m.body));
+  const code = message === undefined ? undefined : CODE.exec(message.body)?.[1];
+  if (code === undefined) throw new Error(`The emulator's outbox has no code for ${to}.`);
+  return code;
 }
 
 /** The bare echo bot: one turn per "dialog". */
@@ -96,10 +144,10 @@ export function echoScenario(): Scenario {
 }
 
 /** Send SMS: ask, give the number, give the text; the confirmation names the number and the SMS is in the outbox. */
-export function sendSmsScenario(emulator: Outbox): Scenario {
+export function sendSmsScenario(outbox: OutboxReader, label = 'Send SMS'): Scenario {
   return {
     id: 'send-sms',
-    label: 'Send SMS',
+    label,
     turnsPerDialog: 3,
     script: ({ user, seq }) => {
       const to = smsNumberOf(user);
@@ -110,8 +158,8 @@ export function sendSmsScenario(emulator: Outbox): Scenario {
           { say: to, expect: [/message/i] },
           { say: body, expect: [literal(to)] },
         ],
-        after: () => {
-          const sent = emulator.outbox().some((m) => m.to === to && m.body === body);
+        after: async () => {
+          const sent = (await outbox.find((m) => m.to === to && m.body === body)) !== undefined;
           return sent ? undefined : `the confirmation came but the emulator's outbox has no "${body}" to ${to}`;
         },
       };
@@ -122,10 +170,10 @@ export function sendSmsScenario(emulator: Outbox): Scenario {
 const APPROVED = /\bis verified\b/i;
 
 /** The whole OTP flow with the Verify Phone Number dialog: ask, give a fresh number, answer the code from the outbox. */
-export function verifyPhoneNumberScenario(emulator: Outbox, numbers: VerificationNumbers): Scenario {
+export function verifyPhoneNumberScenario(outbox: OutboxReader, numbers: VerificationNumbers, label = 'OTP: Verify Phone Number'): Scenario {
   return {
     id: 'otp',
-    label: 'OTP: Verify Phone Number',
+    label,
     turnsPerDialog: 3,
     script: () => {
       const to = numbers.take();
@@ -133,7 +181,7 @@ export function verifyPhoneNumberScenario(emulator: Outbox, numbers: Verificatio
         steps: [
           { say: 'verify my phone number', expect: [/number/i] },
           { say: to, expect: [literal(to), /code/i] },
-          { say: () => codeFor(emulator, to), expect: [APPROVED, literal(to)] },
+          { say: () => codeFor(outbox, to), expect: [APPROVED, literal(to)] },
         ],
       };
     },
@@ -141,7 +189,7 @@ export function verifyPhoneNumberScenario(emulator: Outbox, numbers: Verificatio
 }
 
 /** The whole OTP flow without Verify Phone Number: Start Verification, then Check Verification. */
-export function startCheckScenario(emulator: Outbox, numbers: VerificationNumbers): Scenario {
+export function startCheckScenario(outbox: OutboxReader, numbers: VerificationNumbers): Scenario {
   return {
     id: 'otp',
     label: 'OTP: Start + Check Verification',
@@ -154,7 +202,7 @@ export function startCheckScenario(emulator: Outbox, numbers: VerificationNumber
           { say: to, expect: [literal(to), /code/i] },
           { say: 'check my code', expect: [/number/i] },
           { say: to, expect: [/code/i] },
-          { say: () => codeFor(emulator, to), expect: [APPROVED, literal(to)] },
+          { say: () => codeFor(outbox, to), expect: [APPROVED, literal(to)] },
         ],
       };
     },

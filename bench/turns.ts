@@ -1,15 +1,16 @@
 /**
- * `npx tsx bench/turns.ts [--users 8] [--seconds 10] [--warmup 2] [--max-dialogs N] [--json]`
+ * `npm run bench -- [--concurrency 1,50] [--conversations 800] [--warmup 50] [--json]`
  *
- * Turns per second and turn latency of the Send SMS dialog and of the whole OTP flow over `POST /api/messages`,
- * against the in-process Twilio emulator, next to a bare botbuilder echo bot measured in the same run. Every dialog
- * is checked (the SMS reached the outbox, the code was approved); any failure is printed and the exit code is 1.
+ * Turns per second, latency percentiles and memory of the product's Send SMS dialog and OTP flow (Verify Phone
+ * Number), next to the same dialogs written by hand on botbuilder-dialogs with MemoryStorage and next to a bare echo
+ * bot, all measured in one run, every bot in its own process. With DATABASE_URL or TEST_DATABASE_URL set, also on
+ * PostgreSQL (one instance, two instances). Every dialog is checked; any failure is printed and the exit code is 1.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { BenchmarkAborted, runBenchmark, type BenchOptions, type BenchResult, type TargetResult } from './run';
 
 /** Defaults of the command-line options. */
-export const DEFAULTS = { users: 8, seconds: 10, warmup: 2, maxDialogs: 100_000 } as const;
+export const DEFAULTS = { concurrency: [1, 50], conversations: 800, warmup: 50 } as const;
 
 function wholeNumber(name: string, min: number, max: number, example: number) {
   return (text: string): number => {
@@ -21,32 +22,31 @@ function wholeNumber(name: string, min: number, max: number, example: number) {
   };
 }
 
-function seconds(name: string, min: number, max: number, exclusiveMin: boolean, example: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    const tooSmall = exclusiveMin ? n <= min : n < min;
-    if (text.trim() === '' || !Number.isFinite(n) || tooSmall || n > max) {
-      const low = exclusiveMin ? `more than ${min}` : `at least ${min}`;
-      throw new InvalidArgumentError(`${name} must be a number of seconds, ${low} and at most ${max}, e.g. --${name} ${example}.`);
+function concurrencyList(text: string): number[] {
+  const parse = wholeNumber('concurrency', 1, 256, 50);
+  const list = text.split(',').map((part) => {
+    try {
+      return parse(part);
+    } catch {
+      throw new InvalidArgumentError('concurrency must be whole numbers from 1 to 256 separated by commas, e.g. --concurrency 1,50.');
     }
-    return n;
-  };
+  });
+  return [...new Set(list)];
 }
 
 /** The command line, without running anything (tests parse with it). */
 export function buildCommand(): Command {
   return new Command('bench/turns')
-    .description('Turns per second and latency of the Send SMS dialog and the OTP flow, against a bare botbuilder echo bot.')
-    .option('--users <n>', 'virtual users per target, each in its own conversation', wholeNumber('users', 1, 256, DEFAULTS.users), DEFAULTS.users)
-    .option('--seconds <s>', 'measured seconds per target', seconds('seconds', 0, 600, true, DEFAULTS.seconds), DEFAULTS.seconds)
-    .option('--warmup <s>', 'unmeasured seconds per target before measuring (0: none)', seconds('warmup', 0, 120, false, DEFAULTS.warmup), DEFAULTS.warmup)
-    .option('--max-dialogs <n>', 'most dialogs one user runs per phase', wholeNumber('max-dialogs', 1, 10_000_000, 1000), DEFAULTS.maxDialogs)
+    .description('Turns/s, latency and memory of the product against a hand-written botbuilder-dialogs bot and a bare echo bot.')
+    .option('--concurrency <list>', 'conversations at once; one set of rows each (comma-separated)', concurrencyList, [...DEFAULTS.concurrency])
+    .option('--conversations <n>', 'conversations measured per row', wholeNumber('conversations', 1, 1_000_000, DEFAULTS.conversations), DEFAULTS.conversations)
+    .option('--warmup <n>', 'unmeasured conversations per row before measuring (0: none)', wholeNumber('warmup', 0, 100_000, DEFAULTS.warmup), DEFAULTS.warmup)
     .option('--json', 'print the result as JSON instead of a table')
     .showHelpAfterError('(add --help for the options)')
     .allowExcessArguments(false);
 }
 
-export interface CliOptions extends Omit<BenchOptions, 'signal'> {
+export interface CliOptions extends Omit<BenchOptions, 'signal' | 'databaseUrl'> {
   json: boolean;
 }
 
@@ -55,11 +55,11 @@ export function parseOptions(args: string[], output?: { writeOut(s: string): voi
   const command = buildCommand().exitOverride();
   if (output) command.configureOutput(output);
   command.parse(args, { from: 'user' });
-  const opts = command.opts<{ users: number; seconds: number; warmup: number; maxDialogs: number; json?: boolean }>();
-  return { users: opts.users, seconds: opts.seconds, warmup: opts.warmup, maxDialogs: opts.maxDialogs, json: opts.json === true };
+  const opts = command.opts<{ concurrency: number[]; conversations: number; warmup: number; json?: boolean }>();
+  return { concurrency: opts.concurrency, conversations: opts.conversations, warmup: opts.warmup, json: opts.json === true };
 }
 
-const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '∞');
+const fixed = (n: number | undefined, digits: number) => (n === undefined ? '-' : Number.isFinite(n) ? n.toFixed(digits) : '∞');
 
 function row(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
@@ -70,50 +70,54 @@ function table(header: string[], rows: string[][]): string[] {
   return [row(header, widths), row(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((r) => row(r, widths))];
 }
 
-function labelOf(t: TargetResult): string {
-  return t.id === 'echo' ? t.label : `${t.label} (${t.turnsPerDialog} turns)`;
+const times = (n: number | undefined) => (n === undefined ? '-' : `${fixed(n, 2)}x`);
+
+function cells(t: TargetResult): string[] {
+  return [
+    t.label,
+    String(t.concurrency),
+    String(t.turns),
+    fixed(t.turnsPerSecond, 0),
+    fixed(t.latencyMs.p50, 2),
+    fixed(t.latencyMs.p90, 2),
+    fixed(t.latencyMs.p99, 2),
+    fixed(t.rssMb, 0),
+    times(t.vsHandwritten?.throughput),
+    times(t.vsHandwritten?.p50),
+    times(t.vsHandwritten?.p99),
+    times(t.vsHandwritten?.rss),
+    times(t.echoTimes),
+    `${t.failures}${t.gaveUp ? ' (gave up)' : ''}`,
+  ];
 }
 
 /** The human-readable report. */
 export function formatReport(result: BenchResult): string[] {
   const { machine, options } = result;
+  const idle = Object.entries(result.idleRssMb)
+    .map(([bot, mb]) => `${bot} ${fixed(mb, 0)} MB`)
+    .join(', ');
   const lines = [
-    'Twilio Verify Action: turns over POST /api/messages (expectReplies), product against the in-process Twilio emulator',
+    'Twilio Verify Action: turns over POST /api/messages (expectReplies), every bot in its own process',
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, load ${machine.loadAverage} at start`,
-    `Run: ${options.users} virtual users per target, ${options.warmup} s warmup then ${options.seconds} s measured, targets one after the other`,
+    `Run: ${options.conversations} conversations per row after ${options.warmup} unmeasured, at ${options.concurrency.join(' and ')} at once${options.postgres ? ', PostgreSQL rows included' : ' (set DATABASE_URL for PostgreSQL rows)'}`,
     'Figures vary from machine to machine and with its load (shared or CI machines especially): compare rows of one run.',
+    'Product rows: state committed durably (SQLite: WAL fsynced; PostgreSQL: committed) before each reply; the hand-written bot keeps it in memory.',
+    `Idle RSS: ${idle}`,
     '',
     ...table(
-      ['target', 'turns', 'turns/s', 'dialogs/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failures'],
-      result.targets.map((t) => [
-        labelOf(t),
-        String(t.turns),
-        fixed(t.turnsPerSecond, 0),
-        t.id === 'echo' ? '-' : fixed(t.dialogsPerSecond, 1),
-        fixed(t.latencyMs.p50, 2),
-        fixed(t.latencyMs.p90, 2),
-        fixed(t.latencyMs.p99, 2),
-        fixed(t.latencyMs.max, 2),
-        `${t.failures}${t.gaveUp ? ' (gave up)' : ''}`,
-      ]),
-    ),
-    '',
-    ...table(
-      ['compared with the echo bot', 'echo turns/s ÷ turns/s', 'p50 ÷ echo p50'],
-      result.comparisons.map((c) => {
-        const target = result.targets.find((t) => t.id === c.id);
-        return [target ? target.label : c.id, `${fixed(c.throughputRatio, 1)}×`, `${fixed(c.p50Ratio, 1)}×`];
-      }),
+      ['bot: flow', 'at once', 'turns', 'turns/s', 'p50 ms', 'p90 ms', 'p99 ms', 'RSS MB', 'turns/s ÷ hand', 'p50 ÷ hand', 'p99 ÷ hand', 'RSS ÷ hand', 'echo ÷ turns/s', 'failures'],
+      result.targets.map(cells),
     ),
   ];
   const failed = result.targets.reduce((n, t) => n + t.failures, 0);
   if (failed > 0) {
-    lines.push('', `${failed} dialog(s) FAILED, so the figures above partly measure errors. First failures of each target:`);
+    lines.push('', `${failed} dialog(s) FAILED, so the figures above partly measure errors. First failures of each row:`);
     for (const f of result.failures) {
-      lines.push(`  ${f.target} (${f.phase}), user ${f.user}, turn ${f.step} saying ${JSON.stringify(f.said)}: ${f.reason}`);
+      lines.push(`  ${f.label} at ${f.concurrency}, user ${f.user}, turn ${f.step} saying ${JSON.stringify(f.said)}: ${f.reason}`);
     }
   } else {
-    lines.push('', 'Every dialog was checked: each SMS reached the emulator\'s outbox and each verification was approved; 0 failures.');
+    lines.push('', "Every dialog was checked: each SMS reached the emulator's outbox and each verification was approved; 0 failures.");
   }
   return lines;
 }
@@ -134,13 +138,11 @@ async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  if (!options.json) {
-    const perTarget = options.warmup + options.seconds;
-    process.stderr.write(`Running 3 targets for about ${Math.ceil(perTarget * 3)} s (${options.users} users each)…\n`);
-  }
+  const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+  if (!options.json) process.stderr.write(`Running ${options.conversations} conversations per row at ${options.concurrency.join(' and ')} at once…\n`);
   try {
     const { json, ...benchOptions } = options;
-    const result = await runBenchmark({ ...benchOptions, signal: controller.signal });
+    const result = await runBenchmark({ ...benchOptions, ...(databaseUrl ? { databaseUrl } : {}), signal: controller.signal });
     process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReport(result).join('\n')}\n`);
     return result.targets.some((t) => t.failures > 0) ? 1 : 0;
   } catch (err) {

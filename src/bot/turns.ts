@@ -31,7 +31,7 @@ import {
   type UserState,
 } from 'botbuilder';
 import { noLogger, TURN_EFFECTS, TurnSupersededError, type DialogLogger, type ServiceCall, type TurnEffects } from '../dialogs';
-import { BOT_STATE_NAMESPACE, StoreConflictError, type Store } from '../store';
+import { BOT_STATE_NAMESPACE, StoreConflictError, type PutItem, type Store } from '../store';
 import { outcomeUncertain, reconcileSend, sendsToPerson, TwilioActionError, withDeadline } from '../twilio';
 
 export const TURN_LOCKS_NAMESPACE = 'turnlocks';
@@ -247,6 +247,7 @@ export class TurnGuard {
       await turn.sendActivity(BUSY_MESSAGE);
       return;
     }
+    let releasing: Promise<void> | undefined;
     try {
       const loaded = await this.load(turn);
       const conversation = this.conversationState.get(turn) as Record<string, unknown>;
@@ -272,14 +273,18 @@ export class TurnGuard {
           current[LEDGER_PROPERTY] = [...readLedger(current).filter((e) => e.id !== activityId), entry].slice(-TURN_LEDGER_SIZE);
         }
       }
-      await this.save(turn, loaded);
+      const saving = this.save(turn, loaded);
+      // With group commit the lease goes in the same commit as the state, after it (one disk flush per turn, and
+      // never a released lease without the state); otherwise only once the state is committed.
+      if (this.store.groupCommit) releasing = this.release(lease);
+      await saving;
     } catch (err) {
       if (!(err instanceof TurnSupersededError)) throw err;
       // Another instance took the conversation over: this turn commits nothing and says nothing more.
       this.logger.warn('turn superseded: nothing committed', { activity: activity.type });
       turn.bufferedReplyActivities.length = 0;
     } finally {
-      await this.release(lease);
+      await (releasing ?? this.release(lease));
     }
   }
 
@@ -295,7 +300,8 @@ export class TurnGuard {
   private async acquire(key: string, waitUntil: number): Promise<Lease | undefined> {
     for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
       try {
-        const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs) });
+        // Ephemeral: in SQLite only processes of this machine share the lease, and a power loss ends them all.
+        const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs), ephemeral: true });
         return { key, etag };
       } catch (err) {
         if (!(err instanceof StoreConflictError)) throw err;
@@ -308,7 +314,7 @@ export class TurnGuard {
   /** Renews the lease before an effect; a turn that lost it must not perform anything. */
   private async fence(lease: Lease): Promise<void> {
     try {
-      lease.etag = await this.store.put(TURN_LOCKS_NAMESPACE, lease.key, { owner: this.owner }, { etag: lease.etag, expiresAt: this.expiry(this.leaseMs) });
+      lease.etag = await this.store.put(TURN_LOCKS_NAMESPACE, lease.key, { owner: this.owner }, { etag: lease.etag, expiresAt: this.expiry(this.leaseMs), ephemeral: true });
     } catch (err) {
       if (err instanceof StoreConflictError) throw new TurnSupersededError('The conversation was taken over by another turn.');
       throw err;
@@ -335,30 +341,36 @@ export class TurnGuard {
     return loaded;
   }
 
+  /**
+   * Writes both states in one atomic write, each with the eTag it was read with (or created only if still absent);
+   * user state only when it changed. The store call is issued before the first await, so a write the caller issues
+   * right after lands in the same group commit.
+   */
   private async save(turn: TurnContext, loaded: Loaded[]): Promise<void> {
     const states: Array<[ConversationState | UserState, number]> = [
       [this.conversationState, this.retention.conversationMs],
       [this.userState, this.retention.userMs],
     ];
+    const items: PutItem[] = [];
+    const values: Record<string, unknown>[] = [];
     for (const [state, keepMs] of states) {
       const key = state.getStorageKey(turn);
       const value: unknown = state.get(turn);
       const before = loaded.find((l) => l.key === key);
       if (key === undefined || !isRecord(value) || before === undefined) continue;
       const rest = withoutETag(value);
-      if (JSON.stringify(rest) === before.json && state === this.userState) continue;
+      if (state === this.userState && JSON.stringify(rest) === before.json) continue;
       const expiresAt = this.expiry(keepMs);
-      try {
-        value.eTag = await this.store.put(
-          BOT_STATE_NAMESPACE,
-          key,
-          rest,
-          before.etag === undefined ? { ifAbsent: true, expiresAt } : { etag: before.etag, expiresAt },
-        );
-      } catch (err) {
-        if (err instanceof StoreConflictError) throw new TurnSupersededError('The state changed under this turn.');
-        throw err;
-      }
+      items.push({ key, value: rest, options: before.etag === undefined ? { ifAbsent: true, expiresAt } : { etag: before.etag, expiresAt } });
+      values.push(value);
+    }
+    if (items.length === 0) return;
+    try {
+      const etags = await this.store.putMany(BOT_STATE_NAMESPACE, items);
+      for (const [i, value] of values.entries()) value.eTag = etags[i];
+    } catch (err) {
+      if (err instanceof StoreConflictError) throw new TurnSupersededError('The state changed under this turn.');
+      throw err;
     }
   }
 

@@ -8,6 +8,7 @@ import type {
   AuditQuery,
   DeleteOptions,
   ListOptions,
+  PutItem,
   PutOptions,
   Store,
   StoreCheck,
@@ -49,6 +50,8 @@ export interface DocumentWrite {
   ifAbsent?: boolean;
   /** When the document expires; null: never. */
   expiresAt: Date | null;
+  /** See PutOptions.ephemeral. */
+  ephemeral?: boolean;
 }
 
 export type DeleteOutcome = 'deleted' | 'missing' | 'conflict';
@@ -74,6 +77,7 @@ export function newEtag(): string {
  */
 export abstract class DocumentStore implements Store {
   abstract readonly kind: StoreKind;
+  abstract readonly groupCommit: boolean;
   private closed = false;
 
   protected constructor(protected readonly now: () => Date) {}
@@ -107,21 +111,19 @@ export abstract class DocumentStore implements Store {
 
   async put(namespace: string, key: string, value: unknown, options: PutOptions = {}): Promise<string> {
     this.assertOpen();
-    const expected = checkEtag(options.etag);
-    if (options.ifAbsent === true && expected !== undefined) {
-      throw new StoreValidationError('Invalid put: "ifAbsent" creates a document, so it takes no etag.');
-    }
-    const write: DocumentWrite = {
-      key: checkKey(key),
-      json: toJson(value),
-      etag: newEtag(),
-      expected,
-      createIfMissing: false,
-      ifAbsent: options.ifAbsent === true,
-      expiresAt: checkExpiry(options.expiresAt),
-    };
+    const write = toWrite(key, value, options);
     await this.writeDocuments(checkNamespace(namespace), [write]);
     return write.etag;
+  }
+
+  async putMany(namespace: string, items: PutItem[]): Promise<string[]> {
+    this.assertOpen();
+    const ns = checkNamespace(namespace);
+    if (!Array.isArray(items)) throw new StoreValidationError('Invalid putMany: pass an array of { key, value, options }.');
+    const writes = items.map((item) => toWrite(item.key, item.value, item.options ?? {}));
+    if (new Set(writes.map((w) => w.key)).size !== writes.length) throw new StoreValidationError('Invalid putMany: each key at most once.');
+    if (writes.length > 0) await this.writeDocuments(ns, writes);
+    return writes.map((w) => w.etag);
   }
 
   async delete(namespace: string, key: string, options: DeleteOptions = {}): Promise<boolean> {
@@ -243,6 +245,23 @@ export abstract class DocumentStore implements Store {
     if (keys.length === 0) return;
     await this.deleteDocuments(BOT_STATE_NAMESPACE, keys.map(checkKey));
   }
+}
+
+function toWrite(key: string, value: unknown, options: PutOptions): DocumentWrite {
+  const expected = checkEtag(options.etag);
+  if (options.ifAbsent === true && expected !== undefined) {
+    throw new StoreValidationError('Invalid put: "ifAbsent" creates a document, so it takes no etag.');
+  }
+  return {
+    key: checkKey(key),
+    json: toJson(value),
+    etag: newEtag(),
+    expected,
+    createIfMissing: false,
+    ifAbsent: options.ifAbsent === true,
+    expiresAt: checkExpiry(options.expiresAt),
+    ephemeral: options.ephemeral === true,
+  };
 }
 
 function checkExpiry(expiresAt: unknown): Date | null {

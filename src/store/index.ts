@@ -2,7 +2,8 @@
  * Persistence: JSON documents by (namespace, key) with etags, botbuilder Storage, and the audit log, on an
  * embedded SQLite file by default or PostgreSQL when a database URL is given.
  */
-import { PostgresStore } from './postgres';
+import { createRequire } from 'node:module';
+import type * as PostgresModule from './postgres';
 import { SqliteStore } from './sqlite';
 import type { Store, StoreOptions } from './types';
 
@@ -19,6 +20,7 @@ export {
   type DeleteOptions,
   type KnownNamespace,
   type ListOptions,
+  type PutItem,
   type PutOptions,
   type Store,
   type StoreCheck,
@@ -29,6 +31,10 @@ export {
 
 /** Opens (and migrates) the store: PostgreSQL when `databaseUrl` is given, else `dataDir`/`filename` in SQLite. */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
-  if (options.databaseUrl) return PostgresStore.open(options.databaseUrl, options);
+  if (options.databaseUrl) {
+    // pg is loaded only when PostgreSQL is used: it would add 40-100 ms to every SQLite start.
+    const { PostgresStore } = createRequire(__filename)('./postgres') as typeof PostgresModule;
+    return PostgresStore.open(options.databaseUrl, options);
+  }
   return SqliteStore.open(options);
 }

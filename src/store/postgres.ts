@@ -47,6 +47,7 @@ function describeUrl(url: string): string {
  */
 export class PostgresStore extends DocumentStore {
   readonly kind = 'postgres' as const;
+  readonly groupCommit = false;
 
   private constructor(
     private readonly pool: pg.Pool,

@@ -24,6 +24,20 @@ export interface PutOptions {
   ifAbsent?: boolean;
   /** From this moment the document reads as absent, and `sweepExpired` deletes it. Default: never. */
   expiresAt?: Date;
+  /**
+   * Losing this write in a power failure does no harm: a conversation lease in SQLite, which only processes on the
+   * same machine can hold, and they all die with it. SQLite then answers once the write is committed (atomic and
+   * visible to every process, surviving any process being killed) without waiting for the disk flush; any later
+   * durable write flushes it too. PostgreSQL ignores it (instances on other machines outlive a database crash).
+   */
+  ephemeral?: boolean;
+}
+
+/** One document of {@link Store.putMany}. */
+export interface PutItem {
+  key: string;
+  value: unknown;
+  options?: PutOptions;
 }
 
 export interface DeleteOptions {
@@ -77,6 +91,17 @@ export interface Store {
   get<T = unknown>(namespace: string, key: string): Promise<StoredDocument<T> | undefined>;
   /** Creates or replaces a document and returns its new etag; throws StoreConflictError on a stale etag. */
   put(namespace: string, key: string, value: unknown, options?: PutOptions): Promise<string>;
+  /**
+   * Creates or replaces several documents of one namespace atomically (all or none) and returns their new etags in
+   * order; throws StoreConflictError, writing nothing, when any etag or `ifAbsent` fails.
+   */
+  putMany(namespace: string, items: PutItem[]): Promise<string[]>;
+  /**
+   * True when writes issued in the same turn of the event loop are committed together, in the order they were
+   * issued (SQLite's group commit): a caller may then issue a dependent write without awaiting the first one and
+   * still never have the second committed without the first. False (PostgreSQL): await each write in turn.
+   */
+  readonly groupCommit: boolean;
   /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
   delete(namespace: string, key: string, options?: DeleteOptions): Promise<boolean>;
   /** Documents of a namespace ordered by key (binary order of the UTF-8 bytes). */
@@ -107,6 +132,13 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** SQLite file name inside `dataDir` (or an absolute path, or ':memory:'). Default `store.sqlite`. */
   filename?: string;
+  /**
+   * SQLite only. 'full' (default): a write is acknowledged only once the WAL holding it was fsynced, so it survives
+   * a power loss or an OS crash (the fsync runs off the event loop, see SqliteStore). 'normal': acknowledged right
+   * after the commit; it survives the process being killed, but the last commits may be lost if the machine loses
+   * power. Never the default.
+   */
+  sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { CommanderError } from 'commander';
 import { compare, runBenchmark, type TargetResult } from '../../bench/run';
-import { codeFor, smsNumberOf, VerificationNumbers } from '../../bench/scenarios';
+import { codeFor, localOutbox, smsNumberOf, VerificationNumbers } from '../../bench/scenarios';
 import { percentile, summarize } from '../../bench/stats';
 import { DEFAULTS, formatReport, parseOptions } from '../../bench/turns';
 
@@ -12,65 +12,66 @@ function silentOutput() {
 }
 
 describe('bench/turns', () => {
-  it('runs every target end to end: one user, two dialogs each, no failures', async function () {
-    this.timeout(60_000);
-    const result = await runBenchmark({ users: 1, seconds: 30, warmup: 0, maxDialogs: 2 });
+  it('runs every bot end to end in its own process: one at a time, two conversations each, no failures', async function () {
+    this.timeout(180_000);
+    const databaseUrl = process.env.TEST_DATABASE_URL || undefined;
+    const result = await runBenchmark({ concurrency: [1], conversations: 2, warmup: 0, ...(databaseUrl ? { databaseUrl } : {}) });
 
+    const products = databaseUrl ? ['product', 'product-standalone', 'product-postgres', 'product-postgres-2'] : ['product', 'product-standalone'];
+    const bots = ['handwritten', ...products];
     assert.deepEqual(
-      result.targets.map((t) => t.id),
-      ['echo', 'send-sms', 'otp'],
+      result.targets.map((t) => `${t.bot}/${t.flow}`),
+      ['echo/echo', ...bots.map((b) => `${b}/send-sms`), ...bots.map((b) => `${b}/otp`)],
     );
     assert.deepEqual(result.failures, []);
     for (const t of result.targets) {
-      assert.equal(t.failures, 0, `${t.id} failures`);
-      assert.equal(t.gaveUp, false);
-      assert.equal(t.dialogs, 2, `${t.id} dialogs`);
-      assert.equal(t.turns, 2 * t.turnsPerDialog, `${t.id} turns`);
-      assert.ok(t.turnsPerSecond > 0 && t.dialogsPerSecond > 0);
+      assert.equal(t.failures, 0, `${t.label} failures`);
+      assert.equal(t.dialogs, 2, `${t.label} dialogs`);
+      assert.equal(t.turns, 2 * t.turnsPerDialog, `${t.label} turns`);
+      assert.ok(t.turnsPerSecond > 0);
       const { p50, p90, p99, max } = t.latencyMs;
-      assert.ok(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= max, `${t.id} latencies ordered`);
+      assert.ok(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= max, `${t.label} latencies ordered`);
+      assert.ok(t.rssMb === undefined || t.rssMb > 0);
+      if (t.bot !== 'echo') assert.ok(t.echoTimes !== undefined && Number.isFinite(t.echoTimes), `${t.label} compared with echo`);
+      if (products.includes(t.bot)) assert.ok(t.vsHandwritten !== undefined && Number.isFinite(t.vsHandwritten.throughput), `${t.label} compared with the hand-written bot`);
     }
-    assert.deepEqual(
-      result.comparisons.map((c) => c.id),
-      ['send-sms', 'otp'],
-    );
-    for (const c of result.comparisons) assert.ok(Number.isFinite(c.throughputRatio) && Number.isFinite(c.p50Ratio));
     assert.equal(result.machine.node, process.version);
 
     const report = formatReport(result).join('\n');
     assert.match(report, /echo bot/);
-    assert.match(report, /Send SMS \(3 turns\)/);
+    assert.match(report, /hand-written \(MemoryStorage\): Send SMS/);
+    assert.match(report, /product, emulator process \(SQLite\): OTP: Verify Phone Number/);
+    assert.match(report, /turns\/s ÷ hand/);
     assert.match(report, /0 failures/);
     assert.match(report, /vary/);
   });
 
-  it('stops at once when its signal has fired, and says so', async () => {
+  it('stops at once when its signal has fired, and says so', async function () {
+    this.timeout(60_000);
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(runBenchmark({ users: 1, seconds: 1, warmup: 0, maxDialogs: 1, signal: controller.signal }), {
+    await assert.rejects(runBenchmark({ concurrency: [1], conversations: 1, warmup: 0, signal: controller.signal }), {
       name: 'BenchmarkAborted',
     });
   });
 
   describe('options', () => {
     it('has defaults and reads every option', () => {
-      assert.deepEqual(parseOptions([]), { ...DEFAULTS, json: false });
-      assert.deepEqual(parseOptions(['--users', '2', '--seconds', '1.5', '--warmup', '0', '--max-dialogs', '3', '--json']), {
-        users: 2,
-        seconds: 1.5,
+      assert.deepEqual(parseOptions([]), { concurrency: [1, 50], conversations: DEFAULTS.conversations, warmup: DEFAULTS.warmup, json: false });
+      assert.deepEqual(parseOptions(['--concurrency', '1,8,50', '--conversations', '30', '--warmup', '0', '--json']), {
+        concurrency: [1, 8, 50],
+        conversations: 30,
         warmup: 0,
-        maxDialogs: 3,
         json: true,
       });
     });
 
     for (const [args, message] of [
-      [['--users', '0'], /users must be a whole number from 1 to 256/],
-      [['--users', 'many'], /users must be a whole number/],
-      [['--users', '2.5'], /users must be a whole number/],
-      [['--seconds', '0'], /seconds must be a number of seconds, more than 0/],
-      [['--warmup', '-1'], /warmup must be a number of seconds, at least 0/],
-      [['--max-dialogs', ''], /max-dialogs must be a whole number/],
+      [['--concurrency', '0'], /concurrency must be whole numbers from 1 to 256/],
+      [['--concurrency', '1,many'], /concurrency must be whole numbers/],
+      [['--concurrency', '2.5'], /concurrency must be whole numbers/],
+      [['--conversations', '0'], /conversations must be a whole number from 1/],
+      [['--warmup', '-1'], /warmup must be a whole number from 0/],
       [['--frobnicate'], /unknown option '--frobnicate'/],
     ] as const) {
       it(`refuses ${args.join(' ')} with a clear message`, () => {
@@ -91,17 +92,17 @@ describe('bench/turns', () => {
       assert.notEqual(smsNumberOf(0), smsNumberOf(1));
     });
 
-    it('reads the newest code for a number from the outbox, and fails loudly when there is none', () => {
+    it('reads the newest code for a number from the outbox, and fails loudly when there is none', async () => {
       const message = (to: string, body: string) => ({ sid: 'x', to, from: 'VA', channel: 'sms', body, date_created: '' });
-      const outbox = {
+      const outbox = localOutbox({
         outbox: () => [
           message('+14155550000', 'Your Twilio Verify verification code is: 111111'),
           message('+14155550001', 'Your Twilio Verify verification code is: 222222'),
           message('+14155550000', 'Your Twilio Verify verification code is: 333333'),
         ],
-      };
-      assert.equal(codeFor(outbox, '+14155550000'), '333333');
-      assert.throws(() => codeFor(outbox, '+14155550009'), /no code for \+14155550009/);
+      });
+      assert.equal(await codeFor(outbox, '+14155550000'), '333333');
+      await assert.rejects(codeFor(outbox, '+14155550009'), /no code for \+14155550009/);
     });
 
     it('computes nearest-rank percentiles', () => {
@@ -112,10 +113,12 @@ describe('bench/turns', () => {
       assert.deepEqual(summarize([]), { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 });
     });
 
-    it('compares each dialog target with the echo bot', () => {
-      const target = (id: TargetResult['id'], turnsPerSecond: number, p50: number): TargetResult => ({
-        id,
-        label: id,
+    it('compares product rows with the hand-written bot and every row with the echo bot, at the same concurrency', () => {
+      const target = (bot: TargetResult['bot'], flow: TargetResult['flow'], concurrency: number, turnsPerSecond: number, p50: number, rssMb: number): TargetResult => ({
+        bot,
+        flow,
+        label: bot,
+        concurrency,
         turnsPerDialog: 1,
         turns: 1,
         dialogs: 1,
@@ -123,10 +126,20 @@ describe('bench/turns', () => {
         gaveUp: false,
         seconds: 1,
         turnsPerSecond,
-        dialogsPerSecond: turnsPerSecond,
-        latencyMs: { p50, p90: p50, p99: p50, max: p50, mean: p50 },
+        latencyMs: { p50, p90: p50, p99: p50 * 2, max: p50 * 2, mean: p50 },
+        rssMb,
       });
-      assert.deepEqual(compare([target('echo', 1000, 1), target('send-sms', 100, 5)]), [{ id: 'send-sms', throughputRatio: 10, p50Ratio: 5 }]);
+      const [echo, hand, product, other] = compare([
+        target('echo', 'echo', 50, 1000, 1, 80),
+        target('handwritten', 'send-sms', 50, 200, 4, 200),
+        target('product', 'send-sms', 50, 300, 2, 100),
+        target('product', 'send-sms', 1, 300, 2, 100),
+      ]);
+      assert.equal(echo?.echoTimes, undefined);
+      assert.equal(hand?.echoTimes, 5);
+      assert.equal(hand?.vsHandwritten, undefined);
+      assert.deepEqual(product?.vsHandwritten, { throughput: 1.5, p50: 0.5, p99: 0.5, rss: 0.5 });
+      assert.equal(other?.vsHandwritten, undefined);
     });
   });
 });

@@ -280,6 +280,71 @@ export function describeStoreContract(name: string, factory: () => StoreHarness,
       });
     });
 
+    describe('several writes at once', function () {
+      it('writes several documents atomically with putMany and returns their etags in order', async function () {
+        const old = await store.put('botstate', 'conversation', { turn: 1 });
+        const etags = await store.putMany('botstate', [
+          { key: 'conversation', value: { turn: 2 }, options: { etag: old } },
+          { key: 'user', value: { name: 'Ada' }, options: { ifAbsent: true } },
+        ]);
+        assert.equal(etags.length, 2);
+        assert.deepEqual(await store.get('botstate', 'conversation'), { key: 'conversation', value: { turn: 2 }, etag: etags[0] });
+        assert.deepEqual(await store.get('botstate', 'user'), { key: 'user', value: { name: 'Ada' }, etag: etags[1] });
+      });
+
+      it('writes nothing of a putMany when one of its etags is stale', async function () {
+        const conversation = await store.put('botstate', 'conversation', { turn: 1 });
+        await store.put('botstate', 'user', { name: 'Ada' });
+        await assert.rejects(
+          store.putMany('botstate', [
+            { key: 'conversation', value: { turn: 2 }, options: { etag: conversation } },
+            { key: 'user', value: { name: 'Bob' }, options: { etag: 'stale' } },
+          ]),
+          StoreConflictError,
+        );
+        assert.deepEqual((await store.get('botstate', 'conversation'))?.value, { turn: 1 });
+        assert.deepEqual((await store.get('botstate', 'user'))?.value, { name: 'Ada' });
+      });
+
+      it('refuses a putMany that names one key twice', async function () {
+        await assert.rejects(
+          store.putMany('botstate', [
+            { key: 'k', value: 1 },
+            { key: 'k', value: 2 },
+          ]),
+          StoreValidationError,
+        );
+      });
+
+      it('answers each of many concurrent writes on its own: a conflict fails only its caller', async function () {
+        const etag = await store.put('profiles', 'p', { v: 0 });
+        const outcomes = await Promise.allSettled([
+          store.put('profiles', 'a', { v: 1 }),
+          store.put('profiles', 'p', { v: 2 }, { etag: 'stale' }),
+          store.put('profiles', 'p', { v: 3 }, { etag }),
+          store.delete('profiles', 'a'),
+          store.appendAudit({ actor: 'test', action: 'write', outcome: 'ok' }),
+        ]);
+        assert.deepEqual(
+          outcomes.map((o) => o.status),
+          ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'],
+        );
+        const [, conflict] = outcomes;
+        assert.ok(conflict?.status === 'rejected' && conflict.reason instanceof StoreConflictError);
+        assert.deepEqual((await store.get('profiles', 'p'))?.value, { v: 3 });
+        if (store.groupCommit) assert.equal(await store.get('profiles', 'a'), undefined, 'issued in one tick, applied in order');
+      });
+
+      it('with group commit, commits the writes queued when close is called before closing', async function () {
+        if (!store.groupCommit) this.skip();
+        const writes = [store.put('profiles', 'x', 1), store.put('profiles', 'y', 2)];
+        await store.close();
+        await Promise.all(writes);
+        const reopened = await harness.open();
+        assert.deepEqual((await reopened.list('profiles')).map((d) => d.value), [1, 2]);
+      });
+    });
+
     describe('create-only writes and expiry', function () {
       let clock: Date;
       let timed: Store;

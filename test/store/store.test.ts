@@ -49,6 +49,27 @@ describe('SQLite store specifics', function () {
     }
   });
 
+  it('answers a write only once it is readable by another process, in both durability modes, and groups a tick of writes in one commit', async function () {
+    for (const sqliteSynchronous of ['full', 'normal'] as const) {
+      const filename = `${sqliteSynchronous}.sqlite`;
+      const opened = await openStore({ dataDir: dir, filename, sqliteSynchronous });
+      store = opened;
+      const reader = new Database(path.join(dir, filename), { readonly: true });
+      try {
+        const seen = (key: string) => reader.prepare('SELECT 1 FROM documents WHERE key = ?').get(key) !== undefined;
+        const writes = Array.from({ length: 20 }, (_, i) => opened.put('meta', `k${i}`, i).then(() => seen(`k${i}`)));
+        const lease = opened.put('turnlocks', 'c', { owner: 'x' }, { ifAbsent: true, ephemeral: true }).then(() => seen('c'));
+        assert.equal(seen('k0'), false, 'nothing is committed within the tick that issued the writes');
+        assert.deepEqual(await Promise.all(writes), Array.from({ length: 20 }, () => true));
+        assert.equal(await lease, true);
+      } finally {
+        reader.close();
+      }
+      await opened.close();
+      store = undefined;
+    }
+  });
+
   it('opens an in-memory database for ":memory:"', async function () {
     store = await openStore({ filename: ':memory:' });
     await store.put('meta', 'k', 1);

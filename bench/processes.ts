@@ -1,0 +1,89 @@
+/**
+ * The benchmark's server processes: each bot (and the standalone emulator) in a child process of its own, started
+ * with `node -r tsx/cjs` like the others so no bot gets a head start, and its resident memory read from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+
+/** The repository root (bench/ is one level down). */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+const STARTUP_LIMIT_MS = 60_000;
+
+export interface ServerProcess {
+  readonly process: ChildProcess;
+  /** The first match of the `ready` pattern's group 1 (the URL). */
+  readonly url: string;
+  output(): string;
+  /** Resident set size in MB (Linux); undefined elsewhere or once it exited. */
+  rssMb(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (for servers that take a port rather than picking one). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/**
+ * Spawns `node -r tsx/cjs <script> ...args` and resolves when its output matches `ready` (group 1: the URL). With
+ * BENCH_PROFILE_DIR set, each server gets `--cpu-prof` there; the bench/serve.ts processes write their profile
+ * when stopped, the product's (src/main.ts under tsx) so far exit without it (see the README's Performance).
+ */
+export function spawnServer(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServerProcess> {
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--no-deprecation', '-r', 'tsx/cjs', script, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        resolve();
+        return;
+      }
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
+    });
+  const rssMb = () => {
+    if (child.pid === undefined || child.exitCode !== null) return undefined;
+    try {
+      const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+      return kb === undefined ? undefined : Number(kb) / 1024;
+    } catch {
+      return undefined;
+    }
+  };
+  return new Promise<ServerProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start within ${STARTUP_LIMIT_MS} ms:\n${out}`));
+    }, STARTUP_LIMIT_MS);
+    const onData = (chunk: Buffer) => {
+      // Only the start is kept: the emulator logs every delivery, and the benchmark must not hoard it.
+      if (out.length < 64 * 1024) out += chunk.toString('utf8');
+      const url = ready.exec(out)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        resolve({ process: child, url, output: () => out, rssMb, stop });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited early (code ${code}, signal ${signal}):\n${out}`));
+    });
+  });
+}
