@@ -51,7 +51,12 @@ export async function start(options: StartOptions = {}): Promise<Started> {
   const config = loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger(config.logLevel);
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const core = await assemble({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), secretsEnv: config.secretsEnv });
+  const core = await assemble({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    sqliteSynchronous: config.sqliteSynchronous,
+    secretsEnv: config.secretsEnv,
+  });
   const closers: Array<() => Promise<void>> = [core.close];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);

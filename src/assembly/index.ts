@@ -11,6 +11,8 @@ export interface AssembleOptions {
   dataDir: string;
   /** `DATABASE_URL`: PostgreSQL instead of SQLite. */
   databaseUrl?: string;
+  /** SQLite durability (`SQLITE_SYNCHRONOUS`); default full. */
+  sqliteSynchronous?: 'full' | 'normal';
   /** A store the caller opened (and closes); otherwise one is opened here and {@link Assembly.close} closes it. */
   store?: Store;
   /** `SECRETS_KEY`, `SECRETS_KEY_PREVIOUS`. */
@@ -30,7 +32,11 @@ export interface Assembly {
 /** Opens (or takes) the store, loads the secrets key, and builds the action; the store is closed again on failure. */
 export async function assemble(options: AssembleOptions): Promise<Assembly> {
   const owned = options.store === undefined;
-  const store = options.store ?? (await openStore({ dataDir: options.dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) }));
+  const store = options.store ?? (await openStore({
+      dataDir: options.dataDir,
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.sqliteSynchronous ? { sqliteSynchronous: options.sqliteSynchronous } : {}),
+    }));
   const close = owned ? () => store.close() : async () => undefined;
   try {
     const secrets = await loadSecrets({ env: options.secretsEnv, dataDir: options.dataDir, store });

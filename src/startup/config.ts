@@ -22,6 +22,8 @@ export interface Config {
   publicBaseUrl: string;
   dataDir: string;
   databaseUrl?: string;
+  /** `SQLITE_SYNCHRONOUS`: `full` (default: a reply means the turn survives a power loss) or `normal` (faster; a power loss may lose the last turns). */
+  sqliteSynchronous: 'full' | 'normal';
   /** Absolute. */
   dialogsDir: string;
   secretsEnv: SecretsEnv;
@@ -145,6 +147,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const turnRecheckMs = problems.wholeNumber('TURN_RECHECK_MS', env.TURN_RECHECK_MS, 30_000, 0, 3_600_000);
   const conversationRetentionHours = problems.wholeNumber('CONVERSATION_RETENTION_HOURS', env.CONVERSATION_RETENTION_HOURS, 168, 1, 24 * 365);
   const trustProxy = problems.trustProxy(env.TRUST_PROXY);
+  const synchronous = (env.SQLITE_SYNCHRONOUS ?? 'full').toLowerCase();
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    problems.list.push(`SQLITE_SYNCHRONOUS must be full or normal, not "${env.SQLITE_SYNCHRONOUS ?? ''}".`);
+  }
   const credentials = problems.credentials(env);
   if (problems.list.length > 0) throw new StartupError(problems.list.join('\n'));
 
@@ -154,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? '',
     dataDir: env.DATA_DIR || './data',
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    sqliteSynchronous: synchronous === 'normal' ? 'normal' : 'full',
     dialogsDir: path.resolve(env.DIALOGS_DIR || './dialogs'),
     secretsEnv: {
       ...(env.SECRETS_KEY !== undefined ? { SECRETS_KEY: env.SECRETS_KEY } : {}),

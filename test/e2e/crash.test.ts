@@ -47,7 +47,7 @@ describe('end to end: an instance killed between Twilio accepting a send and the
       PORT: String(await freePort()),
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
-      TURN_BUDGET_MS: '3000',
+      TURN_BUDGET_MS: '6000',
       ...twilioEnv(twilio, serviceSid),
     });
 

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
     assert.equal(config.turnBudgetMs, 10_000);
     assert.equal(config.turnRecheckMs, 30_000);
     assert.equal(config.conversationRetentionHours, 168);
+    assert.equal(config.sqliteSynchronous, 'full');
     assert.equal(config.healthCacheSeconds, 15);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.twilio, undefined);
@@ -40,6 +41,11 @@ describe('loadConfig', () => {
     assert.equal(config.defaultRegion, 'GB');
     assert.equal(config.publicBaseUrl, 'https://bot.example.com');
     assert.equal(config.emulator.mode, 'off');
+  });
+
+  it('reads SQLITE_SYNCHRONOUS=normal and refuses anything but full or normal', () => {
+    assert.equal(loadConfig({ SQLITE_SYNCHRONOUS: 'NORMAL' }).sqliteSynchronous, 'normal');
+    assert.throws(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' }), (err: unknown) => err instanceof StartupError && /SQLITE_SYNCHRONOUS must be full or normal, not "off"/.test(err.message));
   });
 
   it('names every bad variable, one sentence each', () => {
