@@ -4,7 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import { createEmulator, isLoopbackHost } from '../emulator';
-import { isAccountSid } from '../twilio';
+import { createService, createTwilioClient, isAccountSid } from '../twilio';
+
+/** Twilio's magic test number that always sends. */
+const EMULATOR_SENDER = '+15005550006';
 
 interface EmulatorCommandOptions {
   port: string;
@@ -89,10 +92,22 @@ async function runEmulator(cmd: Command, opts: EmulatorCommandOptions): Promise<
     process.on('SIGTERM', stop);
   });
 
+  // A Verify Service to point the action at: an action configured against another emulator would otherwise keep a
+  // service SID this one has never heard of, and every code would fail with "I couldn't find the Verify Service".
+  const gateway = createTwilioClient({ kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken }, { baseUrl: url });
+  const service = await createService(gateway, { friendlyName: 'Twilio Verify Action' });
+
   print(`Twilio emulator listening on ${url}`);
-  print(`  Account SID  ${emulator.accountSid}`);
-  print(`  Auth Token   ${emulator.authToken}`);
-  print(`  Outbox       ${url}/emulator/messages`);
-  print(`Use ${url} as the Twilio base URL with these credentials. Press Ctrl+C to stop.`);
+  print(`  Account SID     ${emulator.accountSid}`);
+  print(`  Auth Token      ${emulator.authToken}`);
+  print(`  Verify Service  ${service.sid}`);
+  print(`  Sender          ${EMULATOR_SENDER} (Twilio's test number that always sends)`);
+  print(`  Outbox          ${url}/emulator/messages`);
+  print(`Use ${url} as the Twilio base URL with these credentials, e.g. (the Auth Token is asked for):`);
+  print(
+    `  tva action configure --account-sid ${emulator.accountSid} --base-url ${url} ` +
+      `--verify-service-sid ${service.sid} --sender ${EMULATOR_SENDER}`,
+  );
+  print('Press Ctrl+C to stop.');
   await stopped;
 }

@@ -149,7 +149,9 @@ export async function chooseTwilio(options: TwilioChoiceOptions): Promise<Twilio
     const pending = check?.pending();
     return {
       mode:
-        `real Twilio (account ${config.twilio.credentials.accountSid}) from TWILIO_* variables` +
+        `${config.twilio.baseUrl ? 'Twilio' : 'real Twilio'} (account ${config.twilio.credentials.accountSid}) from TWILIO_* variables` +
+        // A base URL sends every request elsewhere (an emulator, a proxy, a region): the banner says where.
+        (config.twilio.baseUrl ? `, requests to ${config.twilio.baseUrl}` : '') +
         (pending?.lastFailure ? `, not reachable yet (${describeCheckFailure(pending.lastFailure)}): retrying in the background` : ''),
     };
   }

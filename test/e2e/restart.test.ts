@@ -45,7 +45,8 @@ describe('end to end: a restarted server process continues a conversation mid-di
 
     const first = await spawnServer(await env());
     children.push(first);
-    assert.match(first.output(), /using real Twilio \(account AC[0-9a-f]{32}\) from TWILIO_\* variables/);
+    // TWILIO_BASE_URL points at the emulator: the banner does not call it real Twilio and says where requests go.
+    assert.match(first.output(), /using Twilio \(account AC[0-9a-f]{32}\) from TWILIO_\* variables, requests to http:\/\/127\.0\.0\.1:\d+/);
     const before = new BotClient({ baseUrl: first.url, channelId: 'webchat', userId: 'restart-user' });
     assert.match(textOf(await before.start()), /I can help you with/);
     assert.match(textOf(await before.say('send an sms')), /Which phone number should I text\?/);

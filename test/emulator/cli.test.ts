@@ -35,7 +35,7 @@ function startCli(args: string[], env: Record<string, string> = {}): Promise<Sta
       const accountSid = /Account SID\s+(AC[0-9a-f]{32})/.exec(out)?.[1];
       const authToken = /Auth Token\s+([0-9a-f]{32})/.exec(out)?.[1];
       const outboxUrl = /Outbox\s+(\S+)/.exec(out)?.[1];
-      if (url && accountSid && authToken && outboxUrl) {
+      if (url && accountSid && authToken && outboxUrl && out.includes('Press Ctrl+C to stop.')) {
         child.stdout?.off('data', onData);
         done({ child, url, accountSid, authToken, outboxUrl, output: () => out, exit });
       }
@@ -56,6 +56,10 @@ describe('tva emulator (CLI)', () => {
     started = await startCli(['--port', '0']);
     assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(started.outboxUrl, `${started.url}/emulator/messages`);
+    // A Verify Service exists at once, and the banner says how to point the action at it.
+    const serviceSid = /Verify Service\s+(VA[0-9a-f]{32})/.exec(started.output())?.[1];
+    assert.ok(serviceSid, started.output());
+    assert.match(started.output(), new RegExp(`--verify-service-sid ${serviceSid} --sender \\+15005550006`));
     const client = twilio(started.accountSid, started.authToken);
     client.api.baseUrl = started.url;
     await client.messages.create({ to: '+14155550123', from: '+15005550006', body: 'hello from the CLI test' });
