@@ -55,7 +55,7 @@ export class IntegrationAction {
     this.profiles = new AuthProfiles(this.doc, checker);
     this.users = new UserCredentialStore(this.doc, this.profiles);
     this.services = new VerifyServices(this.doc);
-    this.lifecycle = new ActionLifecycle(this.doc, checker, this.profiles);
+    this.lifecycle = new ActionLifecycle(this.doc, checker, this.profiles, this.users);
     const rejectionProbes = new RejectionProbeThrottle(
       options.rejectionProbeIntervalMs ?? DEFAULT_REJECTION_PROBE_INTERVAL_MS,
       options.monotonicNow ?? (() => performance.now()),

@@ -3,7 +3,7 @@
  * Default: `GET {base}/2010-04-01/Accounts/{AccountSid}.json` through the gateway's probe (`fetchAccount`); an auth profile
  * may name its own check URL instead, called with Basic Auth.
  */
-import { createTwilioClient, probeCredentials, TwilioActionError, type CredentialCheckResult, type TwilioCredentials } from '../twilio';
+import { createTwilioClient, fetchService, probeCredentials, TwilioActionError, type CredentialCheckResult, type TwilioCredentials } from '../twilio';
 
 export type { CredentialCheckResult };
 
@@ -13,6 +13,8 @@ export interface CredentialChecker {
   checkTwilio(credentials: TwilioCredentials, baseUrl: string | undefined): Promise<CredentialCheckResult>;
   /** A profile's check URL, called with Basic Auth (Account SID : Auth Token). */
   checkUrl(url: string, accountSid: string, authToken: string): Promise<CredentialCheckResult>;
+  /** That the configured Verify Service exists in the account (a failure names it and says what to do). */
+  checkService(credentials: TwilioCredentials, baseUrl: string | undefined, serviceSid: string): Promise<CredentialCheckResult>;
 }
 
 const CHECK_TIMEOUT_MS = 15_000;
@@ -46,6 +48,22 @@ export function createCredentialChecker(
         const probe = await probeCredentials(gateway);
         return probe.ok ? { ok: true } : { ok: false, code: probe.code, message: probe.message };
       } catch (err) {
+        return failure(err);
+      }
+    },
+    async checkService(credentials, baseUrl, serviceSid) {
+      try {
+        const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0, ...sleep });
+        await fetchService(gateway, { serviceSid });
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof TwilioActionError && err.code === 20404) {
+          return {
+            ok: false,
+            code: 20404,
+            message: `The configured Verify Service ${serviceSid} does not exist in this account. Pick one of the account's services (GET /api/admin/services) or create one, then save it as verifyServiceSid.`,
+          };
+        }
         return failure(err);
       }
     },

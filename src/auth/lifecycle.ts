@@ -9,6 +9,7 @@ import { assertUsableBaseUrl, stateOf, withoutTrailingSlash, type ActionDocument
 import { isTransientCheckFailure, type CredentialChecker, type CredentialCheckResult } from './check';
 import { ActionError } from './errors';
 import type { AuthProfiles } from './profiles';
+import type { UserCredentialStore } from './user-credentials';
 import {
   ACTION_ID,
   NEXT_STEP,
@@ -61,6 +62,7 @@ export class ActionLifecycle {
     private readonly doc: ActionDocument,
     private readonly checker: CredentialChecker,
     private readonly profiles: AuthProfiles,
+    private readonly users: UserCredentialStore,
   ) {}
 
   /** The action as admins see it (secrets masked). */
@@ -120,7 +122,8 @@ export class ActionLifecycle {
   /** Runs the authorization check: `{ ok: true }` or Twilio's code and message. A pass clears the error state. */
   async test(actor: Actor): Promise<CredentialCheckResult> {
     const { record } = await this.doc.read();
-    const result = await this.runCheck(record);
+    // A test also checks that the configured Verify Service exists: an admin asking "does it work?" wants to know.
+    const result = await this.runCheck(record, { service: true });
     await this.recordCheck(record?.authorization, result, false);
     await this.doc.audit(actor, 'action.test', result.ok ? 'ok' : 'failed', result.ok ? undefined : { twilioCode: result.code });
     return result;
@@ -265,7 +268,7 @@ export class ActionLifecycle {
     };
   }
 
-  private async runCheck(record: ActionRecord | undefined): Promise<CredentialCheckResult> {
+  private async runCheck(record: ActionRecord | undefined, options: { service?: boolean } = {}): Promise<CredentialCheckResult> {
     const auth = record?.authorization;
     if (!auth) {
       throw new ActionError(
@@ -274,11 +277,28 @@ export class ActionLifecycle {
       );
     }
     if (auth.type === 'user-authorized') {
-      return (await this.profiles.find(auth.profile))
-        ? { ok: true }
-        : { ok: false, code: 'profile_not_found', message: `The auth profile "${auth.profile}" no longer exists.` };
+      if (!(await this.profiles.find(auth.profile))) {
+        return { ok: false, code: 'profile_not_found', message: `The auth profile "${auth.profile}" no longer exists.` };
+      }
+      const users = (await this.users.list()).filter((u) => u.profile === auth.profile).length;
+      return {
+        ok: true,
+        checked:
+          `the auth profile "${auth.profile}" exists; each user's own credentials are checked against it when they ` +
+          `authorize (${users === 0 ? 'no user has yet' : `${users} user${users === 1 ? ' has' : 's have'} so far`})`,
+      };
     }
-    return this.checker.checkTwilio(this.doc.preAuthorizedCredentials(auth), auth.baseUrl);
+    const credentials = this.doc.preAuthorizedCredentials(auth);
+    const account = await this.checker.checkTwilio(credentials, auth.baseUrl);
+    if (!account.ok) return account;
+    const serviceSid = record.config.verifyServiceSid;
+    if (options.service !== true) return { ok: true, checked: `Twilio accepted the credentials of account ${credentials.accountSid}` };
+    if (serviceSid === undefined) {
+      return { ok: true, checked: `Twilio accepted the credentials of account ${credentials.accountSid}; no Verify Service is configured yet` };
+    }
+    const service = await this.checker.checkService(credentials, auth.baseUrl, serviceSid);
+    if (!service.ok) return service;
+    return { ok: true, checked: `Twilio accepted the credentials of account ${credentials.accountSid}, and the Verify Service ${serviceSid} exists` };
   }
 
   /** Records a check's result; a pass clears a runtime error unless the credentials changed meanwhile. */

@@ -83,7 +83,7 @@ function describeAction(view: ActionView): string {
 
 function reportCheck(io: CliIo, result: CredentialCheckResult, what: string): void {
   if (!result.ok) throw new CliError(`${what} failed: Twilio answered ${result.code}: ${result.message}`);
-  io.stdout.write(`${what} passed.\n`);
+  io.stdout.write(result.checked === undefined ? `${what} passed.\n` : `${what} passed: ${result.checked}.\n`);
 }
 
 interface ConfigureOptions {

@@ -7,7 +7,8 @@ import { fetchAccount, type TwilioAccount } from './operations/fetchAccount';
  * `/healthz`): `{ ok: true }`, or the code and message (a string code when Twilio did not answer). A check returns
  * it and never throws.
  */
-export type CredentialCheckResult = { ok: true } | CredentialCheckFailure;
+/** A check's outcome; a pass may say what was checked, in a sentence for the admin. */
+export type CredentialCheckResult = { ok: true; checked?: string } | CredentialCheckFailure;
 
 export interface CredentialCheckFailure {
   ok: false;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
+import { createService, createTwilioClient } from '../../src/twilio';
 import { captured, errorOf, startStack, tempDataDir, WRONG_TOKEN, type Harness } from './harness';
 
 const API_KEY = { sid: `SK${'a1'.repeat(16)}`, secret: 'apikeysecret0123456789ABCDEFghij' };
 const USER_TOKEN_WRONG = 'e'.repeat(32);
-const VERIFY_SID = `VA${'0'.repeat(32)}`;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -22,10 +22,14 @@ describe('admin API against the emulator', () => {
   let emulator: TwilioEmulator;
   let dataDir: string;
   let h: Harness;
+  /** A Verify Service that exists at the emulator: the action's test checks the configured one. */
+  let VERIFY_SID: string;
 
   before(async () => {
     emulator = createEmulator({ apiKeys: [API_KEY] });
-    await emulator.listen(0, '127.0.0.1');
+    const url = await emulator.listen(0, '127.0.0.1');
+    const gateway = createTwilioClient({ kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken }, { baseUrl: url });
+    VERIFY_SID = (await createService(gateway, { friendlyName: 'Admin API test' })).sid;
     dataDir = tempDataDir();
     h = await startStack({ dataDir, emulator });
   });
@@ -74,7 +78,10 @@ describe('admin API against the emulator', () => {
     });
     assert.equal(put.status, 200, put.text);
     const test = await h.request('POST', '/api/admin/action/test', { body: {} });
-    assert.deepEqual(test.json, { ok: true });
+    assert.deepEqual(test.json, {
+      ok: true,
+      checked: `Twilio accepted the credentials of account ${emulator.accountSid}; no Verify Service is configured yet`,
+    });
   });
 
   it('stores the configuration beside the credentials', async () => {
@@ -131,7 +138,7 @@ describe('admin API against the emulator', () => {
     assert.ok(view.error.at);
     const resolved = await h.action.resolveCredentials({ channelId: 'emulator', userId: 'u1' });
     assert.equal(resolved.kind, 'error');
-    assert.deepEqual((await h.request('POST', '/api/admin/action/test')).json, { ok: true });
+    assert.equal(((await h.request('POST', '/api/admin/action/test')).json as { ok: boolean }).ok, true);
     assert.equal(((await h.request('GET', '/api/admin/action')).json as { state: string }).state, 'configured');
   });
 
@@ -150,7 +157,10 @@ describe('admin API against the emulator', () => {
     assert.equal(view.authorization.method, 'api-key');
     assert.equal(view.authorization.apiKeySid, API_KEY.sid);
     assert.equal(view.authorization.apiKeySecret, `…${API_KEY.secret.slice(-4)}`);
-    assert.deepEqual((await h.request('POST', '/api/admin/action/test')).json, { ok: true });
+    assert.deepEqual((await h.request('POST', '/api/admin/action/test')).json, {
+      ok: true,
+      checked: `Twilio accepted the credentials of account ${emulator.accountSid}, and the Verify Service ${VERIFY_SID} exists`,
+    });
   });
 
   it('creates, lists, reads, updates and tests auth profiles', async () => {
@@ -197,11 +207,27 @@ describe('admin API against the emulator', () => {
     assert.equal(errorOf(noTenant).details[0]?.path, '/tenant');
   });
 
+  it('fails the test naming a configured Verify Service the account does not have', async () => {
+    const missing = `VA${'9'.repeat(32)}`;
+    await h.request('PUT', '/api/admin/action/authorization', {
+      body: { type: 'pre-authorized', accountSid: emulator.accountSid, authToken: emulator.authToken, baseUrl: h.emulatorUrl },
+    });
+    await h.request('PUT', '/api/admin/action/config', { body: { verifyServiceSid: missing } });
+    const failed = (await h.request('POST', '/api/admin/action/test')).json as { ok: boolean; code: number; message: string };
+    assert.deepEqual([failed.ok, failed.code], [false, 20404]);
+    assert.match(failed.message, new RegExp(`The configured Verify Service ${missing} does not exist in this account`));
+    await h.request('PUT', '/api/admin/action/config', { body: { verifyServiceSid: VERIFY_SID } });
+  });
+
   it('lets users authorize with a profile, each for themselves only', async () => {
     const put = await h.request('PUT', '/api/admin/action/authorization', { body: { type: 'user-authorized', profile: 'team-twilio' } });
     assert.equal(put.status, 200, put.text);
     const view = put.json as { state: string; authorization: { type: string; profile: string; usersAuthorized: number } };
     assert.deepEqual(view.authorization, { type: 'user-authorized', profile: 'team-twilio', usersAuthorized: 0 });
+    // With no user yet, the test says what it could check instead of a bare "passed".
+    const tested = (await h.request('POST', '/api/admin/action/test')).json as { ok: boolean; checked: string };
+    assert.equal(tested.ok, true);
+    assert.match(tested.checked, /the auth profile "team-twilio" exists; each user's own credentials are checked against it when they authorize \(no user has yet\)/);
 
     const before = await h.action.resolveCredentials({ channelId: 'msteams', userId: '29:alice' });
     assert.equal(before.kind, 'needs-user-authorization');

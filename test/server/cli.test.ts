@@ -5,6 +5,7 @@ import { registerActionCommands } from '../../src/cli/action';
 import { CliError, type CliIo } from '../../src/cli/cli-io';
 import { buildProgram } from '../../src/cli/main';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
+import { createService, createTwilioClient } from '../../src/twilio';
 import { captured, tempDataDir, WRONG_TOKEN } from './harness';
 
 interface Run {
@@ -17,9 +18,14 @@ describe('tva action, profiles and secrets', () => {
   let url: string;
   let dataDir: string;
 
+  let serviceSid: string;
+
   before(async () => {
     emulator = createEmulator();
     url = await emulator.listen(0, '127.0.0.1');
+    // A real Verify Service at the emulator: 'tva action test' checks that the configured one exists.
+    const gateway = createTwilioClient({ kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken }, { baseUrl: url });
+    serviceSid = (await createService(gateway, { friendlyName: 'CLI test' })).sid;
     dataDir = tempDataDir();
   });
   after(async () => emulator.close());
@@ -78,9 +84,9 @@ describe('tva action, profiles and secrets', () => {
   });
 
   it('sets configuration fields one by one and refuses a malformed one with its reason', async () => {
-    await tva(['action', 'configure', '--verify-service-sid', `VA${'3'.repeat(32)}`]);
+    await tva(['action', 'configure', '--verify-service-sid', serviceSid]);
     const run = await tva(['action', 'configure', '--sender', '+14155550100', '--template-sign-in', 'Your code: {{code}}']);
-    assert.match(run.stdout, /Verify Service: VA3{32}/);
+    assert.match(run.stdout, new RegExp(`Verify Service: ${serviceSid}`));
     assert.match(run.stdout, /sender: \+14155550100/);
     await assert.rejects(tva(['action', 'configure', '--template-test', 'no placeholder']), (e: unknown) =>
       e instanceof CliError && /\/messageTemplates\/test: must contain the \{\{code\}\} placeholder/.test(e.message),
