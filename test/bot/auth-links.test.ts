@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { ActionError, AUTH_LINKS_NAMESPACE, sha256Hex } from '../../src/auth';
 import { redactAuthLinkPath } from '../../src/server';
-import { post, startAuthWorld, texts, type AuthWorld } from './harness';
+import { texts } from '../support/conversation';
+import { post, startAuthWorld, type AuthWorld } from '../support/world';
 
 const WRONG_TOKEN = 'f'.repeat(32);
 

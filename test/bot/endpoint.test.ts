@@ -4,7 +4,9 @@ import restify from 'restify';
 import { createBotAdapter } from '../../src/bot';
 import { registerBotRoutes } from '../../src/server';
 import type { ActionRuntime } from '../../src/dialogs';
-import { closeServer, listen, memoryBot, recordingLogger, ROUTING_TASKS } from './harness';
+import { RecordingLogger } from '../support/conversation';
+import { closeServer, listen } from '../support/world';
+import { memoryBot, ROUTING_TASKS } from './fixtures';
 
 const idleRuntime: ActionRuntime = {
   resolveGateway: async () => ({ kind: 'not-configured' }),
@@ -32,10 +34,10 @@ const LOOPBACK = { deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:
 describe('POST /api/messages', () => {
   let server: restify.Server;
   let url: string;
-  let logger: ReturnType<typeof recordingLogger>;
+  let logger: RecordingLogger;
 
   beforeEach(async () => {
-    logger = recordingLogger();
+    logger = new RecordingLogger();
     server = restify.createServer({ name: 'bot-endpoint-test', handleUncaughtExceptions: false });
     registerBotRoutes(server, { bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }), logger });
     url = await listen(server);
@@ -154,7 +156,7 @@ describe('POST /api/messages', () => {
 
   it('logs a 5xx and answers it in the one error format without the internal text', async () => {
     const failing = restify.createServer({ name: 'bot-endpoint-failing', handleUncaughtExceptions: false });
-    const failingLogger = recordingLogger();
+    const failingLogger = new RecordingLogger();
     // An adapter whose last-resort handler gives up: botbuilder then answers 500 with the error's message.
     const adapter = createBotAdapter();
     adapter.onTurnError = async (_turn, err) => {

@@ -1,8 +1,9 @@
 /** Switching dialogs mid-way with the installed templates, against the emulator. */
 import assert from 'node:assert/strict';
 import { MESSAGES, type ActionRuntime, type GatewayResolution } from '../../src/dialogs';
-import { EmulatorFixture, templateTask } from '../templates/conversations/harness';
-import { Conversation, memoryBot } from './harness';
+import { templateTask, TestConversation } from '../support/conversation';
+import { EmulatorFixture } from '../support/emulator';
+import { memoryBot } from './fixtures';
 
 const PHONE = '+14155550123';
 const TEMPLATES = ['send-sms', 'start-verification', 'check-verification', 'cancel-verification', 'verification-status', 'verify-phone-number'];
@@ -13,7 +14,7 @@ describe('switching dialogs mid-way (the installed templates, Twilio = the emula
   after(() => fx.stop());
 
   let resolution: GatewayResolution;
-  let chat: Conversation;
+  let chat: TestConversation;
   beforeEach(async () => {
     fx.emulator.clearOutbox();
     fx.clock.advance(3600);
@@ -27,7 +28,7 @@ describe('switching dialogs mid-way (the installed templates, Twilio = the emula
     };
     const dialogs = await Promise.all(TEMPLATES.map((id) => templateTask(id)));
     const bot = memoryBot({ runtime, dialogs });
-    chat = new Conversation((turn) => bot.run(turn));
+    chat = new TestConversation((turn) => bot.run(turn));
   });
 
   it('saying "send an sms" while asked for the number to verify stops that dialog and starts Send SMS', async () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ALICE_PHONE, startFakeChannel, startWorld, textOf, type FakeChannel, type World } from './harness';
+import { ALICE_PHONE, startFakeChannel, startWorld, textOf, type FakeChannel, type World } from '../support/world';
 
 const UNREACHABLE = '+15005550030';
 

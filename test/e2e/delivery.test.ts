@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../src/emulator';
-import { ALICE_PHONE, delayNextSmsReply, startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
+import { ALICE_PHONE, delayNextSmsReply, startFakeChannel, startWorld, type FakeChannel, type World } from '../support/world';
 
 function activity(conversationId: string, fields: Record<string, unknown>): Record<string, unknown> {
   return {

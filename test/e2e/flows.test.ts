@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { MAX_SENDS } from '../../src/emulator';
-import { ALICE_PHONE, buttonsOf, findLeaks, latestCode, outboxTo, startWorld, textOf, type World } from './harness';
+import { ALICE_PHONE, buttonsOf, findLeaks, latestCode, outboxTo, startWorld, textOf, type World } from '../support/world';
 
 describe('end to end: the zero-config server with the emulator in process', function () {
   this.timeout(30_000);

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { Client } from 'pg';
 import { BotClient } from '../../src/chat';
 import { start, type Started } from '../../src/main';
-import { ADMIN_TOKEN, ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
+import { ADMIN_TOKEN, ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from '../support/world';
 import { ManualClock, type TwilioEmulator } from '../../src/emulator';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;

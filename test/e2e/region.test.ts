@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { start, StartupError } from '../../src/main';
-import { ALICE_PHONE, removeDir, startWorld, tempDir, textOf, type World } from './harness';
+import { ALICE_PHONE, removeDir, startWorld, tempDir, textOf, type World } from '../support/world';
 
 describe('end to end: DEFAULT_REGION', function () {
   this.timeout(30_000);

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
-import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
-import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from './processes';
+import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from '../support/world';
+import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
 import type { TwilioEmulator } from '../../src/emulator';
 
 describe('end to end: a restarted server process continues a conversation mid-dialog', function () {

@@ -18,7 +18,7 @@ import {
   submitAuthPage,
   textOf,
   type World,
-} from './harness';
+} from '../support/world';
 
 describe('end to end: secrets and codes stay out of logs, files and state', function () {
   this.timeout(30_000);

@@ -10,8 +10,8 @@ import pino from 'pino';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { REDACTED_PATHS, start, type Started } from '../../src/main';
-import { ADMIN_TOKEN, adminRequest, ALICE_PHONE, BOB_PHONE, removeDir, REPO_DIALOGS, startWorld, tempDir, textOf, type World } from './harness';
-import { ManualSleep } from '../helpers/manual-sleep';
+import { ADMIN_TOKEN, adminRequest, ALICE_PHONE, BOB_PHONE, removeDir, REPO_DIALOGS, startWorld, tempDir, textOf, type World } from '../support/world';
+import { ManualSleep } from '../support/manual-sleep';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const SENDER = '+15005550006';

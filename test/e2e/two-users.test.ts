@@ -13,7 +13,7 @@ import {
   submitAuthPage,
   textOf,
   type World,
-} from './harness';
+} from '../support/world';
 
 const ANN = '+14155550111';
 const BEN = '+14155550122';

@@ -15,7 +15,7 @@ import {
   textOf,
   USER_PROFILE,
   type World,
-} from './harness';
+} from '../support/world';
 
 describe('end to end: users authorize the action through the link page', function () {
   this.timeout(30_000);

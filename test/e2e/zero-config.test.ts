@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { start, type Started } from '../../src/main';
-import { ADMIN_TOKEN, adminRequest, removeDir, tempDir } from './harness';
+import { ADMIN_TOKEN, adminRequest, removeDir, tempDir } from '../support/world';
 
 interface ActionBody {
   state: string;

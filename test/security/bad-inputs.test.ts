@@ -14,7 +14,7 @@ import {
   textOf,
   USER_PROFILE,
   type World,
-} from '../e2e/harness';
+} from '../support/world';
 import { rawRequest, type RawReply } from './raw-http';
 
 interface Context {

@@ -13,7 +13,7 @@ import {
   startWorld,
   textOf,
   type World,
-} from '../e2e/harness';
+} from '../support/world';
 import { errorCode, rawRequest, type RawReply } from './raw-http';
 
 /** A concrete path for a route pattern (`:name` and friends filled with plausible values). */

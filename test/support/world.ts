@@ -1,5 +1,5 @@
 /**
- * The end-to-end world: the real `start()` of src/main.ts on 127.0.0.1 port 0, over a temporary DATA_DIR and
+ * The worlds tests run in. {@link startWorld}: the end-to-end world, the real `start()` of src/main.ts on 127.0.0.1 port 0, over a temporary DATA_DIR and
  * DIALOGS_DIR, with the Twilio emulator in this process on a manual clock (no sleeps), and a logger that keeps every
  * line so tests can scan it for secrets and codes.
  */
@@ -9,6 +9,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { ConversationState, UserState, type Activity } from 'botbuilder';
+import restify from 'restify';
+import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
+import { IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
+import { registerAuthLinkRoutes, registerBotRoutes } from '../../src/server';
+import { openStore, type Store } from '../../src/store';
+import { ACCOUNT_TASK } from '../bot/fixtures';
+import { RecordingLogger } from './conversation';
 import { BotClient, type ReplyActivity } from '../../src/chat';
 import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
 import { REDACTED_PATHS, start, type Started } from '../../src/main';
@@ -316,4 +324,108 @@ export function delayNextSmsReply(emulator: TwilioEmulator, delayMs: number): vo
     delayMs,
     times: 1,
   });
+}
+
+export interface AuthWorld {
+  store: Store;
+  clock: ManualClock;
+  emulator: TwilioEmulator;
+  action: IntegrationAction;
+  runtime: IntegrationRuntime;
+  bot: TwilioVerifyBot;
+  url: string;
+  logger: RecordingLogger;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1, port 0; resolves to the base URL. */
+export async function listen(server: restify.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export async function closeServer(server: restify.Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.server.closeAllConnections();
+  });
+}
+
+/** A user-authorized action (profile "users" pointing at the emulator) served with the bot and the link pages. */
+export async function startAuthWorld(options: { tenancy?: boolean } = {}): Promise<AuthWorld> {
+  const store = await openStore({ filename: ':memory:' });
+  const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
+  const emulator = createEmulator();
+  const emulatorUrl = await emulator.listen(0);
+  const now = () => clock.now();
+  const action = new IntegrationAction({ store, secrets: new SecretBox(generateSecretKey()), now });
+  await action.createProfile(
+    {
+      name: 'users',
+      description: 'Your own Twilio account',
+      tenancy: options.tenancy ?? false,
+      baseUrl: emulatorUrl,
+    },
+    'test',
+  );
+  await action.authorize({ type: 'user-authorized', profile: 'users' }, 'test');
+  await action.enable('test');
+
+  const logger = new RecordingLogger();
+  let url = '';
+  const runtime = new IntegrationRuntime({ action, store, publicBaseUrl: () => url, now, logger });
+  const bot = new TwilioVerifyBot({
+    conversationState: new ConversationState(store.botStorage()),
+    userState: new UserState(store.botStorage()),
+    dialogs: [ACCOUNT_TASK],
+    runtime,
+    logger,
+    clock,
+  });
+  const server = restify.createServer({ name: 'bot-test', handleUncaughtExceptions: false });
+  registerBotRoutes(server, { bot, logger });
+  registerAuthLinkRoutes(server, { action, links: runtime.links, logger });
+  url = await listen(server);
+  return {
+    store,
+    clock,
+    emulator,
+    action,
+    runtime,
+    bot,
+    url,
+    logger,
+    close: async () => {
+      await closeServer(server);
+      await emulator.close();
+      await store.close();
+    },
+  };
+}
+
+/** Sends one activity to `/api/messages` with expectReplies and answers the replies. */
+export async function post(
+  url: string,
+  user: string,
+  activity: { text: string } | { event: string },
+): Promise<Partial<Activity>[]> {
+  const body = {
+    type: 'text' in activity ? 'message' : 'event',
+    ...('text' in activity ? { text: activity.text } : { name: activity.event }),
+    channelId: 'webchat',
+    serviceUrl: 'http://127.0.0.1:9',
+    deliveryMode: 'expectReplies',
+    from: { id: user, name: user },
+    recipient: { id: 'bot', name: 'Bot' },
+    conversation: { id: `conv-${user}` },
+    id: `activity-${Math.random().toString(16).slice(2)}`,
+  };
+  const res = await fetch(`${url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`POST /api/messages answered ${res.status}: ${await res.text()}`);
+  const json = (await res.json()) as { activities?: Partial<Activity>[] };
+  return json.activities ?? [];
 }
