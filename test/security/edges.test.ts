@@ -12,7 +12,7 @@ import pino from 'pino';
 import { IntegrationAction, loadSecrets } from '../../src/auth';
 import { canonicalizeTarget, clientAddress, createServer, parseTrustProxy, type TrustProxy } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
-import { ADMIN_TOKEN, startStack, type Harness } from '../server/harness';
+import { ADMIN_TOKEN, startWorld, type AdminWorld } from '../support/world';
 import { errorCode, rawRequest } from './raw-http';
 
 describe('security: canonical request targets', () => {
@@ -119,12 +119,12 @@ describe('security: TRUST_PROXY decides which address the admin back-off counts'
   }
 
   describe('over HTTP', () => {
-    const stacks: Harness[] = [];
+    const stacks: AdminWorld[] = [];
     after(async () => {
       for (const h of stacks) await h.close();
     });
 
-    const hammer = async (h: Harness, forwardedFor: string, times: number) => {
+    const hammer = async (h: AdminWorld, forwardedFor: string, times: number) => {
       const statuses: number[] = [];
       for (let i = 0; i < times; i++) {
         statuses.push((await h.request('GET', '/api/admin/action', { token: 'wrong-wrong-wrong', headers: { 'x-forwarded-for': forwardedFor } })).status);
@@ -133,7 +133,7 @@ describe('security: TRUST_PROXY decides which address the admin back-off counts'
     };
 
     it('ignores X-Forwarded-For by default: changing it does not escape the back-off', async () => {
-      const h = await startStack({ backoff: { maxFailures: 2 } });
+      const h = await startWorld({ stack: 'admin', backoff: { maxFailures: 2 } });
       stacks.push(h);
       await hammer(h, '1.1.1.1', 2);
       assert.deepEqual(await hammer(h, '2.2.2.2', 1), [429]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { captured, errorOf, startStack, tempDataDir, WRONG_TOKEN, type Harness } from './harness';
+import { captured, errorOf, startWorld, tempDataDir, WRONG_TOKEN, type AdminWorld } from '../support/world';
 
 const API_KEY = { sid: `SK${'a1'.repeat(16)}`, secret: 'apikeysecret0123456789ABCDEFghij' };
 const USER_TOKEN_WRONG = 'e'.repeat(32);
@@ -21,13 +21,13 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('admin API against the emulator', () => {
   let emulator: TwilioEmulator;
   let dataDir: string;
-  let h: Harness;
+  let h: AdminWorld;
 
   before(async () => {
     emulator = createEmulator({ apiKeys: [API_KEY] });
     await emulator.listen(0, '127.0.0.1');
     dataDir = tempDataDir();
-    h = await startStack({ dataDir, emulator });
+    h = await startWorld({ stack: 'admin', dataDir, emulator });
   });
 
   after(async () => {
@@ -100,7 +100,7 @@ describe('admin API against the emulator', () => {
 
   it('is still configured after a restart on the same data directory', async () => {
     await h.stop();
-    h = await startStack({ dataDir, emulator });
+    h = await startWorld({ stack: 'admin', dataDir, emulator });
     const reply = await h.request('GET', '/api/admin/action');
     const view = reply.json as { state: string; authorization: { authToken: string; baseUrl: string }; config: { sender: string } };
     assert.equal(view.state, 'configured');
@@ -309,6 +309,6 @@ describe('admin API against the emulator', () => {
     for (const [where, text] of haystacks) {
       for (const secret of secrets) assert.ok(!text.includes(secret), `a raw secret (…${secret.slice(-4)}) appears in ${where}`);
     }
-    h = await startStack({ dataDir, emulator });
+    h = await startWorld({ stack: 'admin', dataDir, emulator });
   });
 });

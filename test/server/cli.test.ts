@@ -5,7 +5,7 @@ import { registerActionCommands } from '../../src/cli/action';
 import { CliError, type CliIo } from '../../src/cli/cli-io';
 import { buildProgram } from '../../src/cli/main';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { captured, tempDataDir, WRONG_TOKEN } from './harness';
+import { captured, tempDataDir, WRONG_TOKEN } from '../support/world';
 
 interface Run {
   stdout: string;

@@ -10,7 +10,7 @@ import { IntegrationAction, loadSecrets } from '../../src/auth';
 import { createServer } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
 import { DialogInstaller } from '../../src/templates';
-import { ADMIN_TOKEN } from './harness';
+import { ADMIN_TOKEN } from '../support/world';
 
 interface Reply {
   status: number;

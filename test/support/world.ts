@@ -3,19 +3,23 @@
  * DIALOGS_DIR, with the Twilio emulator in this process on a manual clock (no sleeps), and a logger that keeps every
  * line so tests can scan it for secrets and codes.
  */
+import { mkdtempSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { ConversationState, UserState, type Activity } from 'botbuilder';
-import restify from 'restify';
+import pino, { type Logger } from 'pino';
+import { ConfigurationBotFrameworkAuthentication, CloudAdapter, ConversationState, UserState, type Activity } from 'botbuilder';
+import type restify from 'restify';
+import { assemble } from '../../src/assembly';
 import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
 import { IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
-import { registerAuthLinkRoutes, registerBotRoutes } from '../../src/server';
+import { createServer, mountRoutes, PAGE_SECURITY_HEADERS, type BackoffOptions } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
 import { ACCOUNT_TASK } from '../bot/fixtures';
+import { CHAT_BOT_AUTH_PATH, ScriptedChatBot, type ReceivedActivity } from './chat-bot';
 import { RecordingLogger } from './conversation';
 import { BotClient, type ReplyActivity } from '../../src/chat';
 import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
@@ -31,7 +35,9 @@ export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 export const ALICE_PHONE = '+14155550123';
 export const BOB_PHONE = '+14155550199';
 
+/** The app world: the whole product through `start()`. */
 export interface WorldOptions {
+  stack?: 'app';
   /** `copy`: the repo's dialogs/*.json copied in; `empty`: start() installs the required templates. */
   dialogs?: 'copy' | 'empty';
   /** Extra environment variables. */
@@ -78,7 +84,7 @@ export async function startEmulator(
 }
 
 /** Starts the product as `npm start` would, with the emulator injected. */
-export async function startWorld(options: WorldOptions = {}): Promise<World> {
+async function startAppWorld(options: WorldOptions): Promise<World> {
   const dataDir = await tempDir('data');
   const dialogsDir = await tempDir('dialogs');
   if ((options.dialogs ?? 'copy') === 'copy') await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
@@ -87,10 +93,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const logLines: string[] = [];
-  const logger = pino(
-    { level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
-    { write: (line: string) => void logLines.push(line) },
-  );
+  const logger = capturingLogger(logLines);
   const env: NodeJS.ProcessEnv = {
     DATA_DIR: dataDir,
     DIALOGS_DIR: dialogsDir,
@@ -326,6 +329,110 @@ export function delayNextSmsReply(emulator: TwilioEmulator, delayMs: number): vo
   });
 }
 
+/** Listens on 127.0.0.1, port 0; resolves to the base URL. */
+export async function listen(server: restify.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes a server, cutting keep-alive connections (a browser's would hold close() open). */
+export async function closeServer(server: restify.Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.server.closeAllConnections();
+  });
+}
+
+/** A pino logger like the product's (same redaction), writing every line, level trace and up, into `lines`. */
+export function capturingLogger(lines: string[]): Logger {
+  return pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, { write: (line: string) => void lines.push(line) });
+}
+
+/** A manual clock for the admin backoff. */
+export class TestClock {
+  private ms = Date.parse('2025-06-01T12:00:00Z');
+  now = (): Date => new Date(this.ms);
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+/** Log lines and response bodies seen by every admin world, for the secret scan. */
+export const captured = { logs: [] as string[], bodies: [] as string[] };
+
+/** A temporary DATA_DIR (synchronously, for `before` hooks that share it between worlds). */
+export function tempDataDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'tva-admin-'));
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json: unknown;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  /** A JSON value (serialized) or a raw string body. */
+  body?: unknown;
+  raw?: string;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** The admin world: the real `createServer` with the admin routes over a SQLite store in a DATA_DIR. */
+export interface AdminWorldOptions {
+  stack: 'admin';
+  dataDir?: string;
+  /** An emulator the caller started (and closes); otherwise one is started here. */
+  emulator?: TwilioEmulator;
+  apiKeys?: ApiKey[];
+  /** `SECRETS_KEY`…, read by loadSecrets. */
+  env?: NodeJS.ProcessEnv;
+  backoff?: BackoffOptions;
+  bodyLimitBytes?: number;
+}
+
+export interface AdminWorld {
+  dataDir: string;
+  emulator: TwilioEmulator;
+  emulatorUrl: string;
+  store: Store;
+  action: IntegrationAction;
+  server: restify.Server;
+  baseUrl: string;
+  clock: TestClock;
+  request(method: string, urlPath: string, options?: RequestOptions): Promise<Reply>;
+  /** Closes server and store (not the emulator), e.g. to restart on the same data dir. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The chat world: the real `createServer` serving the chat page and the bot route with {@link ScriptedChatBot}. */
+export interface ChatWorldOptions {
+  stack: 'chat';
+  /** Dev mode: serve `/api/dev/info` and `/api/dev/outbox` (the `outbox` array). */
+  dev?: boolean;
+  /** Delay of the "slow" answer in milliseconds (default 800). */
+  slowMs?: number;
+}
+
+export interface ChatWorld {
+  url: string;
+  /** The outbox served in dev mode; tests push messages into it. */
+  outbox: OutboxMessage[];
+  /** Every activity the bot received, in order. */
+  received: ReceivedActivity[];
+  close(): Promise<void>;
+}
+
+/** The auth world: a user-authorized action (profile "users" on the emulator), the bot and the link pages. */
+export interface AuthWorldOptions {
+  stack: 'auth';
+  tenancy?: boolean;
+}
+
 export interface AuthWorld {
   store: Store;
   clock: ManualClock;
@@ -338,34 +445,170 @@ export interface AuthWorld {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1, port 0; resolves to the base URL. */
-export async function listen(server: restify.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/**
+ * Starts a world. Without `stack` (or `stack: 'app'`): the whole product through `start()`, as `npm start` runs it.
+ * With `stack`: the real `createServer` with the routes that world needs ('admin', 'chat', 'auth').
+ */
+export function startWorld(options?: WorldOptions): Promise<World>;
+export function startWorld(options: AdminWorldOptions): Promise<AdminWorld>;
+export function startWorld(options: ChatWorldOptions): Promise<ChatWorld>;
+export function startWorld(options: AuthWorldOptions): Promise<AuthWorld>;
+export async function startWorld(
+  options: WorldOptions | AdminWorldOptions | ChatWorldOptions | AuthWorldOptions = {},
+): Promise<World | AdminWorld | ChatWorld | AuthWorld> {
+  switch (options.stack) {
+    case 'admin':
+      return startAdminWorld(options);
+    case 'chat':
+      return startChatWorld(options);
+    case 'auth':
+      return startAuthWorld(options);
+    default:
+      return startAppWorld(options);
+  }
 }
 
-export async function closeServer(server: restify.Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.server.closeAllConnections();
-  });
-}
-
-/** A user-authorized action (profile "users" pointing at the emulator) served with the bot and the link pages. */
-export async function startAuthWorld(options: { tenancy?: boolean } = {}): Promise<AuthWorld> {
+/** An in-memory store and an action over it with a fresh secrets key. */
+async function memoryCore(now?: () => Date): Promise<{ store: Store; action: IntegrationAction }> {
   const store = await openStore({ filename: ':memory:' });
+  return { store, action: new IntegrationAction({ store, secrets: new SecretBox(generateSecretKey()), ...(now ? { now } : {}) }) };
+}
+
+async function startAdminWorld(options: AdminWorldOptions): Promise<AdminWorld> {
+  const dataDir = options.dataDir ?? tempDataDir();
+  const emulator = options.emulator ?? createEmulator({ ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}) });
+  const emulatorUrl = emulator.url ?? (await emulator.listen(0, '127.0.0.1'));
+  const { store, action } = await assemble({ dataDir, secretsEnv: options.env ?? {} });
+  const clock = new TestClock();
+  const server = createServer({
+    store,
+    action,
+    logger: capturingLogger(captured.logs),
+    adminToken: ADMIN_TOKEN,
+    now: clock.now,
+    ...(options.backoff ? { adminBackoff: options.backoff } : {}),
+    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+  });
+  const baseUrl = await listen(server);
+  const { port } = server.address();
+
+  const request = (method: string, urlPath: string, opts: RequestOptions = {}): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? ADMIN_TOKEN}`;
+      const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+      if (payload !== undefined) {
+        if (opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(payload));
+      }
+      const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          captured.bodies.push(text);
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+
+  const stop = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await store.close();
+  };
+  return {
+    dataDir,
+    emulator,
+    emulatorUrl,
+    store,
+    action,
+    server,
+    baseUrl,
+    clock,
+    request,
+    stop,
+    async close() {
+      await stop();
+      if (!options.emulator) await emulator.close();
+    },
+  };
+}
+
+const PUBLIC_DIR = path.join(REPO_ROOT, 'public');
+
+// A stand-in for the runtime authorization page after a successful submit: it reports success to the chat page the
+// way the real one does (auth-page-html.ts), through both channels.
+const AUTH_DONE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorized</title>
+<script src="/auth-done.js"></script></head><body><p>Authorization completed. You can close this tab.</p></body></html>`;
+const AUTH_DONE_SCRIPT = `const m = { type: 'tva-auth', status: 'completed' };
+new BroadcastChannel('tva-auth').postMessage(m);
+if (window.opener) window.opener.postMessage(m, location.origin);`;
+
+async function startChatWorld(options: ChatWorldOptions): Promise<ChatWorld> {
+  const { store, action } = await memoryCore();
+  const outbox: OutboxMessage[] = [];
+  const bot = new ScriptedChatBot(options.slowMs ?? 800);
+  const server = createServer({
+    store,
+    action,
+    logger: capturingLogger([]),
+    adminToken: ADMIN_TOKEN,
+    // An adapter without onTurnError: a turn that throws ("fail") is a 500, as from a bot that crashes.
+    bot: { bot, adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})) },
+    app: {
+      publicDir: PUBLIC_DIR,
+      ...(options.dev ? { devOutbox: () => outbox } : {}),
+      health: async () => ({ ok: true, checks: {} }),
+    },
+  });
+  mountRoutes(server, [
+    {
+      method: 'get',
+      path: CHAT_BOT_AUTH_PATH,
+      auth: 'public',
+      handler: async (_req: restify.Request, res: restify.Response) => {
+        res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+        res.end(AUTH_DONE_PAGE);
+      },
+    },
+    {
+      method: 'get',
+      path: '/auth-done.js',
+      auth: 'public',
+      handler: async (_req: restify.Request, res: restify.Response) => {
+        res.writeHead(200, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8' });
+        res.end(AUTH_DONE_SCRIPT);
+      },
+    },
+  ]);
+  const url = await listen(server);
+  return {
+    url,
+    outbox,
+    received: bot.received,
+    close: async () => {
+      await closeServer(server);
+      await store.close();
+    },
+  };
+}
+
+async function startAuthWorld(options: AuthWorldOptions): Promise<AuthWorld> {
   const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
+  const now = () => clock.now();
+  const { store, action } = await memoryCore(now);
   const emulator = createEmulator();
   const emulatorUrl = await emulator.listen(0);
-  const now = () => clock.now();
-  const action = new IntegrationAction({ store, secrets: new SecretBox(generateSecretKey()), now });
   await action.createProfile(
-    {
-      name: 'users',
-      description: 'Your own Twilio account',
-      tenancy: options.tenancy ?? false,
-      baseUrl: emulatorUrl,
-    },
+    { name: 'users', description: 'Your own Twilio account', tenancy: options.tenancy ?? false, baseUrl: emulatorUrl },
     'test',
   );
   await action.authorize({ type: 'user-authorized', profile: 'users' }, 'test');
@@ -382,9 +625,15 @@ export async function startAuthWorld(options: { tenancy?: boolean } = {}): Promi
     logger,
     clock,
   });
-  const server = restify.createServer({ name: 'bot-test', handleUncaughtExceptions: false });
-  registerBotRoutes(server, { bot, logger });
-  registerAuthLinkRoutes(server, { action, links: runtime.links, logger });
+  const server = createServer({
+    store,
+    action,
+    logger: capturingLogger([]),
+    adminToken: ADMIN_TOKEN,
+    now,
+    bot: { bot, logger },
+    authLinks: { action, links: runtime.links, logger },
+  });
   url = await listen(server);
   return {
     store,
@@ -428,4 +677,14 @@ export async function post(
   if (res.status !== 200) throw new Error(`POST /api/messages answered ${res.status}: ${await res.text()}`);
   const json = (await res.json()) as { activities?: Partial<Activity>[] };
   return json.activities ?? [];
+}
+
+/** A well-formed Auth Token Twilio will reject. */
+export const WRONG_TOKEN = 'f'.repeat(32);
+
+/** The `error` object of an error reply. */
+export function errorOf(reply: Reply): { code: string; message: string; details: Array<{ path: string; message: string }> } {
+  const body = reply.json as { error?: { code: string; message: string; details: Array<{ path: string; message: string }> } };
+  if (!body?.error) throw new Error(`not an error reply: ${reply.status} ${reply.text}`);
+  return body.error;
 }
