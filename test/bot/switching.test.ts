@@ -4,9 +4,9 @@ import { MESSAGES, type ActionRuntime, type GatewayResolution } from '../../src/
 import { templateTask, TestConversation } from '../support/conversation';
 import { EmulatorFixture } from '../support/emulator';
 import { memoryBot } from './fixtures';
+import { templateIds } from '../support/catalog';
 
 const PHONE = '+14155550123';
-const TEMPLATES = ['send-sms', 'start-verification', 'check-verification', 'cancel-verification', 'verification-status', 'verify-phone-number'];
 
 describe('switching dialogs mid-way (the installed templates, Twilio = the emulator)', () => {
   const fx = new EmulatorFixture();
@@ -26,7 +26,7 @@ describe('switching dialogs mid-way (the installed templates, Twilio = the emula
       reportAuthFailure: async () => {},
       audit: async () => {},
     };
-    const dialogs = await Promise.all(TEMPLATES.map((id) => templateTask(id)));
+    const dialogs = await Promise.all((await templateIds()).map((id) => templateTask(id)));
     const bot = memoryBot({ runtime, dialogs });
     chat = new TestConversation((turn) => bot.run(turn));
   });

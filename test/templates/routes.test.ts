@@ -6,6 +6,7 @@ import path from 'node:path';
 import restify from 'restify';
 import { registerTemplateRoutes } from '../../src/server';
 import { defaultTemplatesDir, DialogInstaller } from '../../src/templates';
+import { templateIds } from '../support/catalog';
 
 describe('admin API: /api/admin/templates', () => {
   let work: string;
@@ -40,7 +41,7 @@ describe('admin API: /api/admin/templates', () => {
     const { status, json } = await call('GET', '');
     assert.equal(status, 200);
     const list = json['templates'] as { id: string; state: string }[];
-    assert.equal(list.length, 6);
+    assert.equal(list.length, (await templateIds()).length);
     assert.ok(list.every((t) => t.state === 'not-installed'));
   });
 
@@ -58,7 +59,7 @@ describe('admin API: /api/admin/templates', () => {
   it('POST /install-all installs every template', async () => {
     const { status, json } = await call('POST', '/install-all');
     assert.equal(status, 200);
-    assert.equal((json['results'] as unknown[]).length, 6);
+    assert.equal((json['results'] as unknown[]).length, (await templateIds()).length);
     assert.deepEqual(json['failures'], []);
   });
 
