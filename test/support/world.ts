@@ -16,7 +16,7 @@ import type restify from 'restify';
 import { assemble } from '../../src/assembly';
 import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
 import { IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
-import { createServer, mountRoutes, PAGE_SECURITY_HEADERS, type BackoffOptions } from '../../src/server';
+import { createServer, mountRoutes, PAGE_SECURITY_HEADERS, type BackoffOptions, type ServerDeps } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
 import { ACCOUNT_TASK } from '../bot/fixtures';
 import { CHAT_BOT_AUTH_PATH, ScriptedChatBot, type ReceivedActivity } from './chat-bot';
@@ -329,10 +329,10 @@ export function delayNextSmsReply(emulator: TwilioEmulator, delayMs: number): vo
   });
 }
 
-/** Listens on 127.0.0.1, port 0; resolves to the base URL. */
-export async function listen(server: restify.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** Listens on a free port (of 127.0.0.1 unless told); resolves to the base URL. */
+export async function listen(server: restify.Server, host = '127.0.0.1'): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
 
 /** Closes a server, cutting keep-alive connections (a browser's would hold close() open). */
@@ -392,6 +392,10 @@ export interface AdminWorldOptions {
   env?: NodeJS.ProcessEnv;
   backoff?: BackoffOptions;
   bodyLimitBytes?: number;
+  /** More of the server: template routes, the chat page and dev endpoints, which proxy to trust. */
+  server?: Pick<ServerDeps, 'templates' | 'app' | 'trustProxy'>;
+  /** The address to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export interface AdminWorld {
@@ -402,6 +406,7 @@ export interface AdminWorld {
   action: IntegrationAction;
   server: restify.Server;
   baseUrl: string;
+  port: number;
   clock: TestClock;
   request(method: string, urlPath: string, options?: RequestOptions): Promise<Reply>;
   /** Closes server and store (not the emulator), e.g. to restart on the same data dir. */
@@ -488,8 +493,9 @@ async function startAdminWorld(options: AdminWorldOptions): Promise<AdminWorld> 
     now: clock.now,
     ...(options.backoff ? { adminBackoff: options.backoff } : {}),
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...options.server,
   });
-  const baseUrl = await listen(server);
+  const baseUrl = await listen(server, options.host);
   const { port } = server.address();
 
   const request = (method: string, urlPath: string, opts: RequestOptions = {}): Promise<Reply> =>
@@ -532,6 +538,7 @@ async function startAdminWorld(options: AdminWorldOptions): Promise<AdminWorld> 
     action,
     server,
     baseUrl,
+    port,
     clock,
     request,
     stop,
