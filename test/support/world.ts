@@ -3,6 +3,7 @@
  * DIALOGS_DIR, with the Twilio emulator in this process on a manual clock (no sleeps), and a logger that keeps every
  * line so tests can scan it for secrets and codes.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
@@ -23,7 +24,7 @@ import { CHAT_BOT_AUTH_PATH, ScriptedChatBot, type ReceivedActivity } from './ch
 import { RecordingLogger } from './conversation';
 import { BotClient, type ReplyActivity } from '../../src/chat';
 import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
-import { REDACTED_PATHS, start, type Started } from '../../src/main';
+import { REDACTED_PATHS, start, type Started, type StartOptions } from '../../src/main';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const REPO_DIALOGS = path.join(REPO_ROOT, 'dialogs');
@@ -42,21 +43,36 @@ export interface WorldOptions {
   dialogs?: 'copy' | 'empty';
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * Twilio: `emulator` (default) an emulator in this process on a manual clock; an emulator the caller started (and
+   * closes); `none`: nothing injected, so start() uses TWILIO_* from `env` or runs its own dev emulator.
+   */
+  twilio?: 'emulator' | 'none' | TwilioEmulator;
   /** API keys the emulator accepts besides its auth token. */
   apiKeys?: ApiKey[];
   /** The emulator's clock; default a manual clock at 2026-01-01 (a clock at the real time stands for Twilio's). */
   clock?: ManualClock;
+  /** DATA_DIR and DIALOGS_DIR of an earlier world (a restart); kept on close. */
+  dirs?: { dataDir: string; dialogsDir: string };
+  /** The waits and the clock of the background check of TWILIO_* credentials. */
+  startCheck?: StartOptions['startCheck'];
 }
 
 export interface World {
   started: Started;
   url: string;
-  emulator: TwilioEmulator;
-  clock: ManualClock;
+  /** The emulator the world runs on (its own, the caller's, or start()'s dev emulator). */
+  readonly emulator: TwilioEmulator;
+  /** The manual clock of the world's own emulator. */
+  readonly clock: ManualClock;
   dataDir: string;
   dialogsDir: string;
   /** Every log line written by the server (JSON lines, level trace and up). */
   logLines: string[];
+  /** Resolves once a log line matches (at once when one already did). */
+  waitForLog(pattern: RegExp): Promise<void>;
+  /** The banner lines start() printed. */
+  printed: string[];
   /** A chat client for one user (expectReplies). */
   client(userId?: string, conversationId?: string): BotClient;
   /** The admin API with the Bearer token. */
@@ -83,43 +99,82 @@ export async function startEmulator(
   return { emulator, clock };
 }
 
-/** Starts the product as `npm start` would, with the emulator injected. */
+/** Log lines as the product writes them (same redaction), with a way to wait for one. */
+export class LogTap {
+  readonly lines: string[] = [];
+  private waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  readonly logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, { write: (line: string) => this.add(line) });
+
+  private add(line: string): void {
+    this.lines.push(line);
+    this.waiters = this.waiters.filter((w) => (w.pattern.test(line) ? (w.resolve(), false) : true));
+  }
+
+  waitFor(pattern: RegExp): Promise<void> {
+    if (this.lines.some((line) => pattern.test(line))) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ pattern, resolve }));
+  }
+}
+
+/** Starts the product as `npm start` would, with the emulator injected (unless `twilio: 'none'`). */
 async function startAppWorld(options: WorldOptions): Promise<World> {
-  const dataDir = await tempDir('data');
-  const dialogsDir = await tempDir('dialogs');
-  if ((options.dialogs ?? 'copy') === 'copy') await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
-  const { emulator, clock } = await startEmulator({
-    ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  const logLines: string[] = [];
-  const logger = capturingLogger(logLines);
+  const owned: string[] = [];
+  const dirs = options.dirs ?? { dataDir: await tempDir('data'), dialogsDir: await tempDir('dialogs') };
+  if (!options.dirs) {
+    owned.push(dirs.dataDir, dirs.dialogsDir);
+    if ((options.dialogs ?? 'copy') === 'copy') await cp(REPO_DIALOGS, dirs.dialogsDir, { recursive: true });
+  }
+  const twilio = options.twilio ?? 'emulator';
+  const own =
+    twilio === 'emulator'
+      ? await startEmulator({ ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}), ...(options.clock ? { clock: options.clock } : {}) })
+      : undefined;
+  const injected = own?.emulator ?? (typeof twilio === 'object' ? twilio : undefined);
+  const log = new LogTap();
+  const printed: string[] = [];
   const env: NodeJS.ProcessEnv = {
-    DATA_DIR: dataDir,
-    DIALOGS_DIR: dialogsDir,
+    DATA_DIR: dirs.dataDir,
+    DIALOGS_DIR: dirs.dialogsDir,
     PORT: '0',
     HOST: '127.0.0.1',
     ADMIN_TOKEN,
     ...options.env,
   };
+  const cleanUp = async () => {
+    await own?.emulator.close();
+    for (const dir of owned) await removeDir(dir);
+  };
   let started: Started;
   try {
-    started = await start({ env, emulator, print: () => undefined, logger });
+    started = await start({
+      env,
+      ...(injected ? { emulator: injected } : {}),
+      print: (line) => void printed.push(line),
+      logger: log.logger,
+      ...(options.startCheck ? { startCheck: options.startCheck } : {}),
+    });
   } catch (err) {
-    await emulator.close();
-    await removeDir(dataDir);
-    await removeDir(dialogsDir);
+    await cleanUp();
     throw err;
   }
   const url = started.url;
+  const emulator = injected ?? started.emulator;
   return {
     started,
     url,
-    emulator,
-    clock,
-    dataDir,
-    dialogsDir,
-    logLines,
+    get emulator(): TwilioEmulator {
+      assert.ok(emulator, 'this world runs on the TWILIO_* account, not on an emulator');
+      return emulator;
+    },
+    get clock(): ManualClock {
+      assert.ok(own, 'this world has no emulator of its own, hence no manual clock');
+      return own.clock;
+    },
+    dataDir: dirs.dataDir,
+    dialogsDir: dirs.dialogsDir,
+    logLines: log.lines,
+    waitForLog: (pattern) => log.waitFor(pattern),
+    printed,
     client: (userId, conversationId) =>
       new BotClient({
         baseUrl: url,
@@ -131,9 +186,7 @@ async function startAppWorld(options: WorldOptions): Promise<World> {
     admin: (method, route, body) => adminRequest(url, method, route, body),
     close: async () => {
       await started.close();
-      await emulator.close();
-      await removeDir(dataDir);
-      await removeDir(dialogsDir);
+      await cleanUp();
     },
   };
 }
