@@ -4,7 +4,8 @@ import type { Activity } from 'botbuilder';
 import { ActionError, AUTH_LINKS_NAMESPACE, sha256Hex } from '../../src/auth';
 import { redactAuthLinkPath } from '../../src/server';
 import { texts } from '../support/conversation';
-import { post, startWorld, type AuthWorld } from '../support/world';
+import { startWorld, type AuthWorld } from '../support/world';
+import { post } from '../support/http';
 
 const WRONG_TOKEN = 'f'.repeat(32);
 

@@ -5,7 +5,7 @@ import { createBotAdapter } from '../../src/bot';
 import { registerBotRoutes } from '../../src/server';
 import type { ActionRuntime } from '../../src/dialogs';
 import { RecordingLogger } from '../support/conversation';
-import { closeServer, listen } from '../support/world';
+import { closeServer, listen } from '../support/http';
 import { memoryBot, ROUTING_TASKS } from './fixtures';
 
 const idleRuntime: ActionRuntime = {

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, tempDir, textOf } from '../support/world';
+import { ALICE_PHONE, REPO_DIALOGS, removeDir, tempDir, textOf } from '../support/world';
+import { ADMIN_TOKEN, freePort } from '../support/http';
 import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
 
 describe('end to end: an instance killed between Twilio accepting a send and the commit', function () {

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ALICE_PHONE, startFakeChannel, startWorld, textOf, type FakeChannel, type World } from '../support/world';
+import { ALICE_PHONE, startWorld, textOf, type World } from '../support/world';
+import { startFakeChannel, type FakeChannel } from '../support/http';
 
 const UNREACHABLE = '+15005550030';
 

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../src/emulator';
-import { ALICE_PHONE, delayNextSmsReply, startFakeChannel, startWorld, type FakeChannel, type World } from '../support/world';
+import { ALICE_PHONE, delayNextSmsReply, startWorld, type World } from '../support/world';
+import { startFakeChannel, type FakeChannel } from '../support/http';
 
 function activity(conversationId: string, fields: Record<string, unknown>): Record<string, unknown> {
   return {

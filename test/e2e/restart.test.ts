@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
-import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from '../support/world';
+import { ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from '../support/world';
+import { ADMIN_TOKEN, freePort } from '../support/http';
 import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
 import type { TwilioEmulator } from '../../src/emulator';
 

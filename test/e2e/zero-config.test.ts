@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import type { Started } from '../../src/main';
-import { adminRequest, removeDir, startWorld, tempDir, type World } from '../support/world';
+import { removeDir, startWorld, tempDir, type World } from '../support/world';
+import { adminRequest } from '../support/http';
 
 interface ActionBody {
   state: string;

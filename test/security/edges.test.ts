@@ -9,7 +9,8 @@ import { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { canonicalizeTarget, clientAddress, parseTrustProxy, type TrustProxy } from '../../src/server';
-import { ADMIN_TOKEN, startWorld, type AdminWorld } from '../support/world';
+import { startWorld, type AdminWorld } from '../support/world';
+import { ADMIN_TOKEN } from '../support/http';
 import { errorCode, rawRequest } from './raw-http';
 
 describe('security: canonical request targets', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { captured, errorOf, startWorld, tempDataDir, WRONG_TOKEN, type AdminWorld } from '../support/world';
+import { captured, startWorld, tempDataDir, type AdminWorld } from '../support/world';
+import { errorOf, WRONG_TOKEN } from '../support/http';
 
 const API_KEY = { sid: `SK${'a1'.repeat(16)}`, secret: 'apikeysecret0123456789ABCDEFghij' };
 const USER_TOKEN_WRONG = 'e'.repeat(32);

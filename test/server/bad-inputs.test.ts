@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { errorOf, startWorld, WRONG_TOKEN, type AdminWorld, type RequestOptions } from '../support/world';
+import { startWorld, type AdminWorld } from '../support/world';
+import { errorOf, WRONG_TOKEN, type RequestOptions } from '../support/http';
 
 const SID = `AC${'1'.repeat(32)}`;
 const GOOD_AUTH = { type: 'pre-authorized', accountSid: SID, authToken: WRONG_TOKEN };

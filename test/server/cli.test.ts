@@ -5,7 +5,8 @@ import { registerActionCommands } from '../../src/cli/action';
 import { CliError, type CliIo } from '../../src/cli/cli-io';
 import { buildProgram } from '../../src/cli/main';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { captured, tempDataDir, WRONG_TOKEN } from '../support/world';
+import { captured, tempDataDir } from '../support/world';
+import { WRONG_TOKEN } from '../support/http';
 
 interface Run {
   stdout: string;

@@ -5,7 +5,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { DialogInstaller } from '../../src/templates';
-import { ADMIN_TOKEN, startWorld, type AdminWorld } from '../support/world';
+import { startWorld, type AdminWorld } from '../support/world';
+import { ADMIN_TOKEN } from '../support/http';
 
 interface Reply {
   status: number;

@@ -1,36 +1,33 @@
 /**
- * The worlds tests run in. {@link startWorld}: the end-to-end world, the real `start()` of src/main.ts on 127.0.0.1 port 0, over a temporary DATA_DIR and
- * DIALOGS_DIR, with the Twilio emulator in this process on a manual clock (no sleeps), and a logger that keeps every
- * line so tests can scan it for secrets and codes.
+ * The worlds tests run in, all started by {@link startWorld}: the app world (the real `start()` of src/main.ts on
+ * 127.0.0.1 port 0, over a temporary DATA_DIR and DIALOGS_DIR, with the Twilio emulator in this process on a manual
+ * clock, no sleeps), and worlds on the real `createServer` with the routes a suite needs (admin, chat, auth). Every
+ * world keeps its log lines so tests can scan them for secrets and codes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { ConfigurationBotFrameworkAuthentication, CloudAdapter, ConversationState, UserState, type Activity } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, CloudAdapter, ConversationState, UserState } from 'botbuilder';
 import type restify from 'restify';
 import { assemble } from '../../src/assembly';
 import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
 import { IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
+import { BotClient, type ReplyActivity } from '../../src/chat';
+import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
+import { REDACTED_PATHS, start, type Started, type StartOptions } from '../../src/main';
 import { createServer, mountRoutes, PAGE_SECURITY_HEADERS, type BackoffOptions, type ServerDeps } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
 import { ACCOUNT_TASK } from '../bot/fixtures';
 import { CHAT_BOT_AUTH_PATH, ScriptedChatBot, type ReceivedActivity } from './chat-bot';
 import { RecordingLogger } from './conversation';
-import { BotClient, type ReplyActivity } from '../../src/chat';
-import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
-import { REDACTED_PATHS, start, type Started, type StartOptions } from '../../src/main';
+import { ADMIN_TOKEN, adminRequest, closeServer, listen, type Reply, type RequestOptions } from './http';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const REPO_DIALOGS = path.join(REPO_ROOT, 'dialogs');
-
-/** The admin token every world sets through ADMIN_TOKEN. */
-export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 
 /** A receiver the emulator delivers to (not one of its magic error numbers). */
 export const ALICE_PHONE = '+14155550123';
@@ -191,20 +188,6 @@ async function startAppWorld(options: WorldOptions): Promise<World> {
   };
 }
 
-/** One admin API call with the Bearer token. */
-export async function adminRequest(url: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
-
 /** The text of every message reply, joined by newlines (for matching key phrases). */
 export function textOf(replies: ReplyActivity[]): string {
   return replies
@@ -240,66 +223,6 @@ export async function readTree(dir: string): Promise<{ file: string; text: strin
     out.push({ file, text: (await readFile(file)).toString('latin1') });
   }
   return out;
-}
-
-/** A stand-in channel: records every activity the bot POSTs to its serviceUrl and answers 200 with a resource id. */
-export interface FakeChannel {
-  url: string;
-  received: { path: string; body: Record<string, unknown> }[];
-  /** Resolves once `count` activities have arrived. */
-  waitFor(count: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-export async function startFakeChannel(): Promise<FakeChannel> {
-  const received: FakeChannel['received'] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const readBody = async (req: IncomingMessage): Promise<string> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-    return Buffer.concat(chunks).toString('utf8');
-  };
-  const server: HttpServer = createHttpServer((req, res) => {
-    readBody(req).then(
-      (text) => {
-        received.push({ path: req.url ?? '', body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: `reply-${received.length}` }));
-        for (const waiter of [...waiters]) {
-          if (received.length >= waiter.count) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve();
-          }
-        }
-      },
-      () => {
-        res.writeHead(400);
-        res.end();
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    received,
-    waitFor: (count) =>
-      received.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-/** A free loopback port (for a child process that must listen on a known port). */
-export async function freePort(): Promise<number> {
-  const server = createHttpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Whole-word occurrences of a code (so a timestamp that happens to contain the digits does not count). */
@@ -345,32 +268,6 @@ export async function configureUserAuthorized(world: World): Promise<void> {
   if (auth.status !== 200) throw new Error(`authorizing answered ${auth.status}: ${JSON.stringify(auth.body)}`);
 }
 
-/** The one-time link in a bot reply (`…/auth/<token>`). */
-export function authLinkOf(text: string): string | undefined {
-  return /(https?:\/\/[^\s]+\/auth\/[A-Za-z0-9_-]{43})/.exec(text)?.[1];
-}
-
-/** GETs the link page and answers its status, HTML and the form's CSRF token. */
-export async function openAuthPage(link: string): Promise<{ status: number; html: string; csrf: string | undefined }> {
-  const res = await fetch(link);
-  const html = await res.text();
-  return { status: res.status, html, csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] };
-}
-
-/** POSTs the link page's form. */
-export async function submitAuthPage(
-  link: string,
-  fields: { csrf: string; accountSid: string; authToken: string },
-  headers: Record<string, string> = {},
-): Promise<{ status: number; html: string }> {
-  const res = await fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(fields).toString(),
-  });
-  return { status: res.status, html: await res.text() };
-}
-
 /** Twilio performs the next SMS send but answers `delayMs` late (slower than a short turn budget). */
 export function delayNextSmsReply(emulator: TwilioEmulator, delayMs: number): void {
   emulator.injectFault({
@@ -379,20 +276,6 @@ export function delayNextSmsReply(emulator: TwilioEmulator, delayMs: number): vo
     afterPerform: 'delay',
     delayMs,
     times: 1,
-  });
-}
-
-/** Listens on a free port (of 127.0.0.1 unless told); resolves to the base URL. */
-export async function listen(server: restify.Server, host = '127.0.0.1'): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return `http://${host}:${(server.address() as AddressInfo).port}`;
-}
-
-/** Closes a server, cutting keep-alive connections (a browser's would hold close() open). */
-export async function closeServer(server: restify.Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.server.closeAllConnections();
   });
 }
 
@@ -416,22 +299,6 @@ export const captured = { logs: [] as string[], bodies: [] as string[] };
 /** A temporary DATA_DIR (synchronously, for `before` hooks that share it between worlds). */
 export function tempDataDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'tva-admin-'));
-}
-
-export interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  json: unknown;
-}
-
-export interface RequestOptions {
-  token?: string | null;
-  /** A JSON value (serialized) or a raw string body. */
-  body?: unknown;
-  raw?: string;
-  contentType?: string | null;
-  headers?: Record<string, string>;
 }
 
 /** The admin world: the real `createServer` with the admin routes over a SQLite store in a DATA_DIR. */
@@ -712,39 +579,3 @@ async function startAuthWorld(options: AuthWorldOptions): Promise<AuthWorld> {
   };
 }
 
-/** Sends one activity to `/api/messages` with expectReplies and answers the replies. */
-export async function post(
-  url: string,
-  user: string,
-  activity: { text: string } | { event: string },
-): Promise<Partial<Activity>[]> {
-  const body = {
-    type: 'text' in activity ? 'message' : 'event',
-    ...('text' in activity ? { text: activity.text } : { name: activity.event }),
-    channelId: 'webchat',
-    serviceUrl: 'http://127.0.0.1:9',
-    deliveryMode: 'expectReplies',
-    from: { id: user, name: user },
-    recipient: { id: 'bot', name: 'Bot' },
-    conversation: { id: `conv-${user}` },
-    id: `activity-${Math.random().toString(16).slice(2)}`,
-  };
-  const res = await fetch(`${url}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`POST /api/messages answered ${res.status}: ${await res.text()}`);
-  const json = (await res.json()) as { activities?: Partial<Activity>[] };
-  return json.activities ?? [];
-}
-
-/** A well-formed Auth Token Twilio will reject. */
-export const WRONG_TOKEN = 'f'.repeat(32);
-
-/** The `error` object of an error reply. */
-export function errorOf(reply: Reply): { code: string; message: string; details: Array<{ path: string; message: string }> } {
-  const body = reply.json as { error?: { code: string; message: string; details: Array<{ path: string; message: string }> } };
-  if (!body?.error) throw new Error(`not an error reply: ${reply.status} ${reply.text}`);
-  return body.error;
-}
