@@ -1,7 +1,7 @@
 /**
  * The worlds tests run in, all started by {@link startWorld}: the app world (the real `start()` of src/main.ts on
  * 127.0.0.1 port 0, over a temporary DATA_DIR and DIALOGS_DIR, with the Twilio emulator in this process on a manual
- * clock, no sleeps), and worlds on the real `createServer` with the routes a suite needs (admin, chat, auth). Every
+ * clock, no sleeps), and worlds on the real `createServer` with the routes a suite needs (admin, bot, chat, auth). Every
  * world keeps its log lines so tests can scan them for secrets and codes.
  */
 import assert from 'node:assert/strict';
@@ -11,15 +11,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { ConfigurationBotFrameworkAuthentication, CloudAdapter, ConversationState, UserState } from 'botbuilder';
+import { ConversationState, UserState, type CloudAdapter } from 'botbuilder';
 import type restify from 'restify';
 import { assemble } from '../../src/assembly';
 import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
-import { IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
+import { createBotAdapter, IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
 import { BotClient, type ReplyActivity } from '../../src/chat';
 import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
 import { REDACTED_PATHS, start, type Started, type StartOptions } from '../../src/main';
-import { createServer, mountRoutes, PAGE_SECURITY_HEADERS, type BackoffOptions, type ServerDeps } from '../../src/server';
+import { createServer, mountRoutes, PAGE_SECURITY_HEADERS, type BackoffOptions, type BotRouteDeps, type ServerDeps } from '../../src/server';
 import { openStore, type Store } from '../../src/store';
 import { ACCOUNT_TASK } from '../bot/fixtures';
 import { CHAT_BOT_AUTH_PATH, ScriptedChatBot, type ReceivedActivity } from './chat-bot';
@@ -334,6 +334,17 @@ export interface AdminWorld {
   close(): Promise<void>;
 }
 
+/** The bot world: the real `createServer` with only the bot route, over the given bot (and adapter, auth…). */
+export interface BotWorldOptions {
+  stack: 'bot';
+  bot: BotRouteDeps;
+}
+
+export interface BotWorld {
+  url: string;
+  close(): Promise<void>;
+}
+
 /** The chat world: the real `createServer` serving the chat page and the bot route with {@link ScriptedChatBot}. */
 export interface ChatWorldOptions {
   stack: 'chat';
@@ -376,14 +387,17 @@ export interface AuthWorld {
  */
 export function startWorld(options?: WorldOptions): Promise<World>;
 export function startWorld(options: AdminWorldOptions): Promise<AdminWorld>;
+export function startWorld(options: BotWorldOptions): Promise<BotWorld>;
 export function startWorld(options: ChatWorldOptions): Promise<ChatWorld>;
 export function startWorld(options: AuthWorldOptions): Promise<AuthWorld>;
 export async function startWorld(
-  options: WorldOptions | AdminWorldOptions | ChatWorldOptions | AuthWorldOptions = {},
-): Promise<World | AdminWorld | ChatWorld | AuthWorld> {
+  options: WorldOptions | AdminWorldOptions | BotWorldOptions | ChatWorldOptions | AuthWorldOptions = {},
+): Promise<World | AdminWorld | BotWorld | ChatWorld | AuthWorld> {
   switch (options.stack) {
     case 'admin':
       return startAdminWorld(options);
+    case 'bot':
+      return startBotWorld(options);
     case 'chat':
       return startChatWorld(options);
     case 'auth':
@@ -479,6 +493,31 @@ const AUTH_DONE_SCRIPT = `const m = { type: 'tva-auth', status: 'completed' };
 new BroadcastChannel('tva-auth').postMessage(m);
 if (window.opener) window.opener.postMessage(m, location.origin);`;
 
+/**
+ * The product's bot adapter, except that its last-resort handler gives up: a turn that throws is then a 500 (as from
+ * a bot that crashes) instead of the apology the product sends.
+ */
+export function crashingAdapter(): CloudAdapter {
+  const adapter = createBotAdapter();
+  adapter.onTurnError = async (_turn, err) => {
+    throw err;
+  };
+  return adapter;
+}
+
+async function startBotWorld(options: BotWorldOptions): Promise<BotWorld> {
+  const { store, action } = await memoryCore();
+  const server = createServer({ store, action, logger: capturingLogger([]), adminToken: ADMIN_TOKEN, bot: options.bot });
+  const url = await listen(server);
+  return {
+    url,
+    close: async () => {
+      await closeServer(server);
+      await store.close();
+    },
+  };
+}
+
 async function startChatWorld(options: ChatWorldOptions): Promise<ChatWorld> {
   const { store, action } = await memoryCore();
   const outbox: OutboxMessage[] = [];
@@ -488,8 +527,7 @@ async function startChatWorld(options: ChatWorldOptions): Promise<ChatWorld> {
     action,
     logger: capturingLogger([]),
     adminToken: ADMIN_TOKEN,
-    // An adapter without onTurnError: a turn that throws ("fail") is a 500, as from a bot that crashes.
-    bot: { bot, adapter: new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})) },
+    bot: { bot, adapter: crashingAdapter() },
     app: {
       publicDir: PUBLIC_DIR,
       ...(options.dev ? { devOutbox: () => outbox } : {}),
