@@ -46,7 +46,7 @@ describe(`chat page in headless Chromium${skipReason}`, function () {
       if (!runningInCi) this.skip();
       assert.fail(`${CHROMIUM} is missing and CI is set: the chat page must be tested in a real browser (apt-get install -y chromium)`);
     }
-    bot = await startWorld({ stack: 'chat', dev: true, slowMs: 1200 });
+    bot = await startWorld({ stack: 'chat', dev: true, holdSlow: true });
     bot.outbox.push({
       sid: 'SM00000000000000000000000000000001',
       to: '+14155550100',
@@ -90,6 +90,7 @@ describe(`chat page in headless Chromium${skipReason}`, function () {
     await say(page, 'slow');
     await page.locator('#typing').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#typing').textContent().then((t) => t?.trim()), 'The bot is typing…');
+    bot.releaseSlow();
     await botSays(page, 'Sorry for the wait.');
     await page.locator('#typing').waitFor({ state: 'hidden' });
 

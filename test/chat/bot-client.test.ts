@@ -30,7 +30,7 @@ const texts = (activities: { type: string; text?: string }[]): string[] =>
 describe('BotClient against a CloudAdapter bot', () => {
   let bot: ChatWorld;
   before(async () => {
-    bot = await startWorld({ stack: 'chat', slowMs: 10 });
+    bot = await startWorld({ stack: 'chat' });
   });
   after(() => bot.close());
 

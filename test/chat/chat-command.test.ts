@@ -48,7 +48,7 @@ async function closedPort(): Promise<number> {
 describe('tva chat', () => {
   let bot: ChatWorld;
   before(async () => {
-    bot = await startWorld({ stack: 'chat', slowMs: 10 });
+    bot = await startWorld({ stack: 'chat' });
   });
   after(() => bot.close());
 

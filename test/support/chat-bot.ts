@@ -2,7 +2,7 @@
  * The bot behind the chat surfaces' tests (the chat page, `BotClient`, `tva chat`): a small `TurnRunner` served by the
  * real `createServer`, so the page, its assets, its security headers, the dev endpoints and the bot route are the
  * product's own. It greets on membersAdded, echoes text, and knows a few words: "menu" (suggested actions), "slow"
- * (typing, then the answer after a delay), "auth" (an authorization link), "fail" (a turn that throws: HTTP 500),
+ * (typing, then the answer once the test releases it, when held), "auth" (an authorization link), "fail" (a turn that throws: HTTP 500),
  * "lines" (multi-line text with links); the event "authorization/completed" is thanked for.
  */
 import { ActivityHandler, MessageFactory } from 'botbuilder';
@@ -25,10 +25,15 @@ export const CHAT_BOT_AUTH_PATH = '/auth/fixture-token';
 
 export class ScriptedChatBot extends ActivityHandler implements TurnRunner {
   readonly received: ReceivedActivity[] = [];
+  private releaseGate: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => {
+    this.releaseGate = resolve;
+  });
 
-  /** `slowMs`: how long the "slow" answer takes after its typing indicator. */
-  constructor(slowMs: number) {
+  /** `holdSlow`: the "slow" answer waits, after its typing indicator, until {@link releaseSlow}; else it comes at once. */
+  constructor(holdSlow: boolean) {
     super();
+    if (!holdSlow) this.releaseSlow();
     this.onTurn(async (context, next) => {
       const a = context.activity;
       this.received.push({
@@ -63,7 +68,7 @@ export class ScriptedChatBot extends ActivityHandler implements TurnRunner {
           break;
         case 'slow':
           await context.sendActivity({ type: 'typing' });
-          await new Promise((resolve) => setTimeout(resolve, slowMs));
+          await this.gate;
           await context.sendActivity('Sorry for the wait.');
           break;
         case 'auth':
@@ -92,5 +97,10 @@ export class ScriptedChatBot extends ActivityHandler implements TurnRunner {
       }
       await next();
     });
+  }
+
+  /** Lets held "slow" answers (and every later one) go out. */
+  releaseSlow(): void {
+    this.releaseGate();
   }
 }

@@ -350,8 +350,8 @@ export interface ChatWorldOptions {
   stack: 'chat';
   /** Dev mode: serve `/api/dev/info` and `/api/dev/outbox` (the `outbox` array). */
   dev?: boolean;
-  /** Delay of the "slow" answer in milliseconds (default 800). */
-  slowMs?: number;
+  /** Hold the "slow" answer until {@link ChatWorld.releaseSlow} (default: it comes at once). */
+  holdSlow?: boolean;
 }
 
 export interface ChatWorld {
@@ -360,6 +360,8 @@ export interface ChatWorld {
   outbox: OutboxMessage[];
   /** Every activity the bot received, in order. */
   received: ReceivedActivity[];
+  /** Lets the held "slow" answer go out. */
+  releaseSlow(): void;
   close(): Promise<void>;
 }
 
@@ -521,7 +523,7 @@ async function startBotWorld(options: BotWorldOptions): Promise<BotWorld> {
 async function startChatWorld(options: ChatWorldOptions): Promise<ChatWorld> {
   const { store, action } = await memoryCore();
   const outbox: OutboxMessage[] = [];
-  const bot = new ScriptedChatBot(options.slowMs ?? 800);
+  const bot = new ScriptedChatBot(options.holdSlow ?? false);
   const server = createServer({
     store,
     action,
@@ -559,6 +561,7 @@ async function startChatWorld(options: ChatWorldOptions): Promise<ChatWorld> {
     url,
     outbox,
     received: bot.received,
+    releaseSlow: () => bot.releaseSlow(),
     close: async () => {
       await closeServer(server);
       await store.close();
