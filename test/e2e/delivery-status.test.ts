@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ALICE_PHONE, startWorld, textOf, type World } from '../support/world';
-import { startFakeChannel, type FakeChannel } from '../support/http';
+import type { FakeChannel } from '../support/http';
 
 const UNREACHABLE = '+15005550030';
 
@@ -96,11 +96,10 @@ describe('end to end: delivery told proactively (serviceUrl channels)', function
   let channel: FakeChannel;
 
   beforeEach(async () => {
-    world = await startWorld();
-    channel = await startFakeChannel();
+    world = await startWorld({ channel: true });
+    channel = world.channel;
   });
   afterEach(async () => {
-    await channel.close();
     await world.close();
   });
 

@@ -24,7 +24,7 @@ import { openStore, type Store } from '../../src/store';
 import { ACCOUNT_TASK } from '../bot/fixtures';
 import { CHAT_BOT_AUTH_PATH, ScriptedChatBot, type ReceivedActivity } from './chat-bot';
 import { RecordingLogger } from './conversation';
-import { ADMIN_TOKEN, adminRequest, closeServer, listen, type Reply, type RequestOptions } from './http';
+import { ADMIN_TOKEN, adminRequest, closeServer, listen, startFakeChannel, type FakeChannel, type Reply, type RequestOptions } from './http';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const REPO_DIALOGS = path.join(REPO_ROOT, 'dialogs');
@@ -53,6 +53,8 @@ export interface WorldOptions {
   dirs?: { dataDir: string; dialogsDir: string };
   /** The waits and the clock of the background check of TWILIO_* credentials. */
   startCheck?: StartOptions['startCheck'];
+  /** Also start a stand-in Bot Framework channel (`world.channel`) that records what the bot posts to it. */
+  channel?: boolean;
 }
 
 export interface World {
@@ -70,6 +72,8 @@ export interface World {
   waitForLog(pattern: RegExp): Promise<void>;
   /** The banner lines start() printed. */
   printed: string[];
+  /** The stand-in channel, when the world was started with `channel: true`. */
+  readonly channel: FakeChannel;
   /** A chat client for one user (expectReplies). */
   client(userId?: string, conversationId?: string): BotClient;
   /** The admin API with the Bearer token. */
@@ -156,6 +160,7 @@ async function startAppWorld(options: WorldOptions): Promise<World> {
   }
   const url = started.url;
   const emulator = injected ?? started.emulator;
+  const channel = options.channel ? await startFakeChannel() : undefined;
   return {
     started,
     url,
@@ -166,6 +171,10 @@ async function startAppWorld(options: WorldOptions): Promise<World> {
     get clock(): ManualClock {
       assert.ok(own, 'this world has no emulator of its own, hence no manual clock');
       return own.clock;
+    },
+    get channel(): FakeChannel {
+      assert.ok(channel, 'start the world with channel: true');
+      return channel;
     },
     dataDir: dirs.dataDir,
     dialogsDir: dirs.dialogsDir,
@@ -182,6 +191,7 @@ async function startAppWorld(options: WorldOptions): Promise<World> {
       }),
     admin: (method, route, body) => adminRequest(url, method, route, body),
     close: async () => {
+      await channel?.close();
       await started.close();
       await cleanUp();
     },
