@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SOURCE_DIR, VENDORED_DIR, VENDORED_PATHS, vendoredText } from './helpers/vendor-twilio-oai';
+import { DEFAULT_SOURCE_DIR, VENDORED_DIR, VENDORED_PATHS, vendoredText } from './support/vendor-twilio-oai';
 
 describe('vendored Twilio OpenAPI specs', function () {
   before(function () {

@@ -12,7 +12,7 @@ import {
   SecretsError,
 } from '../../src/auth';
 import { openStore, type Store } from '../../src/store';
-import { tempDataDir } from '../server/harness';
+import { tempDataDir } from '../support/world';
 
 const SID = `AC${'2'.repeat(32)}`;
 const TOKEN = 'rotate-me-0123456789abcdef0123456';

@@ -7,7 +7,7 @@ import {
   type StartAttemptResult,
   type StartCheckState,
 } from '../../src/auth';
-import { ManualSleep } from '../helpers/manual-sleep';
+import { ManualSleep } from '../support/manual-sleep';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const REFUSED: StartAttemptResult = {

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { ActionError, AUTH_LINKS_NAMESPACE, sha256Hex } from '../../src/auth';
 import { redactAuthLinkPath } from '../../src/server';
-import { post, startAuthWorld, texts, type AuthWorld } from './harness';
+import { texts } from '../support/conversation';
+import { startWorld, type AuthWorld } from '../support/world';
+import { post } from '../support/http';
 
 const WRONG_TOKEN = 'f'.repeat(32);
 
@@ -53,7 +55,7 @@ describe('runtime authorization through the link page', () => {
   let token: string;
 
   beforeEach(async () => {
-    world = await startAuthWorld();
+    world = await startWorld({ stack: 'auth' });
     sid = world.emulator.accountSid;
     token = world.emulator.authToken;
   });
@@ -203,7 +205,7 @@ describe('runtime authorization through the link page', () => {
 
   it('asks for the tenant when the profile has tenancy', async () => {
     await world.close();
-    world = await startAuthWorld({ tenancy: true });
+    world = await startWorld({ stack: 'auth', tenancy: true });
     sid = world.emulator.accountSid;
     token = world.emulator.authToken;
     const link = linkOf(await post(world.url, 'frank', { text: 'show my account' }));

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Activity } from 'botbuilder';
 import restify from 'restify';
-import { createBotAdapter } from '../../src/bot';
-import { registerBotRoutes } from '../../src/server';
 import type { ActionRuntime } from '../../src/dialogs';
-import { closeServer, listen, memoryBot, recordingLogger, ROUTING_TASKS } from './harness';
+import { RecordingLogger } from '../support/conversation';
+import { closeServer, listen } from '../support/http';
+import { crashingAdapter, startWorld, type BotWorld } from '../support/world';
+import { memoryBot, ROUTING_TASKS } from './fixtures';
 
 const idleRuntime: ActionRuntime = {
   resolveGateway: async () => ({ kind: 'not-configured' }),
@@ -30,15 +31,14 @@ function activity(text: string, extra: Record<string, unknown>): Record<string, 
 const LOOPBACK = { deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:9' };
 
 describe('POST /api/messages', () => {
-  let server: restify.Server;
+  let world: BotWorld;
   let url: string;
-  let logger: ReturnType<typeof recordingLogger>;
+  let logger: RecordingLogger;
 
   beforeEach(async () => {
-    logger = recordingLogger();
-    server = restify.createServer({ name: 'bot-endpoint-test', handleUncaughtExceptions: false });
-    registerBotRoutes(server, { bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }), logger });
-    url = await listen(server);
+    logger = new RecordingLogger();
+    world = await startWorld({ stack: 'bot', bot: { bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }), logger } });
+    url = world.url;
   });
 
   const post = async (body: unknown) => {
@@ -51,7 +51,7 @@ describe('POST /api/messages', () => {
     return { status: res.status, type: res.headers.get('content-type') ?? '', text, json: JSON.parse(text || 'null') as unknown };
   };
   const errorOf = (reply: { json: unknown }) => (reply.json as { error: { code: string; message: string; details: Array<{ path: string }> } }).error;
-  afterEach(async () => closeServer(server));
+  afterEach(async () => world.close());
 
   it('answers in the response body with deliveryMode expectReplies', async () => {
     const res = await fetch(`${url}/api/messages`, {
@@ -153,23 +153,21 @@ describe('POST /api/messages', () => {
   });
 
   it('logs a 5xx and answers it in the one error format without the internal text', async () => {
-    const failing = restify.createServer({ name: 'bot-endpoint-failing', handleUncaughtExceptions: false });
-    const failingLogger = recordingLogger();
+    const failingLogger = new RecordingLogger();
     // An adapter whose last-resort handler gives up: botbuilder then answers 500 with the error's message.
-    const adapter = createBotAdapter();
-    adapter.onTurnError = async (_turn, err) => {
-      throw err;
-    };
-    registerBotRoutes(failing, {
+    const failing = await startWorld({
+      stack: 'bot',
       bot: {
-        run: async () => {
-          throw new Error('secret internal detail');
+        bot: {
+          run: async () => {
+            throw new Error('secret internal detail');
+          },
         },
+        adapter: crashingAdapter(),
+        logger: failingLogger,
       },
-      adapter,
-      logger: failingLogger,
     });
-    const failingUrl = await listen(failing);
+    const failingUrl = failing.url;
     try {
       const res = await fetch(`${failingUrl}/api/messages`, {
         method: 'POST',
@@ -182,17 +180,19 @@ describe('POST /api/messages', () => {
       assert.equal((JSON.parse(text) as { error: { code: string } }).error.code, 'internal_error');
       assert.ok(failingLogger.lines.some((l) => l.startsWith('error the bot endpoint failed')), failingLogger.lines.join('\n'));
     } finally {
-      await closeServer(failing);
+      await failing.close();
     }
   });
 
   it('refuses unauthenticated requests when a Microsoft App Id is configured', async () => {
-    const secured = restify.createServer({ name: 'bot-endpoint-secured' });
-    registerBotRoutes(secured, {
-      bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }),
-      auth: { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret' },
+    const secured = await startWorld({
+      stack: 'bot',
+      bot: {
+        bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }),
+        auth: { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret' },
+      },
     });
-    const securedUrl = await listen(secured);
+    const securedUrl = secured.url;
     try {
       const res = await fetch(`${securedUrl}/api/messages`, {
         method: 'POST',
@@ -201,7 +201,7 @@ describe('POST /api/messages', () => {
       });
       assert.equal(res.status, 401);
     } finally {
-      await closeServer(secured);
+      await secured.close();
     }
   });
 });

@@ -8,7 +8,8 @@ import { generateSecretKey } from '../../src/auth';
 import { createTwilioVerifyDialogs, TwilioVerifyDialogs } from '../../src/bot';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { openStore, type Store } from '../../src/store';
-import { ACCOUNT_TASK, Conversation, ROUTING_TASKS } from './harness';
+import { TestConversation } from '../support/conversation';
+import { ACCOUNT_TASK, ROUTING_TASKS } from './fixtures';
 
 describe("the example developer's bot", () => {
   let emulator: TwilioEmulator;
@@ -50,7 +51,7 @@ describe("the example developer's bot", () => {
     await setup.action.enable('test');
 
     const bot = new OwnBot({ conversationState, userState, twilioVerify: setup.component });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('hello'), [
       'Hello from my own bot! Ask me to send an SMS or to verify your phone number.',
     ]);
@@ -72,7 +73,7 @@ describe("the example developer's bot", () => {
       userState,
     });
     const bot = new OwnBot({ conversationState: new ConversationState(storage), userState, twilioVerify: component });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('send a text'), ['Which phone number should I text?']);
     assert.deepEqual(await chat.say('hello'), ['Hello from my own bot! Ask me to send an SMS or to verify your phone number.']);
     assert.deepEqual(await chat.say('+1 415 555 0123'), ['I would text +14155550123.']);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { ROUTER_MESSAGES, TURN_ERROR_MESSAGE } from '../../src/bot';
 import { MESSAGES, type ActionRuntime } from '../../src/dialogs';
-import { ACCOUNT_TASK, Conversation, memoryBot, recordingLogger, ROUTING_TASKS, suggestions, task, texts } from './harness';
+import { RecordingLogger, suggestions, task, TestConversation, texts } from '../support/conversation';
+import { ACCOUNT_TASK, memoryBot, ROUTING_TASKS } from './fixtures';
 
 /** A dialog with a free-text question, where any words are a valid answer. */
 const NOTE_TASK = task({
@@ -37,14 +38,14 @@ describe('bot routing', () => {
   ];
   for (const [said, reply] of routes) {
     it(`routes "${said}" to the dialog that asks "${reply}"`, async () => {
-      const chat = new Conversation((turn) => memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }).run(turn));
+      const chat = new TestConversation((turn) => memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }).run(turn));
       assert.deepEqual(await chat.say(said), [reply]);
     });
   }
 
   it('continues the active dialog before routing again', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     // Loosely like another dialog's trigger, but not one of them: an answer that is not a phone number.
     const retry = await chat.say('i would like to check my code now');
@@ -54,7 +55,7 @@ describe('bot routing', () => {
 
   it("switches to another dialog when, instead of answering, the user says that dialog's trigger or name", async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('verify my phone');
     assert.deepEqual(await chat.say('send an sms'), ['OK, I\'ve stopped "Start Verification".', 'Which phone number should I text?']);
     assert.deepEqual(await chat.say('Check Verification'), ['OK, I\'ve stopped "Send SMS".', 'What is the code?']);
@@ -63,14 +64,14 @@ describe('bot routing', () => {
 
   it('keeps a text answer that happens to be a trigger of another dialog (e.g. an SMS body)', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: [...ROUTING_TASKS, NOTE_TASK] });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('take a note'), ['What should the note say?']);
     assert.deepEqual(await chat.say('send an sms'), ['Noted: send an sms']);
   });
 
   it('does not restart the same dialog when its own trigger is said at one of its questions', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     const retry = await chat.say('send a text');
     assert.equal(retry.length, 1);
@@ -79,7 +80,7 @@ describe('bot routing', () => {
 
   it('answers a greeting briefly, with what it can do as buttons (the list was given when the conversation began)', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     for (const hello of ['hi', 'Hello!', 'good morning']) {
       const replies = await chat.send(hello);
       assert.deepEqual(texts(replies), ['Hello! What would you like to do?'], hello);
@@ -89,13 +90,13 @@ describe('bot routing', () => {
 
   it('answers thanks with you are welcome', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('Thank you!'), [ROUTER_MESSAGES.thanks]);
   });
 
   it('says it reads text only when a message carries only an attachment, at the top level and at a question', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     const image = { type: 'message', attachments: [{ contentType: 'image/png', contentUrl: 'https://example.com/a.png' }] };
     assert.match(texts(await chat.send(image))[0] ?? '', /^I can only read text messages\. I can help you with: /);
     await chat.say('send an sms');
@@ -105,7 +106,7 @@ describe('bot routing', () => {
 
   it('asks which one with suggested actions when two dialogs fit equally, then starts the chosen one', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     const replies = await chat.send('verification');
     assert.deepEqual(texts(replies), [ROUTER_MESSAGES.which]);
     assert.deepEqual(suggestions(replies).sort(), ['Check Verification', 'Start Verification']);
@@ -114,14 +115,14 @@ describe('bot routing', () => {
 
   it('treats an answer to "which one?" that names neither as a new request', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('verification');
     assert.deepEqual(await chat.say('send an sms'), ['Which phone number should I text?']);
   });
 
   it('says what it can do when no dialog fits', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     const replies = await chat.send('order a pizza');
     assert.match(texts(replies)[0] ?? '', /^Sorry, I didn't get that\. I can help you with: Send SMS, Start Verification, Check Verification\.$/);
     assert.deepEqual(suggestions(replies), ['Send SMS', 'Start Verification', 'Check Verification']);
@@ -129,7 +130,7 @@ describe('bot routing', () => {
 
   it('greets a new member with what it can do, and not the bot itself', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     const replies = await chat.send({
       type: 'conversationUpdate',
       membersAdded: [
@@ -144,7 +145,7 @@ describe('bot routing', () => {
 
   it('answers help with every dialog and its description', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     const [text] = await chat.say('help');
     assert.match(text ?? '', /Here is what I can do:/);
     assert.match(text ?? '', /- Send SMS: Sends a text message to a phone number\./);
@@ -153,7 +154,7 @@ describe('bot routing', () => {
 
   it("answers help inside a dialog with the active step's help", async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     const replies = await chat.say('help');
     assert.equal(replies[0], 'Type the number with its country code, e.g. +14155550123.');
@@ -161,7 +162,7 @@ describe('bot routing', () => {
 
   it('answers "Nothing to cancel" when idle, and cancels an active dialog', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('cancel'), [ROUTER_MESSAGES.nothingToCancel]);
     await chat.say('send an sms');
     assert.deepEqual(await chat.say('cancel'), ['OK, I\'ve cancelled "Send SMS".']);
@@ -170,20 +171,20 @@ describe('bot routing', () => {
 
   it('says that no dialogs are installed when there are none', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: [] });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.match((await chat.say('send an sms'))[0] ?? '', /No dialogs are installed yet/);
   });
 
   it('registers newly installed dialogs on reload without a restart', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: [] });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     bot.reload(ROUTING_TASKS);
     assert.deepEqual(await chat.say('send an sms'), ['Which phone number should I text?']);
   });
 
   it('stops a running dialog that a reload removed, and starts over', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     bot.reload(ROUTING_TASKS.filter((t) => t.id !== 'send-sms'));
     assert.deepEqual(await chat.say('+14155550123'), [ROUTER_MESSAGES.dialogRemoved]);
@@ -191,7 +192,7 @@ describe('bot routing', () => {
   });
 
   it('answers one clear sentence on a failing turn, logs no stack and no code, and clears the dialog stack', async () => {
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     const failing: ActionRuntime = {
       ...idleRuntime,
       resolveGateway: async () => {
@@ -199,7 +200,7 @@ describe('bot routing', () => {
       },
     };
     const bot = memoryBot({ runtime: failing, dialogs: [ACCOUNT_TASK, ...ROUTING_TASKS], logger });
-    const chat = new Conversation((turn) => bot.run(turn));
+    const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('show my account'), [TURN_ERROR_MESSAGE]);
     const log = logger.lines.join('\n');
     assert.match(log, /turn failed/);

@@ -3,7 +3,7 @@ import { createCredentialChecker, generateSecretKey, IntegrationAction, SecretBo
 import { IntegrationRuntime } from '../../src/bot';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { openStore, type Store } from '../../src/store';
-import { recordingLogger } from './harness';
+import { RecordingLogger } from '../support/conversation';
 
 describe('the integration runtime', () => {
   let emulator: TwilioEmulator;
@@ -78,7 +78,7 @@ describe('the integration runtime', () => {
   }
 
   it('puts the action in its error state only when a probe of the same credentials is rejected too, and logs no secret', async () => {
-    const logger = recordingLogger();
+    const logger = new RecordingLogger();
     runtime = new IntegrationRuntime({ action, store, publicBaseUrl: 'http://127.0.0.1:3978', logger });
     await preAuthorize();
     failNextProbe(401, 20003);

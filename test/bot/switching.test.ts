@@ -1,11 +1,12 @@
 /** Switching dialogs mid-way with the installed templates, against the emulator. */
 import assert from 'node:assert/strict';
 import { MESSAGES, type ActionRuntime, type GatewayResolution } from '../../src/dialogs';
-import { EmulatorFixture, templateTask } from '../templates/conversations/harness';
-import { Conversation, memoryBot } from './harness';
+import { templateTask, TestConversation } from '../support/conversation';
+import { EmulatorFixture } from '../support/emulator';
+import { memoryBot } from './fixtures';
+import { templateIds } from '../support/catalog';
 
 const PHONE = '+14155550123';
-const TEMPLATES = ['send-sms', 'start-verification', 'check-verification', 'cancel-verification', 'verification-status', 'verify-phone-number'];
 
 describe('switching dialogs mid-way (the installed templates, Twilio = the emulator)', () => {
   const fx = new EmulatorFixture();
@@ -13,7 +14,7 @@ describe('switching dialogs mid-way (the installed templates, Twilio = the emula
   after(() => fx.stop());
 
   let resolution: GatewayResolution;
-  let chat: Conversation;
+  let chat: TestConversation;
   beforeEach(async () => {
     fx.emulator.clearOutbox();
     fx.clock.advance(3600);
@@ -25,9 +26,9 @@ describe('switching dialogs mid-way (the installed templates, Twilio = the emula
       reportAuthFailure: async () => {},
       audit: async () => {},
     };
-    const dialogs = await Promise.all(TEMPLATES.map((id) => templateTask(id)));
+    const dialogs = await Promise.all((await templateIds()).map((id) => templateTask(id)));
     const bot = memoryBot({ runtime, dialogs });
-    chat = new Conversation((turn) => bot.run(turn));
+    chat = new TestConversation((turn) => bot.run(turn));
   });
 
   it('saying "send an sms" while asked for the number to verify stops that dialog and starts Send SMS', async () => {

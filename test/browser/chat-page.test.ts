@@ -1,11 +1,11 @@
 /**
- * The chat page (public/) in real headless Chromium, against the fixture bot.
+ * The chat page (public/) in real headless Chromium, served by the real createServer with the scripted test bot (test/support/chat-bot.ts).
  * Set TVA_CHAT_SCREENSHOT=/tmp/chat.png to save a picture of the page mid-conversation.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startFixtureBot, type FixtureBot } from '../helpers/fixture-bot';
+import { startWorld, type ChatWorld } from '../support/world';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -36,7 +36,7 @@ async function botSays(page: Page, text: string): Promise<void> {
 }
 
 describe(`chat page in headless Chromium${skipReason}`, function () {
-  let bot: FixtureBot;
+  let bot: ChatWorld;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -46,7 +46,7 @@ describe(`chat page in headless Chromium${skipReason}`, function () {
       if (!runningInCi) this.skip();
       assert.fail(`${CHROMIUM} is missing and CI is set: the chat page must be tested in a real browser (apt-get install -y chromium)`);
     }
-    bot = await startFixtureBot({ dev: true, slowMs: 1200 });
+    bot = await startWorld({ stack: 'chat', dev: true, holdSlow: true });
     bot.outbox.push({
       sid: 'SM00000000000000000000000000000001',
       to: '+14155550100',
@@ -90,6 +90,7 @@ describe(`chat page in headless Chromium${skipReason}`, function () {
     await say(page, 'slow');
     await page.locator('#typing').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#typing').textContent().then((t) => t?.trim()), 'The bot is typing…');
+    bot.releaseSlow();
     await botSays(page, 'Sorry for the wait.');
     await page.locator('#typing').waitFor({ state: 'hidden' });
 
@@ -240,9 +241,9 @@ describe(`chat page in headless Chromium${skipReason}`, function () {
   });
 
   describe('outside dev mode', () => {
-    let plainBot: FixtureBot;
+    let plainBot: ChatWorld;
     before(async () => {
-      plainBot = await startFixtureBot({ dev: false });
+      plainBot = await startWorld({ stack: 'chat', dev: false });
     });
     after(() => plainBot?.close());
 

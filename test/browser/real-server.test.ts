@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ALICE_PHONE, configureUserAuthorized, startWorld, type World } from '../e2e/harness';
+import { ALICE_PHONE, configureUserAuthorized, startWorld, type World } from '../support/world';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [

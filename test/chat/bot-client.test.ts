@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import nock from 'nock';
 import { BotClient, BotClientError, choiceOf, messageTextOf, normalizeBotUrl, suggestedActionsOf, type CardAction } from '../../src/chat';
-import { startFixtureBot, type FixtureBot } from '../helpers/fixture-bot';
+import { startWorld, type ChatWorld } from '../support/world';
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -28,9 +28,9 @@ const texts = (activities: { type: string; text?: string }[]): string[] =>
   activities.filter((a) => a.type === 'message').map((a) => a.text ?? '');
 
 describe('BotClient against a CloudAdapter bot', () => {
-  let bot: FixtureBot;
+  let bot: ChatWorld;
   before(async () => {
-    bot = await startFixtureBot({ slowMs: 10 });
+    bot = await startWorld({ stack: 'chat' });
   });
   after(() => bot.close());
 

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { registerChatCommand } from '../../src/cli/chat';
 import { buildProgram } from '../../src/cli/main';
 import { formatReplies } from '../../src/cli/chat-session';
-import { startFixtureBot, type FixtureBot } from '../helpers/fixture-bot';
+import { startWorld, type ChatWorld } from '../support/world';
 
 interface RunResult {
   stdout: string;
@@ -46,9 +46,9 @@ async function closedPort(): Promise<number> {
 }
 
 describe('tva chat', () => {
-  let bot: FixtureBot;
+  let bot: ChatWorld;
   before(async () => {
-    bot = await startFixtureBot({ slowMs: 10 });
+    bot = await startWorld({ stack: 'chat' });
   });
   after(() => bot.close());
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { start, type Started } from '../../src/main';
 import { printBanner } from '../../src/startup';
-import { ADMIN_TOKEN, removeDir, tempDir } from '../e2e/harness';
+import { ADMIN_TOKEN } from '../support/http';
+import { removeDir, tempDir } from '../support/world';
 
 describe('console API: the banner\'s sign-in link', function () {
   this.timeout(30_000);

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { CONSOLE_INFO_SCHEMA, SESSION_REPLY_SCHEMA } from '../../src/server';
-import { ADMIN_TOKEN, findLeaks, startWorld, type World } from '../e2e/harness';
+import { ADMIN_TOKEN } from '../support/http';
+import { findLeaks, startWorld, type World } from '../support/world';
 import { consoleRequest, errorCodeOf, field, sessionCookieIn, type ConsoleRequest } from './client';
 
 const COOKIE_FLAGS = /^tva_admin=([A-Za-z0-9_-]{43}); HttpOnly; SameSite=Strict; Path=\/; Max-Age=28800$/;

@@ -3,7 +3,7 @@ import nock from 'nock';
 import { MemoryStorage } from 'botbuilder';
 import { MAX_STEPS_PER_TURN, MESSAGES, type DialogTask } from '../../src/dialogs';
 import { copy, sendSmsTask } from './fixtures';
-import { ACCOUNT_SID, Chat, gatewayFor, json, play, RecordingLogger, TestRuntime, type Conversation } from './harness';
+import { ACCOUNT_SID, TaskChat, gatewayFor, json, play, RecordingLogger, TestRuntime, type Transcript } from '../support/conversation';
 
 const SENDER = '+15005550006';
 const RECEIVER = '+14155550123';
@@ -57,7 +57,7 @@ const BAD_NUMBER = "That doesn't look like a phone number. Use the international
 afterEach(() => nock.cleanAll());
 
 describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
-  const conversations: (Conversation & { twilio?: () => nock.Scope; config?: Record<string, unknown> })[] = [
+  const conversations: (Transcript & { twilio?: () => nock.Scope; config?: Record<string, unknown> })[] = [
     {
       title: 'sends an SMS with the configured sender',
       twilio: () => expectSms('Hello from the bot'),
@@ -187,7 +187,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
   for (const conversation of conversations) {
     it(conversation.title, async () => {
       const scope = conversation.twilio?.();
-      const chat = new Chat({ tasks: [sendSmsTask()], runtime: readyRuntime(conversation.config) });
+      const chat = new TaskChat({ tasks: [sendSmsTask()], runtime: readyRuntime(conversation.config) });
       await play(chat, conversation);
       if (scope) assert.ok(scope.isDone(), `Twilio was not called as expected: ${scope.pendingMocks().join(', ')}`);
     });
@@ -202,7 +202,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
       .post(MESSAGES_PATH, (form: Record<string, string>) => form['To'] === '+14155550100')
       .reply(...json(400, twilioError(400, 21211, "The 'To' number +14155550100 is not a valid phone number.")));
     const scope = expectSms('Hi');
-    await play(new Chat({ tasks: [task], runtime: readyRuntime() }), {
+    await play(new TaskChat({ tasks: [task], runtime: readyRuntime() }), {
       title: 'default',
       turns: [
         ['send an sms', [PROMPT_NUMBER]],
@@ -218,7 +218,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
   it('reports rejected credentials (20003) and tells the user to ask an admin', async () => {
     nock('https://api.twilio.com').post(MESSAGES_PATH).reply(...json(401, twilioError(401, 20003, 'Authenticate')));
     const runtime = readyRuntime();
-    const chat = new Chat({ tasks: [sendSmsTask()], runtime });
+    const chat = new TaskChat({ tasks: [sendSmsTask()], runtime });
     await play(chat, {
       title: '20003',
       turns: [
@@ -239,7 +239,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
   ];
   for (const [kind, runtime, reply] of unavailable) {
     it(`answers at once, without asking anything or calling Twilio, when the integration is ${kind}`, async () => {
-      await play(new Chat({ tasks: [sendSmsTask()], runtime: runtime() }), {
+      await play(new TaskChat({ tasks: [sendSmsTask()], runtime: runtime() }), {
         title: kind,
         turns: [['send an sms', [reply]]],
         status: 'failed',
@@ -247,7 +247,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
     });
     it(`answers without calling Twilio when the integration becomes ${kind} in the middle of the dialog`, async () => {
       const changing = readyRuntime();
-      const chat = new Chat({ tasks: [sendSmsTask()], runtime: changing });
+      const chat = new TaskChat({ tasks: [sendSmsTask()], runtime: changing });
       await play(chat, {
         title: `${kind} mid-dialog`,
         turns: [
@@ -263,7 +263,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
 
   it('asks the user to authorize, waits, reminds, and continues after "done"', async () => {
     const runtime = new TestRuntime({ kind: 'needs-user-authorization', profile: 'twilio-basic' }, { sender: SENDER });
-    const chat = new Chat({ tasks: [sendSmsTask()], runtime });
+    const chat = new TaskChat({ tasks: [sendSmsTask()], runtime });
     const scope = expectSms('Hi');
     await play(chat, {
       title: 'user authorization',
@@ -284,7 +284,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
 
   it('continues on the authorization/completed event, and lets the user cancel while waiting', async () => {
     const runtime = new TestRuntime({ kind: 'needs-user-authorization', profile: 'p' }, { sender: SENDER });
-    const chat = new Chat({ tasks: [sendSmsTask()], runtime });
+    const chat = new TaskChat({ tasks: [sendSmsTask()], runtime });
     const scope = expectSms('Hi');
     await play(chat, {
       title: 'event',
@@ -304,7 +304,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
     });
     assert.ok(scope.isDone());
 
-    const other = new Chat({ tasks: [sendSmsTask()], runtime: new TestRuntime({ kind: 'needs-user-authorization', profile: 'p' }, { sender: SENDER }) });
+    const other = new TaskChat({ tasks: [sendSmsTask()], runtime: new TestRuntime({ kind: 'needs-user-authorization', profile: 'p' }, { sender: SENDER }) });
     await play(other, {
       title: 'cancel while waiting',
       turns: [
@@ -319,7 +319,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
 
   it('continues mid-dialog after a restart (a new dialog set over the same storage)', async () => {
     const storage = new MemoryStorage();
-    const first = new Chat({ tasks: [sendSmsTask()], runtime: readyRuntime(), storage });
+    const first = new TaskChat({ tasks: [sendSmsTask()], runtime: readyRuntime(), storage });
     await play(first, {
       title: 'before the restart',
       turns: [
@@ -330,7 +330,7 @@ describe('dialog engine: the send-sms dialog (Twilio answered by nock)', () => {
       status: 'waiting',
     });
     const scope = expectSms('After the restart');
-    const second = new Chat({ tasks: [copy(sendSmsTask())], runtime: readyRuntime(), storage });
+    const second = new TaskChat({ tasks: [copy(sendSmsTask())], runtime: readyRuntime(), storage });
     await play(second, {
       title: 'after the restart',
       turns: [['After the restart', [`Done: your message to ${RECEIVER} is queued.`]]],
@@ -392,8 +392,8 @@ describe('dialog engine: entities, commands, logic and user state', () => {
   const clock = { now: () => new Date('2026-01-01T10:00:00Z') };
 
   it('shows suggestions as buttons, saves user state and skips the prompt next time through its default', async () => {
-    const chat = new Chat({ tasks: [preferencesTask()], runtime: readyRuntime(), clock });
-    const [prompt] = await chat.say('set my preferences');
+    const chat = new TaskChat({ tasks: [preferencesTask()], runtime: readyRuntime(), clock });
+    const [prompt] = await chat.send('set my preferences');
     assert.equal(prompt?.text, 'How should I send codes?');
     assert.deepStrictEqual(prompt?.suggestedActions?.actions.map((a) => a.value), ['sms', 'call']);
     await play(chat, {
@@ -404,7 +404,7 @@ describe('dialog engine: entities, commands, logic and user state', () => {
       ],
       status: 'completed',
     });
-    assert.deepStrictEqual(await chat.storedUser(), { channel: 'call', savedAt: '2026-01-01T10:00:00.000Z' });
+    assert.deepStrictEqual(await chat.user(), { channel: 'call', savedAt: '2026-01-01T10:00:00.000Z' });
     assert.deepStrictEqual(chat.results[0], { status: 'completed', entities: { channel: 'call', sure: true }, context: { saved: true } });
     await play(chat, {
       title: 'default from user state',
@@ -414,7 +414,7 @@ describe('dialog engine: entities, commands, logic and user state', () => {
   });
 
   it('jumps on a command instead of parsing it', async () => {
-    await play(new Chat({ tasks: [preferencesTask()], runtime: readyRuntime() }), {
+    await play(new TaskChat({ tasks: [preferencesTask()], runtime: readyRuntime() }), {
       title: 'command',
       turns: [['set my preferences', ['How should I send codes?']], ['Later', ['OK, maybe later.']]],
       status: 'cancelled',
@@ -422,7 +422,7 @@ describe('dialog engine: entities, commands, logic and user state', () => {
   });
 
   it('goes to onFailure after the retries', async () => {
-    await play(new Chat({ tasks: [preferencesTask()], runtime: readyRuntime() }), {
+    await play(new TaskChat({ tasks: [preferencesTask()], runtime: readyRuntime() }), {
       title: 'onFailure',
       turns: [
         ['set my preferences', ['How should I send codes?']],
@@ -446,7 +446,7 @@ describe('dialog engine: entities, commands, logic and user state', () => {
       ],
     };
     const logger = new RecordingLogger();
-    await play(new Chat({ tasks: [looping], runtime: readyRuntime(), logger }), {
+    await play(new TaskChat({ tasks: [looping], runtime: readyRuntime(), logger }), {
       title: 'loop',
       turns: [['loop', [MESSAGES.stuck]]],
       status: 'failed',
@@ -465,7 +465,7 @@ describe('dialog engine: entities, commands, logic and user state', () => {
         { id: 'say', type: 'message', text: '{{config.big + config.big}}' },
       ],
     };
-    await play(new Chat({ tasks: [task], runtime: readyRuntime({ big: 'x'.repeat(6000) }) }), {
+    await play(new TaskChat({ tasks: [task], runtime: readyRuntime({ big: 'x'.repeat(6000) }) }), {
       title: 'expression',
       turns: [['grow', [/Something is wrong in this dialog \(step "say"\)/]]],
       status: 'failed',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
 import { validateDialogTask, type DialogTask } from '../../src/dialogs';
 import { OPERATION_NAMES, runOperation, type TwilioGateway } from '../../src/twilio';
-import { Chat, gatewayFor, play, RecordingLogger, TestRuntime } from './harness';
+import { TaskChat, gatewayFor, play, RecordingLogger, TestRuntime } from '../support/conversation';
 
 const PHONE = '+14155550123';
 const OTHER_PHONE = '+14155550199';
@@ -114,9 +114,9 @@ describe('dialog engine: the OTP flow against the emulator', () => {
     return code === '000000' ? '111111' : '000000';
   }
 
-  function newChat(logger?: RecordingLogger): { chat: Chat; runtime: TestRuntime } {
+  function newChat(logger?: RecordingLogger): { chat: TaskChat; runtime: TestRuntime } {
     const runtime = new TestRuntime({ kind: 'ready', gateway }, { verifyServiceSid: serviceSid });
-    return { chat: new Chat({ tasks: [verifyPhoneTask()], runtime, clock, ...(logger ? { logger } : {}) }), runtime };
+    return { chat: new TaskChat({ tasks: [verifyPhoneTask()], runtime, clock, ...(logger ? { logger } : {}) }), runtime };
   }
 
   it('is a valid dialog task', () => {
@@ -144,7 +144,7 @@ describe('dialog engine: the OTP flow against the emulator', () => {
       ],
       status: 'completed',
     });
-    assert.deepStrictEqual(await chat.storedUser(), { verifiedPhone: PHONE, verifiedAt: '2026-01-01T10:00:00.000Z' });
+    assert.deepStrictEqual(await chat.user(), { verifiedPhone: PHONE, verifiedAt: '2026-01-01T10:00:00.000Z' });
     const verification = chat.results[0]?.context['verification'];
     assert.equal(typeof verification === 'object' && verification !== null && 'status' in verification ? verification.status : undefined, 'pending', 'resultAs copies the start result to context');
     assert.deepStrictEqual(
@@ -164,13 +164,13 @@ describe('dialog engine: the OTP flow against the emulator', () => {
   it('never hands the logger a 6-digit code the user typed, however it is typed', async () => {
     const logger = new RecordingLogger();
     const { chat } = newChat(logger);
-    await chat.say('verify my phone number');
-    await chat.say(PHONE);
+    await chat.send('verify my phone number');
+    await chat.send(PHONE);
     const code = lastCode();
     const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
-    await chat.say('123-456');
-    await chat.say(spaced);
-    assert.equal(chat.lastStatus, 'completed');
+    await chat.send('123-456');
+    await chat.send(spaced);
+    assert.equal(chat.status, 'completed');
     const lines = logger.lines.join('\n');
     for (const secret of [code, spaced, '123456', '123-456']) assert.ok(!lines.includes(secret), `"${secret}" was logged`);
     assert.match(lines, /\*\*\*/);
@@ -217,8 +217,8 @@ describe('dialog engine: the OTP flow against the emulator', () => {
 
   it('stops after too many wrong codes (60202)', async () => {
     const { chat, runtime } = newChat();
-    await chat.say('verify my phone number');
-    await chat.say(PHONE);
+    await chat.send('verify my phone number');
+    await chat.send(PHONE);
     const bad = wrong(lastCode());
     const turns: [string, (string | RegExp)[]][] = [];
     for (let i = 0; i < 5; i += 1) turns.push([bad, ["That code isn't right. Try again.", ASK_CODE]]);
@@ -256,9 +256,9 @@ describe('dialog engine: the OTP flow against the emulator', () => {
 
   it('continues the OTP flow after a restart with the code typed into the new instance', async () => {
     const first = newChat();
-    await first.chat.say('verify my phone number');
-    await first.chat.say(PHONE);
-    const second = new Chat({
+    await first.chat.send('verify my phone number');
+    await first.chat.send(PHONE);
+    const second = new TaskChat({
       tasks: [verifyPhoneTask()],
       runtime: new TestRuntime({ kind: 'ready', gateway }, { verifyServiceSid: serviceSid }),
       storage: first.chat.storage,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ALICE_PHONE, startWorld, textOf, type World } from './harness';
+import { ALICE_PHONE, startWorld, textOf, type World } from '../support/world';
 
 /** Resolves when the server logs that it reloaded its dialogs (no timers of its own: it watches the log lines). */
 function nextReload(world: World): Promise<void> {

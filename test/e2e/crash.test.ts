@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, tempDir, textOf } from './harness';
-import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from './processes';
+import { ALICE_PHONE, REPO_DIALOGS, removeDir, tempDir, textOf } from '../support/world';
+import { ADMIN_TOKEN, freePort } from '../support/http';
+import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
 
 describe('end to end: an instance killed between Twilio accepting a send and the commit', function () {
   this.timeout(90_000);

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ALICE_PHONE, startFakeChannel, startWorld, textOf, type FakeChannel, type World } from './harness';
+import { ALICE_PHONE, startWorld, textOf, type World } from '../support/world';
+import type { FakeChannel } from '../support/http';
 
 const UNREACHABLE = '+15005550030';
 
@@ -127,11 +128,10 @@ describe('end to end: delivery told proactively (serviceUrl channels)', function
   let channel: FakeChannel;
 
   beforeEach(async () => {
-    world = await startWorld();
-    channel = await startFakeChannel();
+    world = await startWorld({ channel: true });
+    channel = world.channel;
   });
   afterEach(async () => {
-    await channel.close();
     await world.close();
   });
 

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../src/emulator';
-import { ALICE_PHONE, delayNextSmsReply, startFakeChannel, startWorld, type FakeChannel, type World } from './harness';
+import { ALICE_PHONE, delayNextSmsReply, startWorld, type World } from '../support/world';
+import type { FakeChannel } from '../support/http';
 
 function activity(conversationId: string, fields: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -35,11 +36,10 @@ describe('end to end: the delivery modes of /api/messages', function () {
   let channel: FakeChannel;
 
   beforeEach(async () => {
-    world = await startWorld();
-    channel = await startFakeChannel();
+    world = await startWorld({ channel: true });
+    channel = world.channel;
   });
   afterEach(async () => {
-    await channel?.close();
     await world?.close();
   });
 
@@ -92,11 +92,10 @@ describe('end to end: an unknown outcome checked again in the background (servic
   let channel: FakeChannel;
 
   beforeEach(async () => {
-    world = await startWorld({ env: { TURN_BUDGET_MS: '1500', TURN_RECHECK_MS: '300' }, clock: new ManualClock(new Date()) });
-    channel = await startFakeChannel();
+    world = await startWorld({ env: { TURN_BUDGET_MS: '1500', TURN_RECHECK_MS: '300' }, clock: new ManualClock(new Date()), channel: true });
+    channel = world.channel;
   });
   afterEach(async () => {
-    await channel?.close();
     await world?.close();
   });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { BotClient } from '../../src/chat';
 import { ManualClock } from '../../src/emulator';
-import { ALICE_PHONE, delayNextSmsReply, startWorld, textOf, type World } from './harness';
+import { ALICE_PHONE, delayNextSmsReply, startWorld, textOf, type World } from '../support/world';
 
 describe('end to end: a redelivered activity is answered once and sends once', function () {
   this.timeout(30_000);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { MAX_SENDS } from '../../src/emulator';
-import { ALICE_PHONE, buttonsOf, findLeaks, latestCode, outboxTo, startWorld, textOf, type World } from './harness';
+import { ALICE_PHONE, buttonsOf, findLeaks, latestCode, outboxTo, startWorld, textOf, type World } from '../support/world';
+import { requiredTemplateIds } from '../support/catalog';
 
 describe('end to end: the zero-config server with the emulator in process', function () {
   this.timeout(30_000);
@@ -18,7 +19,7 @@ describe('end to end: the zero-config server with the emulator in process', func
 
   it('installs the required templates into an empty dialogs directory, and sends an SMS end to end', async () => {
     world = await startWorld({ dialogs: 'empty' });
-    assert.deepEqual((await readdir(world.dialogsDir)).sort(), ['check-verification.json', 'send-sms.json', 'start-verification.json']);
+    assert.deepEqual((await readdir(world.dialogsDir)).sort(), requiredTemplateIds().map((id) => `${id}.json`));
     const chat = world.client('alice');
 
     const greeting = await chat.start();

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/store';
 import { SqliteHarness } from '../store/harness';
-import { startWorld, type World } from './harness';
+import { startWorld, type World } from '../support/world';
 
 interface Health {
   ok: boolean;

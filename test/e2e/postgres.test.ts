@@ -5,11 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import pino from 'pino';
 import { Client } from 'pg';
 import { BotClient } from '../../src/chat';
-import { start, type Started } from '../../src/main';
-import { ADMIN_TOKEN, ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
+import type { Started } from '../../src/main';
+import { ALICE_PHONE, startEmulator, startWorld, textOf, type World } from '../support/world';
 import { ManualClock, type TwilioEmulator } from '../../src/emulator';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -17,8 +16,7 @@ const databaseUrl = process.env.TEST_DATABASE_URL;
 describe('end to end: two instances sharing PostgreSQL', function () {
   this.timeout(60_000);
   const schema = `e2e_${randomBytes(6).toString('hex')}`;
-  const dirs: string[] = [];
-  const servers: Started[] = [];
+  const servers: World[] = [];
   let emulator: TwilioEmulator | undefined;
 
   before(async function () {
@@ -34,7 +32,6 @@ describe('end to end: two instances sharing PostgreSQL', function () {
   after(async () => {
     for (const server of servers) await server.close();
     await emulator?.close();
-    for (const dir of dirs) await removeDir(dir);
     if (databaseUrl) {
       const admin = new Client({ connectionString: databaseUrl });
       await admin.connect();
@@ -49,25 +46,11 @@ describe('end to end: two instances sharing PostgreSQL', function () {
     return u.toString();
   };
   const secretsKey = randomBytes(32).toString('base64');
-  const boot = async () => {
-    const dataDir = await tempDir('data');
-    dirs.push(dataDir);
-    const server = await start({
-      env: {
-        DATABASE_URL: url(),
-        SECRETS_KEY: secretsKey,
-        DATA_DIR: dataDir,
-        DIALOGS_DIR: REPO_DIALOGS,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        ADMIN_TOKEN,
-      },
-      ...(emulator ? { emulator } : {}),
-      logger: pino({ level: 'silent' }),
-      print: () => undefined,
-    });
-    servers.push(server);
-    return server;
+  /** One instance: the whole product on the shared schema, with the shared emulator once the first test started it. */
+  const boot = async (): Promise<Started> => {
+    const world = await startWorld({ twilio: emulator ?? 'none', env: { DATABASE_URL: url(), SECRETS_KEY: secretsKey } });
+    servers.push(world);
+    return world.started;
   };
 
   it('continues one conversation across two instances and sends the SMS once', async () => {

@@ -1,9 +1,8 @@
 /** DEFAULT_REGION: numbers typed without a country code are read as numbers of that country. */
 import assert from 'node:assert/strict';
-import pino from 'pino';
 import { BotClient } from '../../src/chat';
-import { start, StartupError } from '../../src/main';
-import { ALICE_PHONE, removeDir, startWorld, tempDir, textOf, type World } from './harness';
+import { StartupError } from '../../src/main';
+import { ALICE_PHONE, startWorld, textOf, type World } from '../support/world';
 
 describe('end to end: DEFAULT_REGION', function () {
   this.timeout(30_000);
@@ -40,14 +39,9 @@ describe('end to end: DEFAULT_REGION', function () {
   });
 
   it('refuses to start with a DEFAULT_REGION that is no country code, saying what to use', async () => {
-    const dataDir = await tempDir('data');
-    try {
-      await assert.rejects(
-        start({ env: { DATA_DIR: dataDir, PORT: '0', DEFAULT_REGION: 'Narnia' }, logger: pino({ level: 'silent' }), print: () => undefined }),
-        (err: unknown) => err instanceof StartupError && /two-letter country code such as US/.test(err.message),
-      );
-    } finally {
-      await removeDir(dataDir);
-    }
+    await assert.rejects(
+      startWorld({ env: { DEFAULT_REGION: 'Narnia' } }),
+      (err: unknown) => err instanceof StartupError && /two-letter country code such as US/.test(err.message),
+    );
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { DialogInstaller } from '../../src/templates';
-import { buttonsOf, startWorld, textOf, type World } from './harness';
+import { buttonsOf, startWorld, textOf, type World } from '../support/world';
 
 /** Resolves when the server logs that it reloaded its dialogs (no timers: it waits on the log stream). */
 function nextReload(world: World): Promise<void> {

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
-import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from './harness';
-import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from './processes';
+import { ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from '../support/world';
+import { ADMIN_TOKEN, freePort } from '../support/http';
+import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
 import type { TwilioEmulator } from '../../src/emulator';
 
 describe('end to end: a restarted server process continues a conversation mid-dialog', function () {

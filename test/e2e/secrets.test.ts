@@ -6,19 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  ADMIN_TOKEN,
-  ALICE_PHONE,
-  authLinkOf,
-  configureUserAuthorized,
-  findLeaks,
-  latestCode,
-  openAuthPage,
-  startWorld,
-  submitAuthPage,
-  textOf,
-  type World,
-} from './harness';
+import { ALICE_PHONE, configureUserAuthorized, findLeaks, latestCode, startWorld, textOf, type World } from '../support/world';
+import { ADMIN_TOKEN, authLinkOf, openAuthPage, submitAuthPage } from '../support/http';
 
 describe('end to end: secrets and codes stay out of logs, files and state', function () {
   this.timeout(30_000);

@@ -5,13 +5,11 @@
  * emulator in this process as Twilio, a manual sleep and a fixed clock (no waits).
  */
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
-import pino from 'pino';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { REDACTED_PATHS, start, type Started } from '../../src/main';
-import { ADMIN_TOKEN, adminRequest, ALICE_PHONE, BOB_PHONE, removeDir, REPO_DIALOGS, startWorld, tempDir, textOf, type World } from './harness';
-import { ManualSleep } from '../helpers/manual-sleep';
+import type { Started } from '../../src/main';
+import { ALICE_PHONE, BOB_PHONE, startWorld, textOf, type World } from '../support/world';
+import { ManualSleep } from '../support/manual-sleep';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const SENDER = '+15005550006';
@@ -27,27 +25,10 @@ async function healthz(url: string): Promise<{ status: number; body: Health }> {
   return { status: res.status, body: (await res.json()) as Health };
 }
 
-/** Log lines, with a way to wait for one. */
-class LogTap {
-  readonly lines: string[] = [];
-  private waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-  readonly logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, { write: (line: string) => this.add(line) });
-
-  private add(line: string): void {
-    this.lines.push(line);
-    this.waiters = this.waiters.filter((w) => (w.pattern.test(line) ? (w.resolve(), false) : true));
-  }
-
-  waitFor(pattern: RegExp): Promise<void> {
-    if (this.lines.some((line) => pattern.test(line))) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ pattern, resolve }));
-  }
-}
-
 interface Server {
   started: Started;
   url: string;
-  log: LogTap;
+  log: { lines: string[]; waitFor(pattern: RegExp): Promise<void> };
   sleeper: ManualSleep;
   chat(userId: string): BotClient;
   admin(method: string, route: string): Promise<{ status: number; body: unknown }>;
@@ -81,29 +62,22 @@ describe('end to end: Twilio unreachable or refusing, with TWILIO_* set', functi
   }
 
   async function startServer(env: Record<string, string>, dirs?: { dataDir: string; dialogsDir: string }): Promise<Server & { dirs: { dataDir: string; dialogsDir: string } }> {
-    const dataDir = dirs?.dataDir ?? (await tempDir('outage-data'));
-    const dialogsDir = dirs?.dialogsDir ?? (await tempDir('outage-dialogs'));
-    if (!dirs) {
-      cleanups.push(() => removeDir(dataDir), () => removeDir(dialogsDir));
-      await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
-    }
-    const log = new LogTap();
     const sleeper = new ManualSleep();
-    const started = await start({
-      env: { DATA_DIR: dataDir, DIALOGS_DIR: dialogsDir, PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN, HEALTHZ_CACHE_SECONDS: '0', TWILIO_SENDER: SENDER, ...env },
-      logger: log.logger,
-      print: () => undefined,
+    const world = await startWorld({
+      twilio: 'none',
+      env: { HEALTHZ_CACHE_SECONDS: '0', TWILIO_SENDER: SENDER, ...env },
       startCheck: { sleep: sleeper.sleep, now: () => T0 },
+      ...(dirs ? { dirs } : {}),
     });
-    cleanups.push(() => started.close());
+    cleanups.push(() => world.close());
     return {
-      dirs: { dataDir, dialogsDir },
-      started,
-      url: started.url,
-      log,
+      dirs: { dataDir: world.dataDir, dialogsDir: world.dialogsDir },
+      started: world.started,
+      url: world.url,
+      log: { lines: world.logLines, waitFor: (pattern) => world.waitForLog(pattern) },
       sleeper,
-      chat: (userId) => new BotClient({ baseUrl: started.url, channelId: 'webchat', userId, timeoutMs: 15_000 }),
-      admin: (method, route) => adminRequest(started.url, method, route),
+      chat: (userId) => world.client(userId),
+      admin: (method, route) => world.admin(method, route),
     };
   }
 

@@ -3,17 +3,8 @@
  * the other (Promise.all), and neither ever sees the other's dialog state, entities or credentials.
  */
 import assert from 'node:assert/strict';
-import {
-  authLinkOf,
-  configureUserAuthorized,
-  latestCode,
-  openAuthPage,
-  outboxTo,
-  startWorld,
-  submitAuthPage,
-  textOf,
-  type World,
-} from './harness';
+import { configureUserAuthorized, latestCode, outboxTo, startWorld, textOf, type World } from '../support/world';
+import { authLinkOf, openAuthPage, submitAuthPage } from '../support/http';
 
 const ANN = '+14155550111';
 const BEN = '+14155550122';

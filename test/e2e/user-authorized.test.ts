@@ -3,19 +3,8 @@
  * one-time link, the link page checks the credentials with the emulator, and the dialog resumes where it stopped.
  */
 import assert from 'node:assert/strict';
-import {
-  ALICE_PHONE,
-  authLinkOf,
-  buttonsOf,
-  configureUserAuthorized,
-  findLeaks,
-  openAuthPage,
-  startWorld,
-  submitAuthPage,
-  textOf,
-  USER_PROFILE,
-  type World,
-} from './harness';
+import { ALICE_PHONE, buttonsOf, configureUserAuthorized, findLeaks, startWorld, textOf, USER_PROFILE, type World } from '../support/world';
+import { authLinkOf, openAuthPage, submitAuthPage } from '../support/http';
 
 describe('end to end: users authorize the action through the link page', function () {
   this.timeout(30_000);

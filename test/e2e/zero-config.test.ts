@@ -3,9 +3,9 @@
  * admin decided (a disabled action stays disabled; credentials an admin set are left alone and no emulator starts).
  */
 import assert from 'node:assert/strict';
-import pino from 'pino';
-import { start, type Started } from '../../src/main';
-import { ADMIN_TOKEN, adminRequest, removeDir, tempDir } from './harness';
+import type { Started } from '../../src/main';
+import { removeDir, startWorld, tempDir, type World } from '../support/world';
+import { adminRequest } from '../support/http';
 
 interface ActionBody {
   state: string;
@@ -17,16 +17,14 @@ describe('end to end: zero-config start across restarts', function () {
   this.timeout(30_000);
   let dataDir: string;
   let dialogsDir: string;
-  let running: Started | undefined;
+  let running: World | undefined;
   const lines: string[] = [];
 
+  /** start() as a newcomer runs it: no TWILIO_*, so it starts its own emulator (EMULATOR_PORT=0), on the same dirs. */
   const boot = async (): Promise<Started> => {
-    running = await start({
-      env: { DATA_DIR: dataDir, DIALOGS_DIR: dialogsDir, PORT: '0', EMULATOR_PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN },
-      logger: pino({ level: 'silent' }),
-      print: (line) => void lines.push(line),
-    });
-    return running;
+    running = await startWorld({ twilio: 'none', env: { EMULATOR_PORT: '0' }, dirs: { dataDir, dialogsDir } });
+    lines.push(...running.printed);
+    return running.started;
   };
   const stop = async () => {
     await running?.close();

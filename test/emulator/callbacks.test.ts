@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
-import { rejectsWith, startHarness, type Harness } from './harness';
+import { rejectsWith, startHarness, type Harness } from '../support/emulator';
 
 const FROM = '+15005550006';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { loadSpec, responseValidator, describeErrors, type OaiMethod, type OaiSpec } from '../helpers/oai';
-import { conformanceProblem } from './harness';
+import { loadSpec, responseValidator, describeErrors, type OaiMethod, type OaiSpec } from '../support/oai';
+import { conformanceProblem } from '../support/emulator';
 
 /** Every operation the emulator implements, with the statuses it answers. */
 const OPERATIONS: Array<[OaiSpec, string, OaiMethod, number]> = [
@@ -24,7 +24,7 @@ function examples(spec: OaiSpec, path: string, method: OaiMethod, status: number
   return Object.entries(content?.examples ?? {}).map(([name, e]) => [name, e.value]);
 }
 
-describe('OAI response validator (test/helpers/oai.ts)', () => {
+describe('OAI response validator (test/support/oai.ts)', () => {
   for (const [spec, path, method, status] of OPERATIONS) {
     it(`accepts Twilio's own examples for ${method.toUpperCase()} ${path} ${status}`, () => {
       const validate = responseValidator(spec, path, method, status);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { isLoopbackHostHeader, isLoopbackOrigin } from '../../src/emulator/guard';
-import { startHarness, type Harness } from './harness';
+import { startHarness, type Harness } from '../support/emulator';
 
 interface RawAnswer {
   status: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import twilio from 'twilio';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
-import { rejectsWith, startHarness, type Harness } from './harness';
+import { rejectsWith, startHarness, type Harness } from '../support/emulator';
 
 const TO = '+14155550123';
 const JSON_TYPE = { 'Content-Type': 'application/json' };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rejectsWith, startHarness, type Harness } from './harness';
+import { rejectsWith, startHarness, type Harness } from '../support/emulator';
 
 const FROM = '+15005550006';
 const TO = '+14155550123';

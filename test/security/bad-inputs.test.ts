@@ -4,17 +4,8 @@
  * no row may get a 5xx, and every reply carries nosniff. Requests go over raw sockets, exactly as written.
  */
 import assert from 'node:assert/strict';
-import {
-  ADMIN_TOKEN,
-  ALICE_PHONE,
-  authLinkOf,
-  configureUserAuthorized,
-  openAuthPage,
-  startWorld,
-  textOf,
-  USER_PROFILE,
-  type World,
-} from '../e2e/harness';
+import { ALICE_PHONE, configureUserAuthorized, startWorld, textOf, USER_PROFILE, type World } from '../support/world';
+import { ADMIN_TOKEN, authLinkOf, openAuthPage } from '../support/http';
 import { rawRequest, type RawReply } from './raw-http';
 
 interface Context {

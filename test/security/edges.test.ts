@@ -5,14 +5,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { IncomingMessage } from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
+import { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { IntegrationAction, loadSecrets } from '../../src/auth';
-import { canonicalizeTarget, clientAddress, createServer, parseTrustProxy, type TrustProxy } from '../../src/server';
-import { openStore, type Store } from '../../src/store';
-import { ADMIN_TOKEN, startStack, type Harness } from '../server/harness';
+import { canonicalizeTarget, clientAddress, parseTrustProxy, type TrustProxy } from '../../src/server';
+import { startWorld, type AdminWorld } from '../support/world';
+import { ADMIN_TOKEN } from '../support/http';
 import { errorCode, rawRequest } from './raw-http';
 
 describe('security: canonical request targets', () => {
@@ -119,12 +117,12 @@ describe('security: TRUST_PROXY decides which address the admin back-off counts'
   }
 
   describe('over HTTP', () => {
-    const stacks: Harness[] = [];
+    const stacks: AdminWorld[] = [];
     after(async () => {
       for (const h of stacks) await h.close();
     });
 
-    const hammer = async (h: Harness, forwardedFor: string, times: number) => {
+    const hammer = async (h: AdminWorld, forwardedFor: string, times: number) => {
       const statuses: number[] = [];
       for (let i = 0; i < times; i++) {
         statuses.push((await h.request('GET', '/api/admin/action', { token: 'wrong-wrong-wrong', headers: { 'x-forwarded-for': forwardedFor } })).status);
@@ -133,7 +131,7 @@ describe('security: TRUST_PROXY decides which address the admin back-off counts'
     };
 
     it('ignores X-Forwarded-For by default: changing it does not escape the back-off', async () => {
-      const h = await startStack({ backoff: { maxFailures: 2 } });
+      const h = await startWorld({ stack: 'admin', backoff: { maxFailures: 2 } });
       stacks.push(h);
       await hammer(h, '1.1.1.1', 2);
       assert.deepEqual(await hammer(h, '2.2.2.2', 1), [429]);
@@ -144,29 +142,16 @@ describe('security: TRUST_PROXY decides which address the admin back-off counts'
 });
 
 describe('security: TRUST_PROXY through createServer', () => {
-  let store: Store;
-  let server: ReturnType<typeof createServer>;
+  let world: AdminWorld;
   let port: number;
 
   before(async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tva-trust-'));
-    store = await openStore({ dataDir });
-    const secrets = await loadSecrets({ env: {}, dataDir, store });
     const trustProxy: TrustProxy = parseTrustProxy('loopback');
-    server = createServer({
-      store,
-      action: new IntegrationAction({ store, secrets: secrets.box }),
-      logger: pino({ level: 'silent' }),
-      adminToken: ADMIN_TOKEN,
-      adminBackoff: { maxFailures: 2 },
-      trustProxy,
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    world = await startWorld({ stack: 'admin', backoff: { maxFailures: 2 }, server: { trustProxy } });
+    port = world.port;
   });
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await store.close();
+    await world.close();
   });
 
   it('counts failures per forwarded client behind a trusted proxy', async () => {
@@ -187,34 +172,28 @@ function nonLoopbackAddress(): string | undefined {
 }
 
 describe('security: dev endpoints answer only on loopback', () => {
-  let store: Store;
-  let server: ReturnType<typeof createServer>;
+  let world: AdminWorld;
   let port: number;
 
   before(async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tva-dev-'));
     const publicDir = mkdtempSync(path.join(os.tmpdir(), 'tva-public-'));
     writeFileSync(path.join(publicDir, 'index.html'), '<!doctype html><title>chat</title>');
-    store = await openStore({ dataDir });
-    const secrets = await loadSecrets({ env: {}, dataDir, store });
-    server = createServer({
-      store,
-      action: new IntegrationAction({ store, secrets: secrets.box }),
-      logger: pino({ level: 'silent' }),
-      adminToken: ADMIN_TOKEN,
-      app: {
-        publicDir,
-        devOutbox: () => [{ sid: 'SM1', to: '+14155550123', from: '+15005550006', channel: 'sms', body: 'Your code is 123456', date_created: 'now' }],
-        health: async () => ({ ok: true, checks: {} }),
+    world = await startWorld({
+      stack: 'admin',
+      server: {
+        app: {
+          publicDir,
+          devOutbox: () => [{ sid: 'SM1', to: '+14155550123', from: '+15005550006', channel: 'sms', body: 'Your code is 123456', date_created: 'now' }],
+          health: async () => ({ ok: true, checks: {} }),
+        },
       },
+      // All interfaces, so a request can arrive on a non-loopback address too.
+      host: '0.0.0.0',
     });
-    // All interfaces, so a request can arrive on a non-loopback address too.
-    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    port = world.port;
   });
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await store.close();
+    await world.close();
   });
 
   for (const target of ['/api/dev/info', '/api/dev/outbox']) {

@@ -5,15 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { ADMIN_ROUTES, routeAudience } from '../../src/server';
-import {
-  ADMIN_TOKEN,
-  ALICE_PHONE,
-  authLinkOf,
-  configureUserAuthorized,
-  startWorld,
-  textOf,
-  type World,
-} from '../e2e/harness';
+import { ALICE_PHONE, configureUserAuthorized, startWorld, textOf, type World } from '../support/world';
+import { ADMIN_TOKEN, authLinkOf } from '../support/http';
 import { errorCode, rawRequest, type RawReply } from './raw-http';
 
 /** A concrete path for a route pattern (`:name` and friends filled with plausible values). */

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { createService, createTwilioClient } from '../../src/twilio';
-import { captured, errorOf, startStack, tempDataDir, WRONG_TOKEN, type Harness } from './harness';
+import { captured, startWorld, tempDataDir, type AdminWorld } from '../support/world';
+import { errorOf, WRONG_TOKEN } from '../support/http';
 
 const API_KEY = { sid: `SK${'a1'.repeat(16)}`, secret: 'apikeysecret0123456789ABCDEFghij' };
 const USER_TOKEN_WRONG = 'e'.repeat(32);
@@ -21,7 +22,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('admin API against the emulator', () => {
   let emulator: TwilioEmulator;
   let dataDir: string;
-  let h: Harness;
+  let h: AdminWorld;
   /** A Verify Service that exists at the emulator: the action's test checks the configured one. */
   let VERIFY_SID: string;
 
@@ -31,7 +32,7 @@ describe('admin API against the emulator', () => {
     const gateway = createTwilioClient({ kind: 'auth-token', accountSid: emulator.accountSid, authToken: emulator.authToken }, { baseUrl: url });
     VERIFY_SID = (await createService(gateway, { friendlyName: 'Admin API test' })).sid;
     dataDir = tempDataDir();
-    h = await startStack({ dataDir, emulator });
+    h = await startWorld({ stack: 'admin', dataDir, emulator });
   });
 
   after(async () => {
@@ -107,7 +108,7 @@ describe('admin API against the emulator', () => {
 
   it('is still configured after a restart on the same data directory', async () => {
     await h.stop();
-    h = await startStack({ dataDir, emulator });
+    h = await startWorld({ stack: 'admin', dataDir, emulator });
     const reply = await h.request('GET', '/api/admin/action');
     const view = reply.json as { state: string; authorization: { authToken: string; baseUrl: string }; config: { sender: string } };
     assert.equal(view.state, 'configured');
@@ -335,6 +336,6 @@ describe('admin API against the emulator', () => {
     for (const [where, text] of haystacks) {
       for (const secret of secrets) assert.ok(!text.includes(secret), `a raw secret (…${secret.slice(-4)}) appears in ${where}`);
     }
-    h = await startStack({ dataDir, emulator });
+    h = await startWorld({ stack: 'admin', dataDir, emulator });
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { resolveAdminToken, tokensEqual } from '../../src/server';
-import { tempDataDir } from './harness';
+import { tempDataDir } from '../support/world';
 
 describe('the admin token', () => {
   it('is generated once into DATA_DIR/admin-token with mode 0600 and then reused', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { errorOf, startStack, WRONG_TOKEN, type Harness, type RequestOptions } from './harness';
+import { startWorld, type AdminWorld } from '../support/world';
+import { errorOf, WRONG_TOKEN, type RequestOptions } from '../support/http';
 
 const SID = `AC${'1'.repeat(32)}`;
 const GOOD_AUTH = { type: 'pre-authorized', accountSid: SID, authToken: WRONG_TOKEN };
@@ -60,10 +61,10 @@ const CASES: Case[] = [
 ];
 
 describe('admin API refusals', () => {
-  let h: Harness;
+  let h: AdminWorld;
 
   before(async () => {
-    h = await startStack({ backoff: { maxFailures: 1000 } });
+    h = await startWorld({ stack: 'admin', backoff: { maxFailures: 1000 } });
     const created = await h.request('POST', '/api/admin/profiles', { body: { name: 'existing', tenancy: false } });
     assert.equal(created.status, 201);
   });
@@ -112,9 +113,9 @@ describe('admin API refusals', () => {
 });
 
 describe('admin authentication backoff', () => {
-  let h: Harness;
+  let h: AdminWorld;
   before(async () => {
-    h = await startStack({ backoff: { maxFailures: 3, baseDelaySeconds: 2 } });
+    h = await startWorld({ stack: 'admin', backoff: { maxFailures: 3, baseDelaySeconds: 2 } });
   });
   after(async () => h.close());
 

@@ -6,7 +6,8 @@ import { CliError, type CliIo } from '../../src/cli/cli-io';
 import { buildProgram } from '../../src/cli/main';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { createService, createTwilioClient } from '../../src/twilio';
-import { captured, tempDataDir, WRONG_TOKEN } from './harness';
+import { captured, tempDataDir } from '../support/world';
+import { WRONG_TOKEN } from '../support/http';
 
 interface Run {
   stdout: string;

@@ -4,13 +4,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import type { Server } from 'restify';
-import { IntegrationAction, loadSecrets } from '../../src/auth';
-import { createServer } from '../../src/server';
-import { openStore, type Store } from '../../src/store';
 import { DialogInstaller } from '../../src/templates';
-import { ADMIN_TOKEN } from './harness';
+import { startWorld, type AdminWorld } from '../support/world';
+import { ADMIN_TOKEN } from '../support/http';
 
 interface Reply {
   status: number;
@@ -21,28 +17,17 @@ interface Reply {
 describe('admin template routes: request bodies', () => {
   let work: string;
   let dialogsDir: string;
-  let store: Store;
-  let server: Server;
+  let world: AdminWorld;
   let port: number;
 
   before(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'tva-template-routes-'));
     dialogsDir = path.join(work, 'dialogs');
-    store = await openStore({ dataDir: work });
-    const secrets = await loadSecrets({ env: {}, dataDir: work, store });
-    server = createServer({
-      store,
-      action: new IntegrationAction({ store, secrets: secrets.box }),
-      logger: pino({ level: 'silent' }),
-      adminToken: ADMIN_TOKEN,
-      templates: { installer: new DialogInstaller({ dialogsDir }) },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    port = server.address().port;
+    world = await startWorld({ stack: 'admin', dataDir: work, server: { templates: { installer: new DialogInstaller({ dialogsDir }) } } });
+    port = world.port;
   });
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await store.close();
+    await world.close();
     rmSync(work, { recursive: true, force: true });
   });
 

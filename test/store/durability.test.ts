@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { ADMIN_TOKEN, ALICE_PHONE, freePort, REPO_DIALOGS, removeDir, tempDir, textOf } from '../e2e/harness';
-import { baseEnv, createVerifyService, spawnServer, type Child } from '../e2e/processes';
+import { ADMIN_TOKEN, freePort } from '../support/http';
+import { baseEnv, createVerifyService, spawnServer, type Child } from '../support/processes';
+import { ALICE_PHONE, REPO_DIALOGS, removeDir, tempDir, textOf } from '../support/world';
 
 function killNow(child: Child): Promise<void> {
   return new Promise((resolve) => {

@@ -1,22 +1,24 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import restify from 'restify';
-import { registerTemplateRoutes } from '../../src/server';
 import { defaultTemplatesDir, DialogInstaller } from '../../src/templates';
+import { templateIds } from '../support/catalog';
+import { ADMIN_TOKEN } from '../support/http';
+import { startWorld, type AdminWorld } from '../support/world';
 
 describe('admin API: /api/admin/templates', () => {
   let work: string;
-  let server: restify.Server;
-  let base: string;
+  let world: AdminWorld;
   let dialogs: string;
 
   const call = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${base}/api/admin/templates${route}`, {
+    const authorization = `Bearer ${ADMIN_TOKEN}`;
+    const res = await fetch(`${world.baseUrl}/api/admin/templates${route}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      ...(body === undefined
+        ? { headers: { authorization } }
+        : { headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string; details: unknown[] } } };
   };
@@ -25,14 +27,12 @@ describe('admin API: /api/admin/templates', () => {
     work = mkdtempSync(path.join(tmpdir(), 'tva-routes-'));
     dialogs = path.join(work, 'dialogs');
     cpSync(defaultTemplatesDir(), path.join(work, 'templates'), { recursive: true });
-    server = restify.createServer();
-    registerTemplateRoutes(server, { installer: new DialogInstaller({ dialogsDir: dialogs, templatesDir: path.join(work, 'templates') }) });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const installer = new DialogInstaller({ dialogsDir: dialogs, templatesDir: path.join(work, 'templates') });
+    world = await startWorld({ stack: 'admin', dataDir: work, server: { templates: { installer } } });
   });
 
   afterEach(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await world.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -40,7 +40,7 @@ describe('admin API: /api/admin/templates', () => {
     const { status, json } = await call('GET', '');
     assert.equal(status, 200);
     const list = json['templates'] as { id: string; state: string }[];
-    assert.equal(list.length, 6);
+    assert.equal(list.length, (await templateIds()).length);
     assert.ok(list.every((t) => t.state === 'not-installed'));
   });
 
@@ -58,7 +58,7 @@ describe('admin API: /api/admin/templates', () => {
   it('POST /install-all installs every template', async () => {
     const { status, json } = await call('POST', '/install-all');
     assert.equal(status, 200);
-    assert.equal((json['results'] as unknown[]).length, 6);
+    assert.equal((json['results'] as unknown[]).length, (await templateIds()).length);
     assert.deepEqual(json['failures'], []);
   });
 

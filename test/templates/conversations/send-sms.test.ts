@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import nock from 'nock';
 import { MESSAGES } from '../../../src/dialogs';
-import { ACCOUNT_SID, Bot, gatewayFor, MG_SID, play, templateTask, TestRuntime, type Conversation } from './harness';
+import { ACCOUNT_SID, TaskChat, gatewayFor, MG_SID, play, templateTask, TestRuntime, type Transcript } from '../../support/conversation';
 
 const TO = '+14155550123';
 const FROM = '+15005550006';
@@ -47,7 +47,7 @@ const ASK_BODY = 'What should the message say?';
 const ASK_FROM =
   'Which number or Messaging Service should I send it from? Give a Twilio number like +14155550123 or a Messaging Service SID (MG…).';
 
-interface SmsConversation extends Conversation {
+interface SmsConversation extends Transcript {
   nock: () => nock.Scope[];
 }
 
@@ -237,14 +237,14 @@ describe('template send-sms: conversations (Twilio = nock)', () => {
     it(conversation.title, async () => {
       const scopes = conversation.nock();
       const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor() }, conversation.config ?? {});
-      const bot = new Bot({ tasks: [await templateTask('send-sms')], runtime });
+      const bot = new TaskChat({ tasks: [await templateTask('send-sms')], runtime });
       await play(bot, conversation);
       for (const scope of scopes) assert.ok(scope.isDone(), `nock not called: ${scope.pendingMocks().join(', ')}`);
     });
   }
 
   it('answers "this integration is disabled" at once, without asking anything or calling Twilio', async () => {
-    const bot = new Bot({ tasks: [await templateTask('send-sms')], runtime: new TestRuntime({ kind: 'disabled' }, { sender: FROM }) });
+    const bot = new TaskChat({ tasks: [await templateTask('send-sms')], runtime: new TestRuntime({ kind: 'disabled' }, { sender: FROM }) });
     await play(bot, {
       title: 'disabled',
       turns: [['send an sms', [MESSAGES.disabled]]],
@@ -254,7 +254,7 @@ describe('template send-sms: conversations (Twilio = nock)', () => {
 
   it('answers "this integration is disabled" when an admin disables it in the middle of the dialog', async () => {
     const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor() }, { sender: FROM });
-    const bot = new Bot({ tasks: [await templateTask('send-sms')], runtime });
+    const bot = new TaskChat({ tasks: [await templateTask('send-sms')], runtime });
     await play(bot, {
       title: 'disabled mid-dialog',
       turns: [
@@ -272,7 +272,7 @@ describe('template send-sms: conversations (Twilio = nock)', () => {
   });
 
   it('sends a user-authorized user an authorization link instead of calling Twilio', async () => {
-    const bot = new Bot({
+    const bot = new TaskChat({
       tasks: [await templateTask('send-sms')],
       runtime: new TestRuntime({ kind: 'needs-user-authorization', profile: 'default' }, { sender: FROM }),
     });
@@ -281,7 +281,7 @@ describe('template send-sms: conversations (Twilio = nock)', () => {
       turns: [
         ['send an sms', [ASK_TO]],
         [TO, [ASK_BODY]],
-        ['Hi', ['Please authorize Twilio: https://bot.example/authorize/1']],
+        ['Hi', ['Please authorize Twilio for me: https://bot.example/authorize/1']],
       ],
       status: 'waiting',
     });

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import nock from 'nock';
 import { runOperation } from '../../../src/twilio';
-import { Bot, EmulatorFixture, gatewayFor, play, SERVICE_SID, templateTask, TestRuntime, type Conversation } from './harness';
+import { TaskChat, gatewayFor, play, SERVICE_SID, templateTask, TestRuntime, type Transcript } from '../../support/conversation';
+import { EmulatorFixture } from '../../support/emulator';
 
 const PHONE = '+14155550123';
 const EMAIL = 'ada@example.com';
@@ -17,26 +18,26 @@ describe('templates start/check/cancel-verification and verification-status: con
   before(() => fx.start());
   after(() => fx.stop());
 
-  let bot: Bot;
+  let bot: TaskChat;
   beforeEach(async () => {
     fx.emulator.clearOutbox();
     fx.clock.advance(3600);
     const tasks = await Promise.all(
       ['start-verification', 'check-verification', 'cancel-verification', 'verification-status'].map((id) => templateTask(id)),
     );
-    bot = new Bot({ tasks, runtime: fx.runtime(), clock: fx.clock });
+    bot = new TaskChat({ tasks, runtime: fx.runtime(), clock: fx.clock });
   });
 
-  const start = (to = PHONE): Conversation['turns'] => [
+  const start = (to = PHONE): Transcript['turns'] => [
     ['send me a code', [ASK_RECEIVER]],
     [to, [`I texted a verification code to ${to}. It's valid for 10 minutes: when you have it, say "check my code".`]],
   ];
-  const check = (to = PHONE): Conversation['turns'] => [
+  const check = (to = PHONE): Transcript['turns'] => [
     ['check my code', [ASK_CHECK_RECEIVER]],
     [to, [ASK_CODE]],
   ];
 
-  const conversations: Conversation[] = [
+  const conversations: Transcript[] = [
     {
       title: 'start by SMS (the default), then check: approved',
       turns: [...start(), ...check(), [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]]],
@@ -238,7 +239,7 @@ describe('templates start/check/cancel-verification and verification-status: con
       .post(`/v2/Services/${SERVICE_SID}/Verifications`, (form: Record<string, string>) => form['To'] === PHONE && form['Channel'] === 'sms')
       .reply(429, body, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Retry-After': '240' });
     const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor() }, { verifyServiceSid: SERVICE_SID });
-    const b = new Bot({ tasks: [await templateTask('start-verification')], runtime });
+    const b = new TaskChat({ tasks: [await templateTask('start-verification')], runtime });
     await play(b, {
       title: 'retry after',
       turns: [

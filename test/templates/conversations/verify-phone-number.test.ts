@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { MESSAGES } from '../../../src/dialogs';
-import { Bot, EmulatorFixture, gatewayFor, play, templateTask, TestRuntime, type Conversation } from './harness';
+import { TaskChat, gatewayFor, play, templateTask, TestRuntime, type Transcript } from '../../support/conversation';
+import { EmulatorFixture } from '../../support/emulator';
 
 const PHONE = '+14155550123';
 const OTHER = '+14155550188';
@@ -14,7 +15,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
 
   const wrong = (n: number) => (n === 1 ? 'That code isn\'t right. You have 1 attempt left.' : `That code isn't right. You have ${n} attempts left.`);
 
-  const conversations: Conversation[] = [
+  const conversations: Transcript[] = [
     {
       title: 'happy path: number, code, verified; the number and time are kept in user state',
       turns: [
@@ -272,13 +273,13 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
   ];
 
   const codes: string[] = [];
-  let currentBot: Bot;
+  let currentBot: TaskChat;
   for (const conversation of conversations) {
     it(conversation.title, async () => {
       codes.length = 0;
       fx.emulator.clearOutbox();
       fx.clock.advance(3600);
-      const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime: fx.runtime(), clock: fx.clock });
+      const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime: fx.runtime(), clock: fx.clock });
       currentBot = bot;
       await play(bot, conversation);
     });
@@ -286,7 +287,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
 
   it('asks for the Verify Service when none is configured', async () => {
     const runtime = new TestRuntime({ kind: 'ready', gateway: fx.gateway }, {});
-    const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime, clock: fx.clock });
+    const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime, clock: fx.clock });
     await play(bot, {
       title: 'no configured service',
       turns: [
@@ -299,7 +300,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
 
   it('answers "this integration is disabled" from the engine at once when the action is disabled', async () => {
     const runtime = new TestRuntime({ kind: 'disabled' }, { verifyServiceSid: fx.serviceSid });
-    const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime });
+    const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime });
     await play(bot, {
       title: 'disabled',
       turns: [['verify my phone number', [MESSAGES.disabled]]],
@@ -309,7 +310,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
 
   it('answers "not authorized" when Twilio rejects the stored credentials (20003)', async () => {
     const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor(fx.emulator.url, fx.emulator.accountSid, '0'.repeat(32)) }, { verifyServiceSid: fx.serviceSid });
-    const bot = new Bot({ tasks: [await templateTask('verify-phone-number')], runtime });
+    const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime });
     await play(bot, {
       title: '20003',
       turns: [

@@ -3,7 +3,7 @@
  * test/fixtures/twilio-oai/, so a clone needs nothing beside it: every path the emulator serves, whole, with the
  * component schemas they reference (transitively) and the security scheme. MIT-licensed: the LICENSE travels along.
  *
- *   npx tsx test/helpers/vendor-twilio-oai.ts [SOURCE_DIR]   (default ../shared/twilio-oai)
+ *   npx tsx test/support/vendor-twilio-oai.ts [SOURCE_DIR]   (default ../shared/twilio-oai)
  *
  * test/twilio-oai.test.ts checks, where the full specs are at hand, that the vendored files are exactly what this
  * script extracts.

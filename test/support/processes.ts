@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from './harness';
+import { REPO_ROOT } from './world';
 import type { TwilioEmulator } from '../../src/emulator';
 
 export interface Child {

@@ -1,11 +1,15 @@
 /**
- * Starts an emulator with a manual clock and the official SDK pointed at it, and checks every body the emulator
- * answers against Twilio's OpenAPI response schemas (via the emulator's `onResponse` hook).
+ * The local emulator for tests. {@link startHarness}: an emulator with a manual clock and the official SDK pointed at
+ * it, checking every body the emulator answers against Twilio's OpenAPI response schemas (via the emulator's
+ * `onResponse` hook). {@link EmulatorFixture}: an emulator on loopback with one Verify Service and a gateway, for
+ * conversations that read the codes it "delivered".
  */
 import assert from 'node:assert/strict';
 import twilio from 'twilio';
 import { createEmulator, ManualClock, type EmulatorExchange, type EmulatorOptions, type TwilioEmulator } from '../../src/emulator';
-import { declaresStatus, describeErrors, errorValidator, responseValidator } from '../helpers/oai';
+import { runOperation, type TwilioGateway } from '../../src/twilio';
+import { ACCOUNT_SID, AUTH_TOKEN, gatewayFor, TestRuntime } from './conversation';
+import { declaresStatus, describeErrors, errorValidator, responseValidator } from './oai';
 
 export interface Harness {
   emulator: TwilioEmulator;
@@ -122,4 +126,60 @@ export async function rejectsWith(promise: Promise<unknown>, code: number, statu
     else if (message) assert.match(err.message, message);
     return true;
   });
+}
+
+/** The local emulator on loopback with a manual clock and one Verify Service. */
+export class EmulatorFixture {
+  readonly clock = new ManualClock(new Date('2026-03-01T09:00:00Z'));
+  private started: { emulator: TwilioEmulator; gateway: TwilioGateway; serviceSid: string } | undefined;
+
+  async start(): Promise<void> {
+    const emulator = createEmulator({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, clock: this.clock });
+    const gateway = gatewayFor(await emulator.listen(0, '127.0.0.1'));
+    const service = (await runOperation(gateway, 'createService', { friendlyName: 'Acme' })) as { sid: string };
+    this.started = { emulator, gateway, serviceSid: service.sid };
+  }
+
+  async stop(): Promise<void> {
+    await this.started?.emulator.close();
+  }
+
+  private get running(): { emulator: TwilioEmulator; gateway: TwilioGateway; serviceSid: string } {
+    assert.ok(this.started, 'EmulatorFixture.start() first');
+    return this.started;
+  }
+
+  get emulator(): TwilioEmulator {
+    return this.running.emulator;
+  }
+
+  get gateway(): TwilioGateway {
+    return this.running.gateway;
+  }
+
+  get serviceSid(): string {
+    return this.running.serviceSid;
+  }
+
+  /** The code in the last SMS/e-mail the emulator delivered to `to`. */
+  lastCode(to: string): string {
+    const message = this.emulator.outbox().filter((m) => m.to === to).at(-1);
+    const code = message?.body.match(/(\d{4,10})/)?.[1];
+    assert.ok(code, `no code delivered to ${to}: ${JSON.stringify(this.emulator.outbox())}`);
+    return code;
+  }
+
+  /** A wrong code for `to`: the right one with its last digit changed. */
+  wrongCode(to: string): string {
+    const code = this.lastCode(to);
+    return `${code.slice(0, -1)}${code.endsWith('0') ? '1' : '0'}`;
+  }
+
+  deliveries(to: string): number {
+    return this.emulator.outbox().filter((m) => m.to === to).length;
+  }
+
+  runtime(config: Record<string, unknown> = {}): TestRuntime {
+    return new TestRuntime({ kind: 'ready', gateway: this.gateway }, { verifyServiceSid: this.serviceSid, ...config });
+  }
 }
