@@ -146,8 +146,8 @@ export function AuthorizationTab(props: { view: ActionView; onChanged: (view: Ac
   return h('form', { class: 'tab-panel__form', onSubmit: onSave, noValidate: true }, [
     h('fieldset', { class: 'choices' }, [
       h('legend', null, 'How the action authorizes with Twilio'),
-      radio('auth-token', 'Pre-authorized: Account SID and Auth Token'),
-      radio('api-key', 'Pre-authorized: API Key'),
+      radio('auth-token', 'Pre-authorized with an Auth Token'),
+      radio('api-key', 'Pre-authorized with an API Key'),
       radio('user-authorized', 'User-authorized: each end user with an auth profile'),
     ]),
     mode === 'user-authorized'

@@ -44,7 +44,7 @@ export function AuditPage(): ComponentChildren {
     ]),
     !loaded
       ? h('p', { role: 'status' }, 'Loading…')
-      : h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, [
+      : h('div', { class: 'table-wrap', tabIndex: 0, role: 'region', 'aria-label': 'Audit log entries' }, h('table', { class: 'table' }, [
           h('caption', { class: 'visually-hidden' }, 'Audit log, newest first'),
           h('thead', null, h('tr', null, ['When', 'Action', 'Outcome', 'Target', 'Actor', 'Details'].map((c) => h('th', { key: c, scope: 'col' }, c)))),
           h('tbody', null, shown.map((e) => h('tr', { key: e.id }, [

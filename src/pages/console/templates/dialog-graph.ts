@@ -108,7 +108,7 @@ export function DialogPage(props: { id: string }): ComponentChildren {
     h('h1', null, view.name),
     h('p', { class: 'muted' }, `${view.file} · ${view.state}${view.installedVersion ? ` · installed ${view.installedVersion}` : ''} · read-only`),
     h('div', { class: 'dialog-view' }, [
-      h('div', { class: 'graph-wrap' }, h(Graph, { rows: view.nodes, edges })),
+      h('div', { class: 'graph-wrap', tabIndex: 0, role: 'region', 'aria-label': 'Dialog graph' }, h(Graph, { rows: view.nodes, edges })),
       h('ol', { class: 'node-list', 'aria-label': 'Nodes' }, view.nodes.map((r) => {
         const out = edges.filter((e) => e.from === r.id);
         return h('li', { key: r.id, class: `node node--${r.type}` }, [

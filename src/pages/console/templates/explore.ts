@@ -5,13 +5,16 @@
  */
 import { h, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { REQUIRED_TEMPLATES } from '../../../definition/templates';
 import { api, ApiError, messageOf } from '../api';
 import { hrefOf } from '../shell/route';
 import type { InstallResult, TemplateListing, TemplateProblem } from '../types';
 import { Button, Notice } from '../ui/ui';
 
-/** Templates the action's own flows rely on (the server installs them at start when missing). */
+/** A listing; `required` when the server says so, else the templates a zero-config start installs. */
 type Listing = TemplateListing & { required?: boolean };
+
+const isRequired = (t: Listing): boolean => t.required ?? (REQUIRED_TEMPLATES as readonly string[]).includes(t.id);
 
 const STATE_TEXT: Record<TemplateListing['state'], string> = {
   'not-installed': 'Not installed',
@@ -93,7 +96,7 @@ export function ExploreTemplates(): ComponentChildren {
             h('div', { class: 'template__head' }, [
               h('input', { type: 'checkbox', id: checkboxId, checked: selected.has(t.id), onChange: () => toggle(t.id), 'aria-describedby': `${checkboxId}-desc` }),
               h('label', { for: checkboxId, class: 'template__name' }, t.name),
-              t.required ? h('span', { class: 'badge badge--required' }, 'Required') : null,
+              isRequired(t) ? h('span', { class: 'badge badge--required' }, 'Required') : null,
               h('span', { class: `badge badge--${t.state}` }, STATE_TEXT[t.state]),
             ]),
             h('p', { id: `${checkboxId}-desc`, class: 'template__desc' }, t.description),

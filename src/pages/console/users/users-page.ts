@@ -53,7 +53,7 @@ export function UsersPage(): ComponentChildren {
       ? h('p', { role: 'status' }, 'Loading…')
       : users.length === 0
         ? h('p', null, 'No user has authorized yet.')
-        : h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, [
+        : h('div', { class: 'table-wrap', tabIndex: 0, role: 'region', 'aria-label': 'Users’ credentials table' }, h('table', { class: 'table' }, [
             h('caption', { class: 'visually-hidden' }, 'Users’ credentials'),
             h('thead', null, h('tr', null, ['User', 'Channel', 'Profile', 'Account SID', 'Auth Token', 'Since', ''].map((c, i) => h('th', { key: i, scope: 'col' }, c)))),
             h('tbody', null, users.map((u) => h('tr', { key: `${u.channelId}/${u.userId}` }, [
