@@ -2,7 +2,8 @@
  * The admin console (public/admin.html, src/pages/console) in headless Chromium against the REAL server
  * (`startWorld`: `start()` with the emulator in process). One walk, as the issue lists it: sign in (wrong token, then
  * the right one, keyboard only), configure with a wrong Auth Token (Test shows 20003), fix it (Test passes, keyboard
- * only), Enable ("Integration successful"), Explore templates (select two, Install), Go to dialog (Send SMS's nodes),
+ * only), Enable ("Integration successful"), Explore templates (select two, Install; Upgrade an edited dialog with
+ * "Replace my edits"), Go to dialog (Send SMS's nodes),
  * create an auth profile inline and switch to user-authorized, revoke a user's credentials, read the audit log,
  * Disable, Delete with the typed confirmation, sign out. Every page is checked with axe-core at 1280 and 390 px
  * (and in dark mode), and the run ends with a scan for secrets in the pages, storage, URLs and logs.
@@ -15,6 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { buildSync } from 'esbuild';
@@ -199,6 +201,19 @@ async function walk(run: Run): Promise<void> {
   await page.getByRole('status').filter({ hasText: 'Installed cancel-verification' }).waitFor();
   for (const name of picks) await page.getByRole('link', { name: `Go to dialog ${name}` }).waitFor();
   await checkPage(run, 'templates');
+
+  // Upgrade on an edited dialog lists the differing nodes and needs "Replace my edits".
+  const cancelFile = path.join(world.dialogsDir, 'cancel-verification.json');
+  await writeFile(cancelFile, (await readFile(cancelFile, 'utf8')).replace('is canceled, and its code no longer works.', 'is canceled.'));
+  await go(page, 'Actions');
+  await go(page, 'Templates');
+  await page.getByRole('button', { name: 'Upgrade Cancel Verification' }).click();
+  const conflict = page.getByRole('alert').filter({ hasText: 'was edited; upgrading replaces these differences' });
+  await conflict.getByText(/\/nodes\/\d+/).first().waitFor();
+  await checkPage(run, 'upgrade conflict');
+  await conflict.getByRole('button', { name: 'Replace my edits' }).click();
+  await page.getByRole('status').filter({ hasText: 'Replaced your edited cancel-verification' }).waitFor();
+  assert.match(await readFile(cancelFile, 'utf8'), /is canceled, and its code no longer works\./);
 
   // Go to dialog: Send SMS drawn as a graph, each node with what it does.
   await page.getByRole('link', { name: 'Go to dialog Send SMS' }).click();

@@ -16,6 +16,9 @@ import { Tabs } from './tabs';
 
 const CONFIRM = 'twilio-verify';
 
+/** Twilio's message as a sentence (it often lacks the final full stop). */
+const sentence = (text: string): string => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+
 export function ActionsPage(): ComponentChildren {
   const [view, setView] = useState<ActionView | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
@@ -55,13 +58,19 @@ export function ActionsPage(): ComponentChildren {
       setNotice({
         kind: 'error',
         text: twilio
-          ? `Not enabled: the test fails with Twilio error ${twilio.code}: ${twilio.message} Fix the authorization under Configure, run Test, then Enable.`
+          ? `Not enabled: the test fails with Twilio error ${twilio.code}: ${sentence(twilio.message)} Fix the authorization under Configure, run Test, then Enable.`
           : `Not enabled: ${messageOf(err)}`,
       });
       await load();
     } finally {
       setBusy(undefined);
     }
+  };
+
+  /** The tabs saved something: an older lifecycle notice no longer applies. */
+  const changed = (next: ActionView) => {
+    setView(next);
+    setNotice(undefined);
   };
 
   const disable = async () => {
@@ -108,8 +117,8 @@ export function ActionsPage(): ComponentChildren {
           selected: tab,
           onSelect: setTab,
           tabs: [
-            { key: 'authorization', label: 'Authorization', render: () => h(AuthorizationTab, { view, onChanged: setView }) },
-            { key: 'configuration', label: 'Configuration', render: () => h(ConfigurationTab, { view, onChanged: setView }) },
+            { key: 'authorization', label: 'Authorization', render: () => h(AuthorizationTab, { view, onChanged: changed }) },
+            { key: 'configuration', label: 'Configuration', render: () => h(ConfigurationTab, { view, onChanged: changed }) },
           ],
         }))
       : null,
