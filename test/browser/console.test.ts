@@ -83,6 +83,7 @@ async function checkPage(run: Run, name: string): Promise<void> {
     assert.deepEqual(bad, [], `${name} at ${width} px`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at ${width} px`);
+    if (SHOTS && width === 390) await page.screenshot({ path: path.join(SHOTS, `console-${name.replace(/\W+/g, '-')}-390.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
   run.seen.push(page.url(), await page.content());
@@ -138,7 +139,8 @@ async function walk(run: Run): Promise<void> {
   await checkPage(run, 'actions');
 
   // Configure with a wrong Auth Token: Test shows Twilio's 20003 beside the fields.
-  await available.getByRole('button', { name: 'Configure' }).click();
+  await tabTo(page, available.getByRole('button', { name: 'Configure' }));
+  await page.keyboard.press('Enter');
   await page.getByRole('tab', { name: 'Authorization' }).waitFor();
   await page.getByLabel('Account SID', { exact: true }).fill(emulator.accountSid);
   await page.getByLabel('Auth Token', { exact: true }).fill(WRONG_TOKEN);
@@ -224,6 +226,19 @@ async function walk(run: Run): Promise<void> {
   assert.match((await nodes.textContent()) ?? '', /sendSms|send_sms|sms/i);
   await page.getByRole('img', { name: /Graph of \d+ nodes and \d+ transitions/ }).waitFor();
   await checkPage(run, 'dialog');
+
+  // An end user in the chat page sends an SMS through the dialogs and the action the console set up.
+  const chat = await page.context().newPage();
+  await chat.goto(world.url);
+  await chat.locator('.message--bot .message__text', { hasText: 'I can help you with' }).last().waitFor();
+  for (const text of ['send an sms', ALICE_PHONE, 'Hello from the console walk.']) {
+    await chat.locator('#message').fill(text);
+    await chat.locator('#message').press('Enter');
+    await chat.locator('.message--user', { hasText: text }).last().waitFor();
+  }
+  await chat.locator('.message--bot .message__text', { hasText: /your message to \+14155550123 is on its way/ }).waitFor();
+  assert.ok(emulator.outbox().some((m) => m.to === ALICE_PHONE && m.body === 'Hello from the console walk.'));
+  await chat.close();
 
   // Create an auth profile inline and switch to user-authorized.
   await go(page, 'Actions');

@@ -104,9 +104,17 @@ export function DialogPage(props: { id: string }): ComponentChildren {
   }
   if (!view) return h('p', { role: 'status' }, 'Loading the dialog…');
   const edges = edgesOf(view);
+  // A dialog file the bot cannot load: the server may list its problems beside the nodes.
+  const broken = (view as DialogView & { problems?: TemplateProblem[] }).problems ?? [];
   return h('div', { class: 'stack' }, [
     h('h1', null, view.name),
     h('p', { class: 'muted' }, `${view.file} · ${view.state}${view.installedVersion ? ` · installed ${view.installedVersion}` : ''} · read-only`),
+    broken.length
+      ? h('div', { class: 'notice notice--error', role: 'alert' }, [
+          h('p', null, 'This dialog file is broken; the bot keeps the last good version until these are fixed:'),
+          h('ul', { class: 'problems', 'aria-label': 'Problems' }, broken.map((p, i) => h('li', { key: i }, [h('code', null, p.path || '/'), ` ${p.message}`]))),
+        ])
+      : null,
     h('div', { class: 'dialog-view' }, [
       h('div', { class: 'graph-wrap', tabIndex: 0, role: 'region', 'aria-label': 'Dialog graph' }, h(Graph, { rows: view.nodes, edges })),
       h('ol', { class: 'node-list', 'aria-label': 'Nodes' }, view.nodes.map((r) => {
