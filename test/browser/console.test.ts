@@ -170,6 +170,10 @@ async function walk(run: Run): Promise<void> {
   await serviceSelect.locator('option').nth(1).waitFor({ state: 'attached' });
   const firstService = await serviceSelect.locator('option').nth(1).getAttribute('value');
   assert.ok(firstService);
+  await page.getByLabel('New service name').fill('Console walk');
+  await page.getByRole('button', { name: 'Create service' }).click();
+  await serviceSelect.locator('option', { hasText: 'Console walk' }).waitFor({ state: 'attached' });
+  assert.match(await page.getByLabel('Verify Service SID').inputValue(), /^VA[0-9a-fA-F]{32}$/);
   await serviceSelect.selectOption(firstService);
   await page.getByLabel('Default sender').fill('+15005550006');
   await page.getByLabel('Sign-in message').fill('Your ACME sign-in code: {{code}}');

@@ -15,9 +15,17 @@ const USAGES: { key: 'register' | 'signIn' | 'test'; label: string; example: str
 ];
 const SAMPLE_CODE = '482913';
 
+/** `{ services: [{ sid, friendlyName }] }` (Twilio's `friendly_name` is read too). */
 function servicesOf(body: unknown): VerifyService[] {
-  const list = typeof body === 'object' && body !== null && 'services' in body && Array.isArray(body.services) ? body.services : [];
-  return list.filter((s): s is VerifyService => typeof s === 'object' && s !== null && typeof s.sid === 'string');
+  const list: unknown[] = typeof body === 'object' && body !== null && 'services' in body && Array.isArray(body.services) ? body.services : [];
+  const out: VerifyService[] = [];
+  for (const s of list) {
+    if (typeof s !== 'object' || s === null || !('sid' in s) || typeof s.sid !== 'string') continue;
+    const name = 'friendlyName' in s && typeof s.friendlyName === 'string' ? s.friendlyName
+      : 'friendly_name' in s && typeof s.friendly_name === 'string' ? s.friendly_name : s.sid;
+    out.push({ sid: s.sid, friendlyName: name });
+  }
+  return out;
 }
 
 export function ConfigurationTab(props: { view: ActionView; onChanged: (view: ActionView) => void }): ComponentChildren {
@@ -50,7 +58,8 @@ export function ConfigurationTab(props: { view: ActionView; onChanged: (view: Ac
   const createService = async () => {
     setCreating(true);
     try {
-      const created = await api.post<VerifyService>('/api/admin/services', { friendlyName: newService.trim() });
+      const [created] = servicesOf({ services: [await api.post<unknown>('/api/admin/services', { friendlyName: newService.trim() })] });
+      if (!created) throw new Error('The server did not answer with the new service.');
       setServices((list) => [...(list ?? []), created]);
       setServiceSid(created.sid);
       setNewService('');
