@@ -39,9 +39,10 @@ describe('the admin console parts', () => {
     ];
     const view = { id: 'send-sms', name: 'Send SMS', state: 'installed' as const, version: '1.0.0', file: 'x', nodes: rows };
     assert.deepEqual(edgesOf(view), [{ from: 'intent', to: 'receiver' }]);
-    const withFile = { ...view, dialog: { nodes: [{ id: 'send', next: 'sent', transitions: [{ when: 'error', to: 'failed' }] }] } };
+    const withFile = { ...view, dialog: { nodes: [{ id: 'send', next: 'sent', transitions: [{ if: 'error.code == 21211', then: 'badNumber' }, { to: 'failed' }] }] } };
     assert.deepEqual(edgesOf(withFile), [
       { from: 'send', to: 'sent' },
+      { from: 'send', to: 'badNumber' },
       { from: 'send', to: 'failed' },
     ]);
   });

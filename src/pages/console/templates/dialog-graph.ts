@@ -31,8 +31,10 @@ export function edgesOf(view: DialogView & { dialog?: { nodes?: RawNode[] } }): 
       if (typeof node.next === 'string') edges.push({ from, to: node.next });
       if (Array.isArray(node.transitions)) {
         for (const t of node.transitions) {
-          const to = typeof t === 'object' && t !== null && 'to' in t && typeof t.to === 'string' ? t.to
-            : typeof t === 'object' && t !== null && 'next' in t && typeof t.next === 'string' ? t.next : undefined;
+          // Dialog files say `{ "if", "then" }`; `to`/`next` are read too.
+          const record: Record<string, unknown> = typeof t === 'object' && t !== null ? { ...t } : {};
+          const target = record['then'] ?? record['to'] ?? record['next'];
+          const to = typeof target === 'string' ? target : undefined;
           if (to) edges.push({ from, to });
         }
       }
