@@ -275,7 +275,7 @@ async function walk(run: Run): Promise<void> {
     revoke = page.getByRole('button', { name: 'Revoke console-user' });
   }
   await revoke.waitFor();
-  await page.getByRole('cell', { name: `…${emulator.authToken.slice(-4)}` }).waitFor();
+  await page.getByRole('cell', { name: emulator.accountSid }).first().waitFor();
   await checkPage(run, 'users');
   await revoke.click();
   const confirmRevoke = page.getByRole('dialog', { name: /Revoke console-user/ });

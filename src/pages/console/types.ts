@@ -31,5 +31,15 @@ export interface VerifyService {
 /** `GET /api/admin/console-info`. */
 export interface ConsoleInfo {
   dev: boolean;
-  outboxUrl?: string;
+  outboxUrl?: string | null;
+}
+
+/** One row of `GET /api/admin/users` (the masked Auth Token when the server gives it). */
+export interface UserRow {
+  channelId: string;
+  userId: string;
+  profile: string;
+  accountSid: string;
+  authToken?: string;
+  createdAt: string;
 }

@@ -2,22 +2,22 @@
 import { h, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf } from '../api';
-import type { UserCredentialsView } from '../types';
+import type { UserCredentialsView, UserRow } from '../types';
 import { TypedConfirm } from '../ui/confirm';
 import { Button, Field, Notice, when } from '../ui/ui';
 
-function usersOf(body: unknown): UserCredentialsView[] {
-  const list = typeof body === 'object' && body !== null && 'users' in body && Array.isArray(body.users) ? body.users : [];
-  return list.filter((u): u is UserCredentialsView => typeof u === 'object' && u !== null && typeof u.userId === 'string' && typeof u.channelId === 'string');
+function usersOf(body: unknown): UserRow[] {
+  const list: unknown[] = typeof body === 'object' && body !== null && 'users' in body && Array.isArray(body.users) ? body.users : [];
+  return list.filter((u): u is UserRow => typeof u === 'object' && u !== null && 'userId' in u && typeof u.userId === 'string' && 'channelId' in u && typeof u.channelId === 'string');
 }
 
 const path = (u: { channelId: string; userId: string }) =>
   `/api/admin/users/${encodeURIComponent(u.channelId)}/${encodeURIComponent(u.userId)}/credentials`;
 
 export function UsersPage(): ComponentChildren {
-  const [users, setUsers] = useState<UserCredentialsView[] | undefined>(undefined);
+  const [users, setUsers] = useState<UserRow[] | undefined>(undefined);
   const [notice, setNotice] = useState<{ kind: 'success' | 'error' | 'info'; text: string } | undefined>(undefined);
-  const [revoking, setRevoking] = useState<UserCredentialsView | undefined>(undefined);
+  const [revoking, setRevoking] = useState<UserRow | undefined>(undefined);
   const [channelId, setChannelId] = useState('');
   const [userId, setUserId] = useState('');
 
@@ -61,7 +61,7 @@ export function UsersPage(): ComponentChildren {
               h('td', null, u.channelId),
               h('td', null, u.profile),
               h('td', null, u.accountSid),
-              h('td', null, u.authToken),
+              h('td', null, u.authToken ?? 'stored (write-only)'),
               h('td', null, when(u.createdAt)),
               h('td', null, h(Button, { kind: 'danger', onClick: () => setRevoking(u) }, `Revoke ${u.userId}`)),
             ]))),
