@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'public/chat.js'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'public/chat.js', 'public/admin/console.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

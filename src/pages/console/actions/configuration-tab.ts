@@ -1,0 +1,137 @@
+/**
+ * The Configuration tab: the Verify Service (picked from the account's services, listed through Twilio, or created
+ * there), the default sender, and the SMS message templates per usage type with a live preview of {{code}}.
+ */
+import { h, type ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, messageOf } from '../api';
+import type { ActionConfig, ActionView, VerifyService } from '../types';
+import { Button, Field, Notice, useId, valueOf } from '../ui/ui';
+
+const USAGES: { key: 'register' | 'signIn' | 'test'; label: string; example: string }[] = [
+  { key: 'register', label: 'Registration message', example: 'Your registration code is {{code}}.' },
+  { key: 'signIn', label: 'Sign-in message', example: 'Your sign-in code is {{code}}.' },
+  { key: 'test', label: 'Test message', example: 'Your test code is {{code}}.' },
+];
+const SAMPLE_CODE = '482913';
+
+/** `{ services: [{ sid, friendlyName }] }` (Twilio's `friendly_name` is read too). */
+function servicesOf(body: unknown): VerifyService[] {
+  const list: unknown[] = typeof body === 'object' && body !== null && 'services' in body && Array.isArray(body.services) ? body.services : [];
+  const out: VerifyService[] = [];
+  for (const s of list) {
+    if (typeof s !== 'object' || s === null || !('sid' in s) || typeof s.sid !== 'string') continue;
+    const name = 'friendlyName' in s && typeof s.friendlyName === 'string' ? s.friendlyName
+      : 'friendly_name' in s && typeof s.friendly_name === 'string' ? s.friendly_name : s.sid;
+    out.push({ sid: s.sid, friendlyName: name });
+  }
+  return out;
+}
+
+export function ConfigurationTab(props: { view: ActionView; onChanged: (view: ActionView) => void }): ComponentChildren {
+  const config = props.view.config;
+  const [serviceSid, setServiceSid] = useState(config.verifyServiceSid ?? '');
+  const [sender, setSender] = useState(config.sender ?? '');
+  const [templates, setTemplates] = useState<Record<string, string>>({ ...(config.messageTemplates ?? {}) });
+  const [services, setServices] = useState<VerifyService[] | undefined>(undefined);
+  const [servicesError, setServicesError] = useState<string | undefined>(undefined);
+  const [newService, setNewService] = useState('');
+  const [creating, setCreating] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState<{ kind: 'success' | 'error'; text: string } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const selectId = useId('service');
+
+  const loadServices = async () => {
+    try {
+      setServices(servicesOf(await api.get<unknown>('/api/admin/services')));
+      setServicesError(undefined);
+    } catch (err) {
+      setServices([]);
+      setServicesError(`The account's Verify Services could not be listed: ${messageOf(err)} Type the SID below instead.`);
+    }
+  };
+  useEffect(() => {
+    void loadServices();
+  }, []);
+
+  const createService = async () => {
+    setCreating(true);
+    try {
+      const [created] = servicesOf({ services: [await api.post<unknown>('/api/admin/services', { friendlyName: newService.trim() })] });
+      if (!created) throw new Error('The server did not answer with the new service.');
+      setServices((list) => [...(list ?? []), created]);
+      setServiceSid(created.sid);
+      setNewService('');
+    } catch (err) {
+      setErrors({ ...errors, friendlyName: messageOf(err) });
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setStatus(undefined);
+    const messageTemplates: Record<string, string> = {};
+    for (const { key } of USAGES) if ((templates[key] ?? '').trim() !== '') messageTemplates[key] = templates[key] ?? '';
+    const body: ActionConfig = {
+      ...(serviceSid.trim() ? { verifyServiceSid: serviceSid.trim() } : {}),
+      ...(sender.trim() ? { sender: sender.trim() } : {}),
+      ...(Object.keys(messageTemplates).length ? { messageTemplates } : {}),
+    };
+    try {
+      props.onChanged(await api.put<ActionView>('/api/admin/action/config', body));
+      setStatus({ kind: 'success', text: 'Configuration saved.' });
+    } catch (err) {
+      const byField: Record<string, string> = {};
+      if (err instanceof ApiError) for (const d of err.details) byField[d.path.replace(/^\//, '')] = d.message;
+      setErrors(byField);
+      setStatus({ kind: 'error', text: messageOf(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const known = services?.some((s) => s.sid === serviceSid) ?? false;
+  return h('form', { class: 'tab-panel__form', onSubmit: save, noValidate: true }, [
+    h('div', { class: 'field' }, [
+      h('label', { for: selectId, class: 'field__label' }, 'Verify Service'),
+      h('select', { id: selectId, class: 'field__input', value: known ? serviceSid : '', onChange: (e: Event) => setServiceSid(valueOf(e)) }, [
+        h('option', { value: '' }, services === undefined ? 'Loading the account’s services…' : 'Pick a service…'),
+        ...(services ?? []).map((s) => h('option', { key: s.sid, value: s.sid }, `${s.friendlyName} (${s.sid})`)),
+      ]),
+      servicesError ? h('p', { class: 'field__hint' }, servicesError) : null,
+    ]),
+    h(Field, { label: 'Verify Service SID', value: serviceSid, onInput: setServiceSid, error: errors['verifyServiceSid'], placeholder: 'VA…', hint: 'Filled in by the list above; or type one.' }),
+    h('div', { class: 'inline-create' }, [
+      h(Field, { label: 'New service name', value: newService, onInput: setNewService, error: errors['friendlyName'], hint: 'Creates a Verify Service in the account.' }),
+      h(Button, { kind: 'secondary', busy: creating, disabled: newService.trim() === '', onClick: () => void createService() }, 'Create service'),
+    ]),
+    h(Field, { label: 'Default sender', value: sender, onInput: setSender, error: errors['sender'], placeholder: '+14155550123 or MG…', hint: 'A phone number in E.164 or a Messaging Service SID.' }),
+    h('fieldset', { class: 'templates-fieldset' }, [
+      h('legend', null, 'SMS message templates'),
+      ...USAGES.map(({ key, label, example }) => {
+        const text = templates[key] ?? '';
+        return h('div', { key, class: 'template-edit' }, [
+          h(Field, {
+            label,
+            value: text,
+            multiline: true,
+            placeholder: example,
+            onInput: (value: string) => setTemplates({ ...templates, [key]: value }),
+            error: errors[`messageTemplates/${key}`],
+            hint: 'Must contain {{code}}. Empty: Twilio Verify’s own message.',
+          }),
+          text.trim() === ''
+            ? null
+            : h('p', { class: 'preview', 'aria-live': 'polite' }, [h('span', { class: 'preview__label' }, 'Preview: '), text.split('{{code}}').join(SAMPLE_CODE)]),
+        ]);
+      }),
+    ]),
+    status ? h(Notice, { kind: status.kind }, status.text) : null,
+    h('div', { class: 'actions-row' }, h(Button, { type: 'submit', busy }, 'Save configuration')),
+  ]);
+}
