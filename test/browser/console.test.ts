@@ -8,10 +8,6 @@
  * Disable, Delete with the typed confirmation, sign out. Every page is checked with axe-core at 1280 and 390 px
  * (and in dark mode), and the run ends with a scan for secrets in the pages, storage, URLs and logs.
  *
- * The console's server side (GET /admin, /admin/session, /api/admin/services|users|console-info) comes from another
- * branch. While the real server answers 404 to GET /admin/session, the real-server walk skips and the same walk runs
- * against a stand-in (console-stand-in.ts: the session routes, forwarding every other call to the real admin API).
- *
  * TVA_CONSOLE_SCREENSHOTS=<dir> keeps pictures (console.png: the configured action; console-*.png: the other pages).
  */
 import assert from 'node:assert/strict';
@@ -21,8 +17,8 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { buildSync } from 'esbuild';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { ADMIN_TOKEN, ALICE_PHONE, authLinkOf, findLeaks, openAuthPage, startWorld, submitAuthPage, textOf, type World } from '../e2e/harness';
-import { startStandIn, type StandIn } from './console-stand-in';
+import { ADMIN_TOKEN, authLinkOf, openAuthPage, submitAuthPage } from '../support/http';
+import { ALICE_PHONE, findLeaks, startWorld, textOf, type World } from '../support/world';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -334,7 +330,6 @@ describe(`the admin console in headless Chromium${skipReason}`, function () {
   this.timeout(180_000);
   let browser: Browser;
   let world: World | undefined;
-  let standIn: StandIn | undefined;
 
   before(async function () {
     if (browserMissing) {
@@ -347,8 +342,6 @@ describe(`the admin console in headless Chromium${skipReason}`, function () {
     await browser?.close();
   });
   afterEach(async () => {
-    await standIn?.close();
-    standIn = undefined;
     await world?.close();
     world = undefined;
   });
@@ -374,22 +367,8 @@ describe(`the admin console in headless Chromium${skipReason}`, function () {
     }
   }
 
-  async function realConsoleServed(w: World): Promise<boolean> {
-    return (await fetch(`${w.url}/admin/session`)).status !== 404;
-  }
-
-  it("walks an admin through the console on the real server (skips while GET /admin/session answers 404: the console's server side, branch wt-console-api, is not merged yet)", async function () {
+  it('walks an admin through the console on the real server', async () => {
     world = await startWorld({ dialogs: 'empty' });
-    if (!(await realConsoleServed(world))) this.skip();
     await runWalk(async (w) => w.url);
-  });
-
-  it('walks an admin through the console against a stand-in session layer in front of the real admin API (skips once the real server serves the console)', async function () {
-    world = await startWorld({ dialogs: 'empty' });
-    if (await realConsoleServed(world)) this.skip();
-    await runWalk(async (w) => {
-      standIn = await startStandIn({ realUrl: w.url, adminToken: ADMIN_TOKEN, outboxUrl: `${w.url}/api/dev/outbox` });
-      return standIn.url;
-    });
   });
 });
