@@ -10,7 +10,7 @@ import type { IntegrationAction, StartCheckOptions } from './auth';
 import { assemble } from './assembly';
 import type { TwilioEmulator } from './emulator';
 import { ConsoleSessions, resolveAdminToken, type Server } from './server';
-import { buildServer, chooseTwilio, createLogger, listen, loadConfig, printBanner, reportSecrets, startBot } from './startup';
+import { buildServer, chooseTwilio, Closers, createLogger, listen, loadConfig, printBanner, PublicAddress, reportSecrets, startBot } from './startup';
 import type { Store } from './store';
 import type { DialogInstaller } from './templates';
 
@@ -57,25 +57,19 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     sqliteSynchronous: config.sqliteSynchronous,
     secretsEnv: config.secretsEnv,
   });
-  const closers: Array<() => Promise<void>> = [core.close];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-  };
+  const closers = new Closers();
+  closers.add(core.close);
   try {
     const { store, action } = core;
     reportSecrets(core.secrets, logger);
     const admin = await resolveAdminToken({ env: config.adminTokenEnv, dataDir: config.dataDir });
-    const onClose = (close: () => Promise<void>) => closers.push(close);
     const { emulator, startCheck } = options;
-    const twilio = await chooseTwilio({ config, action, store, logger, print, onClose, ...(emulator ? { emulator } : {}), ...(startCheck ? { startCheck } : {}) });
-    let publicBaseUrl = config.publicBaseUrl;
-    // Twilio can report delivery to a public URL, or to this machine when it is the local emulator.
-    const callbacksReachable = Boolean(config.publicBaseUrl) || twilio.emulator !== undefined || emulator !== undefined;
-    const statusCallbackUrl = () => (callbacksReachable && publicBaseUrl ? `${publicBaseUrl.replace(/\/+$/, '')}/twilio/status` : undefined);
-    const bot = await startBot({ config, store, action, logger, publicBaseUrl: () => publicBaseUrl, statusCallbackUrl });
-    closers.push(bot.close);
+    const twilio = await chooseTwilio({ config, action, store, logger, print, onClose: (close) => closers.add(close), ...(emulator ? { emulator } : {}), ...(startCheck ? { startCheck } : {}) });
     // An injected emulator is the dev emulator even when TWILIO_* variables point the action elsewhere (tests).
     const devEmulator = twilio.emulator ?? emulator;
+    const address = new PublicAddress(config.publicBaseUrl, Boolean(config.publicBaseUrl) || devEmulator !== undefined);
+    const bot = await startBot({ config, store, action, logger, publicBaseUrl: address.url, statusCallbackUrl: address.statusCallbackUrl });
+    closers.add(bot.close);
     const consoleSessions = new ConsoleSessions({ store, ...(options.now ? { now: options.now } : {}) });
     const server = buildServer({
       config,
@@ -84,15 +78,15 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       logger,
       admin,
       bot,
-      publicBaseUrl: () => publicBaseUrl,
+      publicBaseUrl: address.url,
       sessions: consoleSessions,
       ...(options.now ? { clock: options.now } : {}),
       ...(devEmulator ? { devEmulator } : {}),
       ...(startCheck?.now ? { now: startCheck.now } : {}),
     });
     const url = await listen(server, config.host, config.port);
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    publicBaseUrl ||= url;
+    closers.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    address.listening(url);
     // The zero-config start signs its newcomer in with one click; the link is printed, never logged.
     const consoleSignInLink = devEmulator ? `${url}/admin/sign-in/${(await consoleSessions.createSignInLink()).token}` : undefined;
     printBanner(print, {
@@ -115,10 +109,10 @@ export async function start(options: StartOptions = {}): Promise<Started> {
       ...(admin.file ? { adminTokenFile: admin.file } : {}),
       consoleSessions,
       ...(consoleSignInLink ? { consoleSignInLink } : {}),
-      close: closeAll,
+      close: () => closers.closeAll(),
     };
   } catch (err) {
-    await closeAll();
+    await closers.closeAll();
     throw err;
   }
 }

@@ -9,3 +9,4 @@ export { createLogger, REDACTED_PATHS } from './logger';
 export { listen } from './listen';
 export { printBanner, reportSecrets, type Banner } from './report';
 export { buildServer, type ServeOptions } from './serve';
+export { Closers, PublicAddress } from './lifetime';
