@@ -19,11 +19,14 @@ function header(req: Request, name: string): string | undefined {
 
 /**
  * True for a request a browser sent on behalf of another site: `Sec-Fetch-Site` other than same-origin/none, or an
- * `Origin` whose host is not the request's own `Host`.
+ * `Origin` other than the request's own host and the `allowed` origins (e.g. the public base URL behind a proxy).
  */
-export function isCrossSite(req: Request): boolean {
+export function isCrossSite(req: Request, allowed: ReadonlySet<string> = new Set()): boolean {
   const site = header(req, 'sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  // Set by the browser itself (no page can forge it). It decides first: pages sent with `Referrer-Policy:
+  // no-referrer` submit their own forms with `Origin: null`.
+  if (site === 'same-origin') return false;
+  if (site !== undefined && site !== 'none') return true;
   const origin = header(req, 'origin');
   if (origin === undefined) return false;
   let parsed: URL;
@@ -32,7 +35,8 @@ export function isCrossSite(req: Request): boolean {
   } catch {
     return true;
   }
-  return parsed.origin === 'null' || parsed.host !== header(req, 'host');
+  if (parsed.origin === 'null') return true;
+  return !(parsed.host === header(req, 'host') || allowed.has(parsed.origin));
 }
 
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;

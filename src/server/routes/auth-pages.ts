@@ -10,6 +10,7 @@ import type { Request, Response, Server } from 'restify';
 import { ActionError, type AuthLinkLookup, type AuthLinks, type AuthProfileView, type CredentialCheckResult, type IntegrationAction } from '../../auth';
 import { noLogger, type DialogLogger } from '../../dialogs';
 import { mountRoutes } from '../audiences';
+import { isCrossSite } from '../guards';
 import { parseLinkForm, type LinkForm } from '../bodies';
 import { HttpError, readForm as readFormBody } from '../http';
 import { formPage, messagePage, pageHeaders, successPage, type FormPageInput, type FormProblems } from './auth-page-html';
@@ -79,29 +80,6 @@ function sendPageError(res: Response, err: PageError): void {
   send(res, err.status, messagePage(err.title, err.message));
 }
 
-function header(req: Request, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** A cross-site request (by `Sec-Fetch-Site`, or an `Origin` other than this host and the allowed ones). */
-function crossSite(req: Request, allowed: ReadonlySet<string>): boolean {
-  const site = header(req, 'sec-fetch-site');
-  // Set by the browser itself (no page can forge it). It matters here: the pages send `Referrer-Policy:
-  // no-referrer`, under which browsers submit the page's own form with `Origin: null`.
-  if (site === 'same-origin') return false;
-  if (site !== undefined && site !== 'none') return true;
-  const origin = header(req, 'origin');
-  if (origin === undefined) return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return true;
-  }
-  if (parsed.origin === 'null') return true;
-  return !(parsed.host === header(req, 'host') || allowed.has(parsed.origin));
-}
 
 /** The form, or the page that says why it could not be read. */
 async function readForm(req: Request, limit: number): Promise<URLSearchParams> {
@@ -173,7 +151,7 @@ class AuthLinkPages {
 
   readonly submit = async (req: Request, res: Response): Promise<void> => {
     try {
-      if (crossSite(req, this.allowed)) {
+      if (isCrossSite(req, this.allowed)) {
         req.resume();
         throw new PageError(403, 'Request refused', 'This form can only be sent from its own page.');
       }
