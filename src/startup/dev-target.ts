@@ -1,6 +1,5 @@
 /** Dev mode: where the action really sends Twilio requests, for the chat page's outbox (`GET /api/dev/info`). */
-import type { IntegrationAction } from '../auth';
-import type { TwilioEmulator } from '../emulator';
+import type { AuthorizationView } from '../auth';
 import type { DevTwilioTarget } from '../server/routes/app';
 
 const REAL_TWILIO = 'https://api.twilio.com';
@@ -10,7 +9,10 @@ function sameUrl(a: string, b: string): boolean {
 }
 
 /** The embedded emulator, another address, per user, or nowhere (not configured). */
-export async function devTwilioTarget(action: IntegrationAction, emulator: TwilioEmulator): Promise<DevTwilioTarget> {
+export async function devTwilioTarget(
+  action: { status(): Promise<{ authorization: AuthorizationView | null }> },
+  emulator: { readonly url: string | undefined },
+): Promise<DevTwilioTarget> {
   const { authorization } = await action.status();
   if (!authorization) return { kind: 'none' };
   if (authorization.type === 'user-authorized') return { kind: 'per-user' };
