@@ -6,3 +6,4 @@ export { BotClient, BotClientError, normalizeBotUrl, randomId } from './bot-clie
 export type { BotClientErrorKind, BotClientOptions, OutgoingActivity } from './bot-client';
 export { choiceOf, messageTextOf, parseExpectedReplies, suggestedActionsOf } from './activity';
 export type { ActionChoice, CardAction, ReplyActivity } from './activity';
+export { ConversationNumbers, numberKey, numberKeysIn } from './numbers';

@@ -10,6 +10,7 @@ import type { Store } from '../store';
 import { packageRoot } from '../templates';
 import type { StartedBot } from './bot';
 import type { Config } from './config';
+import { devTwilioTarget } from './dev-target';
 
 export interface ServeOptions {
   config: Config;
@@ -75,7 +76,7 @@ export function buildServer(options: ServeOptions): Server {
     authLinks: { action, links: bot.runtime.links, logger: bot.dialogLogger, allowedOrigins: config.publicBaseUrl ? [config.publicBaseUrl] : [] },
     app: {
       publicDir: path.join(packageRoot(), 'public'),
-      ...(devEmulator ? { devOutbox: () => devEmulator.outbox() } : {}),
+      ...(devEmulator ? { devOutbox: () => devEmulator.outbox(), devTarget: () => devTwilioTarget(action, devEmulator) } : {}),
       health: cachedHealth({ store, action, ttlMs: config.healthCacheSeconds * 1000, ...(options.now ? { now: options.now } : {}) }),
     },
   });

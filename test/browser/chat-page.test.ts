@@ -235,10 +235,112 @@ describe(`chat page in headless Chromium${skipReason}`, function () {
     await page.setViewportSize({ width: 375, height: 740 });
     await page.goto(bot.url);
     await botSays(page, GREETING);
-    await page.locator('#outbox').waitFor({ state: 'visible' });
+    await page.getByRole('button', { name: /^Outbox/ }).waitFor({ state: 'visible' });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0);
   });
+
+  for (const [width, height] of [
+    [1280, 820],
+    [390, 740],
+  ] as const) {
+    describe(`at ${width} px`, () => {
+      beforeEach(async () => {
+        await page.setViewportSize({ width, height });
+      });
+
+      it('keeps the last bot message in view when suggestion buttons arrive', async () => {
+        await page.goto(bot.url);
+        await botSays(page, GREETING);
+        for (let i = 1; i <= 12; i += 1) {
+          await say(page, `line ${i}`);
+          await botSays(page, `You said: line ${i}`);
+        }
+        await say(page, 'menu');
+        await page.locator('#suggestions button').first().waitFor();
+        const last = page.locator('.message--bot').last();
+        assert.match((await last.textContent()) ?? '', /What would you like to do\?/);
+        await page.waitForFunction(() => {
+          const log = document.getElementById('transcript');
+          const bubbles = document.querySelectorAll('.message--bot');
+          const bubble = bubbles[bubbles.length - 1];
+          if (!log || !bubble) return false;
+          return bubble.getBoundingClientRect().bottom <= log.getBoundingClientRect().bottom + 1;
+        });
+      });
+
+      it('removes suggestion buttons once a newer reply arrives', async () => {
+        await page.goto(bot.url);
+        await botSays(page, GREETING);
+        await say(page, 'menu');
+        await page.getByRole('button', { name: 'Send an SMS' }).waitFor();
+        // The link page reports success: the bot answers without buttons, so the old ones are stale.
+        await page.evaluate(() => window.postMessage({ type: 'tva-auth', status: 'completed' }, window.location.origin));
+        await botSays(page, 'Thanks, you are authorized. Let us continue.');
+        await page.locator('#suggestions').waitFor({ state: 'hidden' });
+        assert.equal(await page.getByRole('button', { name: 'Send an SMS' }).count(), 0);
+      });
+
+      it('says the 1,600-character limit under the message box, and when it is reached', async () => {
+        await page.goto(bot.url);
+        await botSays(page, GREETING);
+        const hint = page.locator('#message-hint');
+        assert.equal(await hint.textContent(), 'Up to 1,600 characters, the most an SMS holds.');
+        assert.ok(await hint.isVisible());
+        assert.equal(await page.getByRole('textbox', { name: 'Your message' }).getAttribute('aria-describedby'), 'message-hint');
+        await page.locator('#message').pressSequentially('hello');
+        assert.equal(await hint.textContent(), '5 / 1,600 characters (the most an SMS holds).');
+        await page.locator('#message').fill('x'.repeat(1700));
+        assert.equal((await page.locator('#message').inputValue()).length, 1600);
+        assert.equal(await hint.textContent(), 'Limit reached: 1,600 characters is the most an SMS holds; the rest was not added.');
+        await page.locator('#message').press('Enter');
+        await botSays(page, `You said: ${'x'.repeat(1600)}`);
+        assert.equal(await hint.textContent(), 'Up to 1,600 characters, the most an SMS holds.');
+      });
+
+      it("shows this conversation's deliveries first in a readable outbox", async () => {
+        const to = width === 390 ? '+14155550177' : '+14155550166';
+        const code = width === 390 ? '771177' : '661166';
+        bot.outbox.push({
+          sid: `SM0000000000000000000000000000${width === 390 ? '0177' : '0166'}`,
+          to,
+          from: '+15005550006',
+          channel: 'sms',
+          body: `Your verification code is: ${code}`,
+          date_created: 'Mon, 02 Mar 2026 09:00:00 +0000',
+        });
+        await page.goto(bot.url);
+        await botSays(page, GREETING);
+        await say(page, `verify (415) 555-${to.slice(-4)}`);
+        await botSays(page, 'You said: verify');
+        if (width === 390) {
+          // A phone shows the chat or the outbox: the outbox is one tap away and gets the whole height.
+          assert.equal(await page.locator('#outbox').isVisible(), false);
+          await page.getByRole('button', { name: /^Outbox/ }).click();
+          assert.equal(await page.locator('#transcript').isVisible(), false);
+        } else {
+          assert.equal(await page.getByRole('button', { name: /^Outbox/ }).isVisible(), false);
+        }
+        const mine = page.locator('.outbox__item--mine', { hasText: code });
+        await mine.waitFor({ timeout: 6000 });
+        const items = await page.locator('#outbox-list > li').allTextContents();
+        assert.equal(items[0], 'This conversation');
+        assert.match(items[1] ?? '', new RegExp(code));
+        assert.equal(items[2], 'Other conversations');
+        const list = await page.locator('#outbox-list').boundingBox();
+        assert.ok(list && list.height >= 80, `the outbox list is ${list?.height} px high`);
+        const codeBox = await mine.locator('.outbox__code').boundingBox();
+        assert.ok(codeBox && codeBox.y >= 0 && codeBox.y + codeBox.height <= height, 'the code is on screen');
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(overflow, 0);
+        if (width === 390) {
+          await page.getByRole('button', { name: 'Chat' }).click();
+          await page.locator('#transcript').waitFor({ state: 'visible' });
+          assert.equal(await page.locator('#outbox').isVisible(), false);
+        }
+      });
+    });
+  }
 
   describe('outside dev mode', () => {
     let plainBot: ChatWorld;

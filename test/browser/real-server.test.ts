@@ -90,6 +90,7 @@ describe(`the real server's chat page in headless Chromium${skipReason}`, functi
     // The outbox panel (dev mode) shows what the emulator "sent".
     await page.locator('#outbox').waitFor({ state: 'visible' });
     await page.locator('.outbox__item', { hasText: 'Hello from the browser.' }).waitFor();
+    assert.equal(await page.locator('#outbox-target').textContent(), 'The action sends through this embedded emulator: its messages appear here.');
     assert.match((await page.locator('.outbox__item').first().textContent()) ?? '', /\+14155550123/);
 
     // A new conversation greets again; its suggested actions start a dialog.
@@ -111,6 +112,38 @@ describe(`the real server's chat page in headless Chromium${skipReason}`, functi
 
     if (process.env.TVA_REAL_CHAT_SCREENSHOT) await page.screenshot({ path: process.env.TVA_REAL_CHAT_SCREENSHOT });
     assert.deepEqual(errors, []);
+  });
+
+  it('on a 390 px phone, verifies a number with the code read from the outbox view', async () => {
+    await page.setViewportSize({ width: 390, height: 740 });
+    await page.goto(world.url);
+    await botSays(page, 'I can help you with');
+    await page.getByRole('button', { name: 'Verify Phone Number' }).click();
+    await botSays(page, "What's your mobile number?");
+    await say(page, '+14155550155');
+    await botSays(page, /I texted a code to \+14155550155/);
+    await page.getByRole('button', { name: /^Outbox/ }).click();
+    const mine = page.locator('.outbox__item--mine', { hasText: '+14155550155' });
+    await mine.waitFor();
+    assert.equal(await page.locator('#outbox-list > li').first().textContent(), 'This conversation');
+    const codeCell = mine.locator('.outbox__code');
+    const box = await codeCell.boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 740, 'the code is on screen');
+    const code = ((await codeCell.textContent()) ?? '').trim();
+    assert.match(code, /^\d{6}$/);
+    await page.getByRole('button', { name: 'Chat' }).click();
+    await say(page, code);
+    await botSays(page, /\+14155550155 is verified/);
+    assert.deepEqual(errors, []);
+  });
+
+  it('says in the outbox when the action does not send through the embedded emulator', async () => {
+    await configureUserAuthorized(world);
+    await page.goto(world.url);
+    await page.locator('#outbox').waitFor({ state: 'visible' });
+    await page
+      .locator('#outbox-target', { hasText: "The action is user-authorized: each user's own Twilio account decides where messages go." })
+      .waitFor();
   });
 
   /**

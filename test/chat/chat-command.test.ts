@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { registerChatCommand } from '../../src/cli/chat';
 import { buildProgram } from '../../src/cli/main';
 import { formatReplies } from '../../src/cli/chat-session';
-import { startWorld, type ChatWorld } from '../support/world';
+import { ALICE_PHONE, startWorld, type ChatWorld, type World } from '../support/world';
 
 interface RunResult {
   stdout: string;
@@ -64,10 +64,12 @@ describe('tva chat', () => {
         'bot> What would you like to do?',
         '     1. Send an SMS',
         '     2. Verify my number',
+        '     (type a number to choose)',
         'bot> You said: send sms',
         'bot> What would you like to do?',
         '     1. Send an SMS',
         '     2. Verify my number',
+        '     (type a number to choose)',
         'bot> You said: verify',
         '',
       ].join('\n'),
@@ -78,6 +80,11 @@ describe('tva chat', () => {
       ['conversationUpdate', 'hello', 'menu', 'send sms', 'menu', 'verify'],
     );
     assert.ok(mine.every((a) => a.conversationId === mine[0]?.conversationId));
+  });
+
+  it('prints nothing about an outbox outside dev mode', async () => {
+    const result = await runChat(['--url', bot.url, '--user', 'dave'], 'my number is +14155550123\n');
+    assert.doesNotMatch(result.stdout, /sms>/);
   });
 
   it('sends a number as text when no suggested action has that number', async () => {
@@ -159,8 +166,32 @@ describe('formatReplies', () => {
       'bot> (a card this terminal cannot show; open the chat page to see it)',
       'bot> Pick one',
       '     1. Go',
+      '     (type a number to choose)',
       'bot> (the bot ended the conversation; type /new to start another)',
     ]);
     assert.deepEqual(actions, [{ type: 'imBack', title: 'Go', value: 'go' }]);
+  });
+
+  describe('in dev mode (the real server with its embedded emulator)', () => {
+    let world: World;
+    before(async function () {
+      this.timeout(30_000);
+      world = await startWorld();
+    });
+    after(() => world?.close());
+
+    it("prints the emulator's deliveries to this conversation's numbers after the turn, number masked, body whole", async () => {
+      const result = await runChat(
+        ['--url', world.url, '--user', 'erin'],
+        `send an sms\n${ALICE_PHONE}\nHello from the terminal.\nverify my number\n+14155550166\n`,
+      );
+      assert.equal(result.stderr, '');
+      assert.match(result.stdout, /bot> .*your message to \+14155550123 is on its way.*\nsms> to …0123 \(emulator\): Hello from the terminal\.\n/s);
+      const code = /sms> to …0166 \(emulator\): .*?(\d{6})/.exec(result.stdout)?.[1];
+      assert.ok(code, result.stdout);
+      const verification = world.emulator.outbox().find((m) => m.to === '+14155550166');
+      assert.ok(verification?.body.includes(code));
+      assert.equal((result.stdout.match(/^sms> /gm) ?? []).length, 2, 'each delivery is printed once');
+    });
   });
 });

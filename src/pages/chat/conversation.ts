@@ -2,7 +2,15 @@
  * Talking to the bot: each activity goes through the shared {@link BotClient} (POST /api/messages with
  * `deliveryMode: "expectReplies"`), one after another so replies stay in order, and its replies are rendered.
  */
-import { BotClient, BotClientError, messageTextOf, type CardAction, type OutgoingActivity, type ReplyActivity } from '../../chat';
+import {
+  BotClient,
+  BotClientError,
+  messageTextOf,
+  type CardAction,
+  type ConversationNumbers,
+  type OutgoingActivity,
+  type ReplyActivity,
+} from '../../chat';
 import type { Transcript } from './transcript';
 
 const REQUEST_TIMEOUT_MS = 30000;
@@ -33,6 +41,8 @@ export class Conversation {
     conversationId: string,
     /** Runs after a suggested reply was chosen and sent (the page puts the focus back in the message box). */
     private readonly afterChoice: () => void,
+    /** The phone numbers this conversation mentions (the outbox shows their deliveries first). */
+    private readonly numbers: ConversationNumbers,
   ) {
     this.client = this.clientFor(conversationId);
   }
@@ -50,6 +60,15 @@ export class Conversation {
   /** Switches to a new conversation id; activities still queued for the old one are dropped. */
   restart(conversationId: string): void {
     this.client = this.clientFor(conversationId);
+    this.numbers.clear();
+  }
+
+  /** Shows what the user said and sends it. */
+  say(text: string): Promise<void> {
+    this.transcript.clearSuggestions();
+    this.transcript.addMessage('user', text);
+    this.numbers.note(text);
+    return this.send({ type: 'message', text });
   }
 
   /** Queues one activity after the ones before it (replies stay in order) and renders its replies. */
@@ -86,19 +105,25 @@ export class Conversation {
 
   private render(activities: readonly ReplyActivity[]): void {
     let offered: CardAction[] | undefined;
+    let answered = false;
     for (const activity of activities) {
       if (activity.type === 'message') {
+        answered = true;
         const text = messageTextOf(activity);
         if (text !== '') this.transcript.addMessage('bot', text);
+        this.numbers.note(text);
         const actions = activity.suggestedActions?.actions ?? [];
         if (actions.length > 0) offered = actions;
       } else if (activity.type === 'endOfConversation') {
         this.transcript.addNotice('info', 'The bot ended this conversation. Use “New conversation” to start again.');
       }
     }
+    // A newer reply makes earlier buttons stale (they answered a question no longer asked): only its own stay.
+    if (answered && !offered) this.transcript.clearSuggestions();
     if (offered) {
       this.transcript.showSuggestions(offered, (choice) => {
         this.transcript.addMessage('user', choice.display);
+        this.numbers.note(choice.display);
         void this.send({ type: 'message', text: choice.text, ...(choice.value !== undefined ? { value: choice.value } : {}) });
         this.afterChoice();
       });

@@ -16,11 +16,16 @@ export function pageElements() {
     suggestions: byId('suggestions', HTMLElement),
     composer: byId('composer', HTMLFormElement),
     message: byId('message', HTMLInputElement),
+    messageHint: byId('message-hint', HTMLElement),
+    viewSwitch: byId('view-switch', HTMLElement),
+    showChat: byId('show-chat', HTMLButtonElement),
+    showOutbox: byId('show-outbox', HTMLButtonElement),
     newConversation: byId('new-conversation', HTMLButtonElement),
     meta: byId('conversation-meta', HTMLElement),
     outbox: byId('outbox', HTMLElement),
     outboxList: byId('outbox-list', HTMLOListElement),
     outboxStatus: byId('outbox-status', HTMLElement),
+    outboxTarget: byId('outbox-target', HTMLElement),
   };
 }
 

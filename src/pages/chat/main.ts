@@ -4,7 +4,7 @@
  *
  * Server contract: POST /api/messages, GET /api/dev/info (404 outside dev mode), GET <outboxUrl> in dev mode.
  */
-import { randomId } from '../../chat';
+import { ConversationNumbers, randomId } from '../../chat';
 import { pageElements, storage, STORAGE_KEYS } from './dom';
 import { Conversation } from './conversation';
 import { startDevMode } from './outbox';
@@ -24,7 +24,8 @@ function storedId(key: string, prefix: string): string {
 const el = pageElements();
 const transcript = new Transcript(el);
 const userId = storedId(STORAGE_KEYS.user, 'web-');
-const conversation = new Conversation(transcript, userId, storedId(STORAGE_KEYS.conversation, ''), () => el.message.focus());
+const numbers = new ConversationNumbers();
+const conversation = new Conversation(transcript, userId, storedId(STORAGE_KEYS.conversation, ''), () => el.message.focus(), numbers);
 
 function startConversation(): void {
   el.meta.textContent = `Conversation ${conversation.id} · you are ${userId}`;
@@ -40,15 +41,29 @@ function newConversation(): void {
   el.message.focus();
 }
 
+const MAX_LENGTH = el.message.maxLength > 0 ? el.message.maxLength : 1600;
+const LIMIT_HINT = `Up to ${MAX_LENGTH.toLocaleString('en-US')} characters, the most an SMS holds.`;
+
+/** The hint under the box: the limit, how much is left once typing, and a clear line when the limit is reached. */
+function showLength(): void {
+  if (el.message.value.length > MAX_LENGTH) el.message.value = el.message.value.slice(0, MAX_LENGTH);
+  const length = el.message.value.length;
+  const full = length >= MAX_LENGTH;
+  el.messageHint.classList.toggle('composer__hint--limit', full);
+  if (full) el.messageHint.textContent = `Limit reached: ${MAX_LENGTH.toLocaleString('en-US')} characters is the most an SMS holds; the rest was not added.`;
+  else if (length > 0) el.messageHint.textContent = `${length.toLocaleString('en-US')} / ${MAX_LENGTH.toLocaleString('en-US')} characters (the most an SMS holds).`;
+  else el.messageHint.textContent = LIMIT_HINT;
+}
+
 el.composer.addEventListener('submit', (event) => {
   event.preventDefault();
   const text = el.message.value.trim();
   if (text === '') return;
   el.message.value = '';
-  transcript.clearSuggestions();
-  transcript.addMessage('user', text);
-  void conversation.send({ type: 'message', text });
+  showLength();
+  void conversation.say(text);
 });
+el.message.addEventListener('input', showLength);
 el.newConversation.addEventListener('click', newConversation);
 
 /** The /auth/<token> page reports success on a BroadcastChannel (every tab) and to its opener: act once across tabs. */
@@ -72,4 +87,4 @@ window.addEventListener('message', (event) => {
 });
 
 startConversation();
-void startDevMode(el);
+void startDevMode(el, numbers);

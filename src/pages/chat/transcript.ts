@@ -57,7 +57,20 @@ function appendLinkedText(parent: HTMLElement, text: string): void {
 
 /** The transcript, typing indicator and suggestion buttons of the page. */
 export class Transcript {
-  constructor(private readonly el: PageElements) {}
+  /** Whether the view sits at the end: then it stays there when the area around it changes (buttons come and go). */
+  private pinned = true;
+
+  constructor(private readonly el: PageElements) {
+    el.transcript.addEventListener('scroll', () => {
+      const t = el.transcript;
+      this.pinned = t.scrollHeight - t.scrollTop - t.clientHeight < 24;
+    });
+    if (typeof window.ResizeObserver === 'function') {
+      new window.ResizeObserver(() => {
+        if (this.pinned) this.scrollToEnd();
+      }).observe(el.transcript);
+    }
+  }
 
   /** A bubble said by the user or the bot. */
   addMessage(role: 'user' | 'bot', text: string): void {
@@ -112,6 +125,7 @@ export class Transcript {
   clearSuggestions(): void {
     this.el.suggestions.replaceChildren();
     this.el.suggestions.hidden = true;
+    this.scrollToEnd();
   }
 
   /** One button per action that sends something; `choose` runs with the action's choice when one is clicked. */
@@ -131,9 +145,12 @@ export class Transcript {
       this.el.suggestions.appendChild(button);
     }
     this.el.suggestions.hidden = this.el.suggestions.childElementCount === 0;
+    // The buttons take room from the transcript: keep its last message in view.
+    this.scrollToEnd();
   }
 
   private scrollToEnd(): void {
     this.el.transcript.scrollTop = this.el.transcript.scrollHeight;
+    this.pinned = true;
   }
 }

@@ -31,11 +31,19 @@ export interface HealthReport {
   checks: Record<string, { ok: boolean; message?: string }>;
 }
 
+/**
+ * Where the action sends Twilio requests, as `/api/dev/info` tells the chat page: through the embedded emulator, to
+ * another address (another emulator, a proxy or real Twilio), per user (user-authorized), or nowhere yet.
+ */
+export type DevTwilioTarget = { kind: 'embedded' } | { kind: 'elsewhere'; url: string } | { kind: 'per-user' } | { kind: 'none' };
+
 export interface AppRouteDeps {
   /** Folder holding index.html, chat.js and chat.css. */
   publicDir: string;
   /** Dev mode: the embedded emulator's outbox, shown beside the chat. Absent in production. */
   devOutbox?: () => OutboxMessage[];
+  /** Dev mode: where the action really sends (the embedded emulator or not). */
+  devTarget?: () => Promise<DevTwilioTarget>;
   /** Health of the store and of Twilio (or the emulator). */
   health: () => Promise<HealthReport>;
 }
@@ -73,7 +81,15 @@ export function registerAppRoutes(server: Server, deps: AppRouteDeps): void {
         method: 'get',
         path: '/api/dev/info',
         auth: 'dev',
-        handler: async (_req: Request, res: Response) => sendJson(res, 200, { dev: true, outboxUrl: '/api/dev/outbox' }),
+        handler: async (_req: Request, res: Response) => {
+          let twilio: DevTwilioTarget | null = null;
+          try {
+            twilio = deps.devTarget ? await deps.devTarget() : null;
+          } catch {
+            twilio = null; // the page then simply does not say
+          }
+          sendJson(res, 200, { dev: true, outboxUrl: '/api/dev/outbox', twilio });
+        },
       },
       {
         method: 'get',
