@@ -215,6 +215,19 @@ describe('templates start/check/cancel-verification and verification-status: con
       status: 'completed',
     },
     {
+      title: 'check: an expired code is forgotten, so the next check asks for the number',
+      turns: [
+        ...start(),
+        [() => fx.clock.advance(601)],
+        ...check(),
+        [() => fx.lastCode(PHONE), [/^There's no pending code for \+14155550123/, /^Do you want me to send a new code/]],
+        ['no', ['OK, no new code. Say "send me a code" whenever you want one.']],
+        ['check my code', [ASK_CHECK_RECEIVER]],
+      ],
+      status: 'cancelled',
+      after: async (b) => assert.equal((await b.user())['pendingVerificationTo'], null),
+    },
+    {
       title: 'status of my pending verification, then cancel it, then its status',
       turns: [
         ...start(),
