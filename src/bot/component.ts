@@ -94,6 +94,9 @@ export interface TwilioVerifyDialogsOptions {
   id?: string;
 }
 
+/** How many of the dialogs offered first a stopped dialog offers as buttons (what people come for). */
+const NEXT_STEPS = 2;
+
 /** A dialog the user can start: for greetings, help and suggested actions. */
 export interface DialogSummary {
   id: string;
@@ -175,6 +178,7 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
           userState: this.userAccessor,
           logger: this.logger,
           interruptions: (text) => this.interruptionFor(text),
+          nextSteps: () => this.tasks.slice(0, NEXT_STEPS).map((t) => t.name),
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           ...(this.options.defaultRegion ? { defaultRegion: this.options.defaultRegion } : {}),
         }),

@@ -86,6 +86,11 @@ export interface DialogTaskDialogOptions {
    * stops and ends with `switchTo` set, so the caller (the router) starts that one.
    */
   interruptions?: (text: string) => DialogInterruption | undefined;
+  /**
+   * What people come for (e.g. the names of the dialogs offered first): the buttons after the engine's own
+   * "I've cancelled" and "Let's stop here" endings, so a stopped dialog still offers a next step.
+   */
+  nextSteps?: () => readonly string[];
 }
 
 /** The engine's state inside the dialog instance (JSON only). */
@@ -114,6 +119,21 @@ type Step =
 /** Nodes run in one turn before the engine decides the dialog is stuck. */
 export const MAX_STEPS_PER_TURN = 50;
 const DEFAULT_RETRIES = 3;
+/** An enum node with more values than this gets no automatic buttons (a list that long is better typed). */
+const MAX_AUTOMATIC_SUGGESTIONS = 6;
+
+/**
+ * The buttons of an entity node's prompt: its own `suggestions`, else the small set of answers its type has
+ * (yes/no; an enum's values), so every question with a few possible answers offers them.
+ */
+export function promptSuggestions(node: EntityNode): string[] {
+  if (node.suggestions !== undefined) return [...node.suggestions];
+  if (node.entityType === 'yesno') return ['Yes', 'No'];
+  if (node.entityType === 'enum' && node.values !== undefined && node.values.length <= MAX_AUTOMATIC_SUGGESTIONS) {
+    return node.values.map((v) => v.value.charAt(0).toUpperCase() + v.value.slice(1));
+  }
+  return [];
+}
 
 const DONE_WORDS: ReadonlySet<string> = new Set(['done', "i'm done", 'i am done', 'finished', 'ok done', 'i did']);
 const AUTHORIZATION_EVENT = 'authorization/completed';
@@ -212,6 +232,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   private readonly firstUtterance: string;
   private readonly callsTwilio: boolean;
   private readonly interruptions: DialogTaskDialogOptions['interruptions'];
+  private readonly nextSteps: () => readonly string[];
 
   constructor(options: DialogTaskDialogOptions) {
     super(options.dialogId ?? options.task.id);
@@ -226,6 +247,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     this.firstUtterance = intent?.type === 'intent' ? (intent.utterances[0] ?? options.task.name) : options.task.name;
     this.callsTwilio = options.task.nodes.some((node) => node.type === 'service');
     this.interruptions = options.interruptions;
+    this.nextSteps = options.nextSteps ?? (() => []);
   }
 
   override async beginDialog(dc: DialogContext, options?: DialogTaskBeginOptions): Promise<DialogTurnResult> {
@@ -337,7 +359,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
 
   /** Sends an already rendered prompt with the node's suggestions as buttons. */
   private async sendPrompt(turn: TurnContext, node: EntityNode, scope: ExpressionScope, rendered: string): Promise<void> {
-    const suggestions = (node.suggestions ?? []).map((s) => this.render(s, scope));
+    const suggestions = promptSuggestions(node).map((s) => this.render(s, scope));
     const activity =
       suggestions.length > 0
         ? MessageFactory.suggestedActions(suggestions, rendered, undefined, InputHints.ExpectingInput)
@@ -362,8 +384,14 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   private async cancel(dc: DialogContext, state: TaskState): Promise<DialogTurnResult> {
-    await dc.context.sendActivity(`OK, I've cancelled "${this.task.name}".`);
+    await this.sayEnding(dc.context, `OK, I've cancelled "${this.task.name}".`);
     return this.finish(dc, state, 'cancelled');
+  }
+
+  /** An ending the engine says by itself, with what people come for as buttons (see `nextSteps`). */
+  private async sayEnding(turn: TurnContext, text: string): Promise<void> {
+    const steps = [...this.nextSteps()];
+    await turn.sendActivity(steps.length > 0 ? MessageFactory.suggestedActions(steps, text) : MessageFactory.text(text));
   }
 
   /** Runs nodes until one waits for the user or the dialog ends. */
@@ -539,7 +567,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       return { kind: 'goto', to: command.then };
     }
     if (CANCEL_WORDS.has(said)) {
-      await turn.sendActivity(`OK, I've cancelled "${this.task.name}".`);
+      await this.sayEnding(turn, `OK, I've cancelled "${this.task.name}".`);
       return { kind: 'end', status: 'cancelled' };
     }
     if (HELP_WORDS.has(said)) {
@@ -562,7 +590,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     this.log('info', 'reply not recognized', { node: node.id, attempts: state.attempts, reason: recognized.reason });
     if (state.attempts > retries) {
       if (node.onFailure !== undefined) return { kind: 'goto', to: node.onFailure };
-      await turn.sendActivity(`Let's stop here. Say "${this.firstUtterance}" to start again.`);
+      await this.sayEnding(turn, `Let's stop here. Say "${this.firstUtterance}" to start again.`);
       return { kind: 'end', status: 'failed' };
     }
     const scope = await this.scope(turn, state);

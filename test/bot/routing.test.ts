@@ -43,6 +43,20 @@ describe('bot routing', () => {
     });
   }
 
+  it('offers what people come for after a dialog is cancelled or gives up', async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const chat = new TestConversation((turn) => bot.run(turn));
+    await chat.say('verify my phone');
+    const cancelled = await chat.send('cancel');
+    assert.deepEqual(texts(cancelled), ['OK, I\'ve cancelled "Start Verification".']);
+    assert.deepEqual(suggestions(cancelled), ['Send SMS', 'Start Verification']);
+    await chat.say('check my code');
+    for (let i = 0; i < 3; i += 1) await chat.say('12');
+    const gaveUp = await chat.send('12');
+    assert.deepEqual(texts(gaveUp), ['Let\'s stop here. Say "check verification" to start again.']);
+    assert.deepEqual(suggestions(gaveUp), ['Send SMS', 'Start Verification']);
+  });
+
   it('continues the active dialog before routing again', async () => {
     const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));

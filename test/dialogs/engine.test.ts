@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import nock from 'nock';
-import { MemoryStorage } from 'botbuilder';
+import { MemoryStorage, type Activity } from 'botbuilder';
 import { MAX_STEPS_PER_TURN, MESSAGES, type DialogTask } from '../../src/dialogs';
 import { copy, sendSmsTask } from './fixtures';
 import { ACCOUNT_SID, TaskChat, gatewayFor, json, play, RecordingLogger, TestRuntime, type Transcript } from '../support/conversation';
@@ -411,6 +411,18 @@ describe('dialog engine: entities, commands, logic and user state', () => {
       turns: [['set my preferences', ['Use call from now on?']], ['no', ['Nothing changed.']]],
       status: 'cancelled',
     });
+  });
+
+  it('offers yes/no and an enum\'s values as buttons when a node declares none', async () => {
+    const task = preferencesTask();
+    const channel = task.nodes.find((node) => node.id === 'channel');
+    if (channel?.type !== 'entity') throw new Error('fixture: no channel node');
+    delete channel.suggestions;
+    const chat = new TaskChat({ tasks: [task], runtime: readyRuntime(), clock });
+    const buttons = (replies: Partial<Activity>[]) => replies.at(-1)?.suggestedActions?.actions.map((a) => a.title) ?? [];
+    assert.deepStrictEqual(buttons(await chat.send('set my preferences')), ['Sms', 'Call']);
+    assert.deepStrictEqual(buttons(await chat.send('voice')), ['Yes', 'No']);
+    assert.deepStrictEqual(buttons(await chat.send('what?')), ['Yes', 'No'], 'the re-prompt offers them too');
   });
 
   it('jumps on a command instead of parsing it', async () => {

@@ -56,7 +56,7 @@ describe('tva templates', () => {
     const run = await tva('templates', '--dialogs-dir', dialogs, 'list');
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^ID\s+VERSION\s+STATE\s+NAME$/m);
-    assert.match(run.stdout, /^send-sms\s+1\.2\.0\s+not installed\s+Send SMS$/m);
+    assert.match(run.stdout, /^send-sms\s+1\.3\.0\s+not installed\s+Send SMS$/m);
     assert.equal(run.stdout.trim().split('\n').length, 1 + (await templateIds()).length);
   });
 
@@ -110,31 +110,31 @@ describe('tva templates', () => {
     const installed = path.join(dialogs, 'send-sms.json');
     writeFileSync(installed, readFileSync(installed, 'utf8').replace('"name": "Send SMS"', '"name": "Text a friend"'));
     const tfile = path.join(templates, 'send-sms.json');
-    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.2.0"', '"version": "1.3.0"'));
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.3.0"', '"version": "1.4.0"'));
     const list = await tva('templates', ...dirs(), 'list');
-    assert.match(list.stdout, /^send-sms\s+1\.3\.0\s+edited \(installed 1\.2\.0, newer available\)/m);
+    assert.match(list.stdout, /^send-sms\s+1\.4\.0\s+edited \(installed 1\.3\.0, newer available\)/m);
     const refused = await tva('templates', ...dirs(), 'upgrade', 'send-sms');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /send-sms was edited since it was installed.*tva templates upgrade send-sms --force/);
-    assert.match(refused.stderr, /^ {2}\/name: "name" differs from template 1\.3\.0\.$/m);
+    assert.match(refused.stderr, /^ {2}\/name: "name" differs from template 1\.4\.0\.$/m);
     assert.match(readFileSync(installed, 'utf8'), /Text a friend/);
     const all = await tva('templates', ...dirs(), 'upgrade', '--all');
     assert.equal(all.code, 1);
     const forced = await tva('templates', ...dirs(), 'upgrade', 'send-sms', '--force');
     assert.equal(forced.code, 0, forced.stderr);
-    assert.match(forced.stdout, /^replaced\s+send-sms: Replaced your edited send-sms with template 1\.3\.0\.$/m);
+    assert.match(forced.stdout, /^replaced\s+send-sms: Replaced your edited send-sms with template 1\.4\.0\.$/m);
     assert.doesNotMatch(readFileSync(installed, 'utf8'), /Text a friend/);
-    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^send-sms\s+1\.3\.0\s+installed/m);
+    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^send-sms\s+1\.4\.0\s+installed/m);
   });
 
   it('upgrades an outdated dialog and uninstalls one', async () => {
     await tva('templates', ...dirs(), 'install', 'check-verification');
     const tfile = path.join(templates, 'check-verification.json');
-    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.0.0"', '"version": "1.0.1"'));
-    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^check-verification\s+1\.0\.1\s+outdated \(installed 1\.0\.0\)/m);
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.1.0"', '"version": "1.1.1"'));
+    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^check-verification\s+1\.1\.1\s+outdated \(installed 1\.1\.0\)/m);
     const up = await tva('templates', ...dirs(), 'upgrade', '--all');
     assert.equal(up.code, 0);
-    assert.match(up.stdout, /^upgraded\s+check-verification: Upgraded check-verification from 1\.0\.0 to 1\.0\.1\.$/m);
+    assert.match(up.stdout, /^upgraded\s+check-verification: Upgraded check-verification from 1\.1\.0 to 1\.1\.1\.$/m);
     const gone = await tva('templates', ...dirs(), 'uninstall', 'check-verification');
     assert.equal(gone.code, 0);
     assert.deepEqual(readdirSync(dialogs), []);

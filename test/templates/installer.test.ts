@@ -96,7 +96,7 @@ describe('DialogInstaller', () => {
     const template = JSON.parse(readFileSync(path.join(templatesDir, 'send-sms.json'), 'utf8')) as { dialog: Record<string, unknown> };
     const { $schema: _s, installedFrom, ...dialog } = json;
     assert.deepEqual(dialog, template.dialog);
-    assert.deepEqual(installedFrom, { template: 'send-sms', version: '1.2.0', hash: dialogHash(template.dialog) });
+    assert.deepEqual(installedFrom, { template: 'send-sms', version: '1.3.0', hash: dialogHash(template.dialog) });
     assert.match(String((installedFrom as { hash: string }).hash), /^sha256-[0-9a-f]{64}$/);
   });
 
@@ -112,10 +112,10 @@ describe('DialogInstaller', () => {
     const events: string[] = [];
     installer.on('change', (c) => events.push(`${c.kind}:${c.id}:${c.dialog?.installedFrom?.version ?? '-'}`));
     await installer.install('send-sms');
-    bump(templatesDir, 'send-sms', '1.3.0');
+    bump(templatesDir, 'send-sms', '1.4.0');
     await installer.upgrade('send-sms');
     await installer.uninstall('send-sms');
-    assert.deepEqual(events, ['installed:send-sms:1.2.0', 'upgraded:send-sms:1.3.0', 'uninstalled:send-sms:-']);
+    assert.deepEqual(events, ['installed:send-sms:1.3.0', 'upgraded:send-sms:1.4.0', 'uninstalled:send-sms:-']);
     assert.deepEqual(changes.map((c) => c.kind), ['installed', 'upgraded', 'uninstalled']);
   });
 
@@ -136,9 +136,9 @@ describe('DialogInstaller', () => {
 
   it('shows an installed dialog as outdated once its template has a higher version', async () => {
     await installer.installAll();
-    bump(templatesDir, 'start-verification', '1.2.0');
+    bump(templatesDir, 'start-verification', '1.3.0');
     const listing = await installer.get('start-verification');
-    assert.deepEqual([listing.state, listing.installedVersion, listing.version], ['outdated', '1.0.0', '1.2.0']);
+    assert.deepEqual([listing.state, listing.installedVersion, listing.version], ['outdated', '1.1.0', '1.3.0']);
     const again = await installer.install('start-verification');
     assert.equal(again.outcome, 'kept-outdated');
     assert.match(again.message, /tva templates upgrade start-verification/);
@@ -146,9 +146,9 @@ describe('DialogInstaller', () => {
 
   it('upgrades an outdated, unedited dialog to the new version', async () => {
     await installer.install('send-sms');
-    bump(templatesDir, 'send-sms', '1.3.0', (d) => (d['description'] = 'Sends a text message, now better.'));
+    bump(templatesDir, 'send-sms', '1.4.0', (d) => (d['description'] = 'Sends a text message, now better.'));
     const result = await installer.upgrade('send-sms');
-    assert.deepEqual([result.outcome, result.previousVersion, result.version], ['upgraded', '1.2.0', '1.3.0']);
+    assert.deepEqual([result.outcome, result.previousVersion, result.version], ['upgraded', '1.3.0', '1.4.0']);
     const json = JSON.parse(readFileSync(path.join(dialogsDir, 'send-sms.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(json['description'], 'Sends a text message, now better.');
     assert.equal((await installer.get('send-sms')).state, 'installed');
@@ -186,15 +186,15 @@ describe('DialogInstaller', () => {
     editDialog(dialogsDir, 'send-sms', (d) => (d['name'] = 'Mine'));
     bump(templatesDir, 'send-sms', '2.0.0');
     const result = await installer.upgrade('send-sms', { force: true });
-    assert.deepEqual([result.outcome, result.previousVersion, result.version], ['replaced', '1.2.0', '2.0.0']);
+    assert.deepEqual([result.outcome, result.previousVersion, result.version], ['replaced', '1.3.0', '2.0.0']);
     assert.equal((await installer.get('send-sms')).state, 'installed');
   });
 
   it('upgrades every installed dialog with upgradeAll, reporting the edited ones as conflicts', async () => {
     await installer.install('send-sms');
     await installer.install('check-verification');
-    bump(templatesDir, 'send-sms', '1.2.1');
-    bump(templatesDir, 'check-verification', '1.0.1');
+    bump(templatesDir, 'send-sms', '1.3.1');
+    bump(templatesDir, 'check-verification', '1.1.1');
     editDialog(dialogsDir, 'check-verification', (d) => (d['name'] = 'Mine'));
     const batch = await installer.upgradeAll();
     assert.deepEqual(batch.results.map((r) => [r.id, r.outcome]), [['send-sms', 'upgraded']]);

@@ -69,7 +69,7 @@ describe('admin API: /api/admin/templates', () => {
     const refused = await call('POST', '/send-sms/upgrade', {});
     assert.equal(refused.status, 409);
     assert.equal(refused.json.error?.code, 'conflict');
-    assert.deepEqual(refused.json.error?.details, [{ path: '/name', message: '"name" differs from template 1.2.0.' }]);
+    assert.deepEqual(refused.json.error?.details, [{ path: '/name', message: '"name" differs from template 1.3.0.' }]);
     const forced = await call('POST', '/send-sms/upgrade', { force: true });
     assert.equal(forced.status, 200);
     assert.equal(forced.json['outcome'], 'replaced');

@@ -11,7 +11,12 @@ const ASK_RECEIVER =
   'Which phone number should I send the code to? (Say "email" to get it by email, or "another channel" for a call or WhatsApp.)';
 const ASK_CHANNEL = 'How should I send the code: SMS, a voice call, WhatsApp or email?';
 const ASK_CHECK_RECEIVER = 'Which phone number did the code go to? (Say "email" if it came by email.)';
-const ASK_CODE = "What's the code?";
+const OTHER = '+14155550199';
+/** The code prompt names where the code went: the pending verification's number, or the one the user gave. */
+const askCode = (to = PHONE) => `What's the code I sent to ${to}?`;
+const ASK_CODE = askCode();
+const NOTHING_PENDING = (what: string) =>
+  `I haven't sent you a code that's still waiting, so there's nothing to ${what}. Say "send me a code" to get one.`;
 
 describe('templates start/check/cancel-verification and verification-status: conversations (Twilio = the emulator)', () => {
   const fx = new EmulatorFixture();
@@ -32,10 +37,8 @@ describe('templates start/check/cancel-verification and verification-status: con
     ['send me a code', [ASK_RECEIVER]],
     [to, [`I texted a verification code to ${to}. It's valid for 10 minutes: when you have it, say "check my code".`]],
   ];
-  const check = (to = PHONE): Transcript['turns'] => [
-    ['check my code', [ASK_CHECK_RECEIVER]],
-    [to, [ASK_CODE]],
-  ];
+  /** Right after Start Verification: the pending verification is used, no number asked. */
+  const check = (to = PHONE): Transcript['turns'] => [['check my code', [askCode(to)]]];
 
   const conversations: Transcript[] = [
     {
@@ -50,9 +53,7 @@ describe('templates start/check/cancel-verification and verification-status: con
         ['send me a code', [ASK_RECEIVER]],
         ['email', ['Which email address should I send the code to?']],
         [EMAIL, [`I emailed a verification code to ${EMAIL}. It's valid for 10 minutes: when you have it, say "check my code".`]],
-        ['check my code', [ASK_CHECK_RECEIVER]],
-        ['it came by email', ['Which email address did the code go to?']],
-        [EMAIL, [ASK_CODE]],
+        ['check my code', [askCode(EMAIL)]],
         [() => fx.lastCode(EMAIL), [`Approved: the code is correct and ${EMAIL} is verified.`]],
       ],
       status: 'completed',
@@ -66,6 +67,51 @@ describe('templates start/check/cancel-verification and verification-status: con
         [PHONE, [/^I'm calling \+14155550123 to read out a verification code\./]],
       ],
       status: 'completed',
+      after: async (b) => {
+        const user = await b.user();
+        assert.deepEqual([user['pendingVerificationTo'], user['pendingVerificationChannel']], [PHONE, 'call']);
+        assert.match(String(user['pendingVerificationSid']), /^VE/);
+      },
+    },
+    {
+      title: 'check with no pending verification (a code sent elsewhere) asks for the number, or the email',
+      turns: [
+        [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: PHONE, channel: 'sms' }).then(() => undefined)],
+        ['check my code', [ASK_CHECK_RECEIVER]],
+        [PHONE, [ASK_CODE]],
+        [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]],
+        [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: EMAIL, channel: 'email' }).then(() => undefined)],
+        ['check my code', [ASK_CHECK_RECEIVER]],
+        ['it came by email', ['Which email address did the code go to?']],
+        [EMAIL, [askCode(EMAIL)]],
+        [() => fx.lastCode(EMAIL), [`Approved: the code is correct and ${EMAIL} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'check: "another number" asks for the number instead of the pending one',
+      turns: [
+        ...start(),
+        [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: OTHER, channel: 'sms' }).then(() => undefined)],
+        ['check my code', [ASK_CODE]],
+        ['another number', [ASK_CHECK_RECEIVER]],
+        [OTHER, [askCode(OTHER)]],
+        [() => fx.lastCode(OTHER), [`Approved: the code is correct and ${OTHER} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'check: "resend" sends a new code to the pending number, by the channel it went by',
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['email', ['Which email address should I send the code to?']],
+        [EMAIL, [/^I emailed a verification code/]],
+        ['check my code', [askCode(EMAIL)]],
+        ['resend', [`I sent a new code to ${EMAIL}. It's valid for 10 minutes.`, askCode(EMAIL)]],
+        [() => fx.lastCode(EMAIL), [`Approved: the code is correct and ${EMAIL} is verified.`]],
+      ],
+      status: 'completed',
+      after: async (b) => assert.equal((await b.user())['pendingVerificationChannel'], null),
     },
     {
       title: 'another channel: WhatsApp',
@@ -169,33 +215,58 @@ describe('templates start/check/cancel-verification and verification-status: con
       status: 'completed',
     },
     {
+      title: 'check: an expired code is forgotten, so the next check asks for the number',
+      turns: [
+        ...start(),
+        [() => fx.clock.advance(601)],
+        ...check(),
+        [() => fx.lastCode(PHONE), [/^There's no pending code for \+14155550123/, /^Do you want me to send a new code/]],
+        ['no', ['OK, no new code. Say "send me a code" whenever you want one.']],
+        ['check my code', [ASK_CHECK_RECEIVER]],
+      ],
+      status: 'cancelled',
+      after: async (b) => assert.equal((await b.user())['pendingVerificationTo'], null),
+    },
+    {
       title: 'status of my pending verification, then cancel it, then its status',
       turns: [
         ...start(),
         ['verification status', [/^The verification for \+14155550123 is pending: a code was sent by sms \(1 send\(s\) so far/]],
         ['cancel my verification', [`Done: the verification for ${PHONE} is canceled, and its code no longer works.`]],
-        ['verification status', ['Which verification? Give its SID: VE followed by 32 characters.']],
-        ['VE' + '0'.repeat(32), [/^That verification is no longer pending/]],
+        ['verification status', [NOTHING_PENDING('look up')]],
+        ['cancel my verification', [NOTHING_PENDING('cancel')]],
       ],
       status: 'completed',
     },
     {
-      title: 'a mistyped verification SID is explained and asked again, for status and for cancel',
+      title: 'an end user with no pending verification is never asked for a VE SID',
       turns: [
-        ['verification status', ['Which verification? Give its SID: VE followed by 32 characters.']],
-        [
-          '<b>VE123</b>',
-          [
-            '<b>VE123</b> isn\'t a verification SID: those start with VE followed by 32 characters. Let\'s try again, or say "cancel" to stop.',
-            'Which verification? Give its SID: VE followed by 32 characters.',
-          ],
-        ],
-        ['VE' + '0'.repeat(32), [/^That verification is no longer pending/]],
-        ['cancel my verification', ['Which verification should I cancel? Give its SID: VE followed by 32 characters.']],
-        ["'; DROP TABLE x;--", [/^'; DROP TABLE x;-- isn't a verification SID/, 'Which verification should I cancel? Give its SID: VE followed by 32 characters.']],
-        ['cancel', ['OK, I\'ve cancelled "Cancel Verification".']],
+        ['verification status', [NOTHING_PENDING('look up')]],
+        ['cancel my verification', [NOTHING_PENDING('cancel')]],
       ],
-      status: 'cancelled',
+      status: 'completed',
+    },
+    {
+      title: 'a verification that has expired is reported gone once, then forgotten',
+      turns: [
+        ...start(),
+        [() => fx.clock.advance(601)],
+        ['verification status', [/^That verification is no longer pending/]],
+        ['verification status', [NOTHING_PENDING('look up')]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'a remembered verification SID that is not one is explained and forgotten, for status and for cancel',
+      turns: [
+        [() => rememberSid('<b>VE123</b>')],
+        ['verification status', ['I lost track of that verification: <b>VE123</b> isn\'t a verification SID. Say "send me a code" to get a new code.']],
+        ['verification status', [NOTHING_PENDING('look up')]],
+        [() => rememberSid("'; DROP TABLE x;--")],
+        ['cancel my verification', [/^I lost track of that verification: '; DROP TABLE x;-- isn't a verification SID/]],
+      ],
+      status: 'failed',
+      after: async (b) => assert.equal((await b.user())['pendingVerificationSid'], null),
     },
     {
       title: 'cancel when nothing is pending any more (approved) says so',
@@ -229,6 +300,11 @@ describe('templates start/check/cancel-verification and verification-status: con
   ];
 
   let sid = '';
+  /** Puts a pending verification SID into the user's state, as a stored (possibly damaged) value. */
+  async function rememberSid(value: string): Promise<void> {
+    const key = 'test/users/user1/';
+    await bot.storage.write({ [key]: { twilioVerify: { pendingVerificationSid: value, pendingVerificationTo: PHONE } } });
+  }
   for (const conversation of conversations) {
     it(conversation.title, () => play(bot, conversation));
   }
