@@ -118,8 +118,8 @@ export const serviceSettingsProperties = {
   friendlyName: {
     type: 'string',
     minLength: 1,
-    maxLength: 64,
-    description: 'The name shown in verification messages, e.g. "Acme" (up to 64 characters)',
+    maxLength: 30,
+    description: 'The name shown in verification messages, e.g. "Acme" (up to 30 characters, at most 4 digits)',
   },
   codeLength: { type: 'integer', minimum: 4, maximum: 10, description: 'Length of the generated codes: 4 to 10 digits (default 6)' },
   lookupEnabled: { type: 'boolean', description: 'Whether Twilio looks up the carrier of the number first' },
