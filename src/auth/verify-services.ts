@@ -3,7 +3,7 @@
  * read, changed and deleted through Twilio with the action's own pre-authorized credentials, whatever the action's
  * state (an admin picks a service before enabling). Inputs are validated by the Twilio operations' own schemas.
  */
-import { createTwilioClient, listServices, runOperation, TwilioActionError, type TwilioGateway, type VerifyService } from '../twilio';
+import { createTwilioClient, listServices, operations, TwilioActionError, type TwilioGateway, type VerifyService } from '../twilio';
 import { isRecord } from '../json';
 import type { ActionDocument, Actor } from './action-document';
 import { ActionError } from './errors';
@@ -23,14 +23,13 @@ export class VerifyServices {
    * operation's input; Twilio shows the friendly name in its messages).
    */
   async create(settings: unknown, actor: Actor): Promise<VerifyService> {
-    const service = await this.audited(actor, 'service.create', undefined, async (gw) => runOperation(gw, 'createService', settings));
-    return serviceOf(service);
+    return this.audited(actor, 'service.create', undefined, (gw) => operations.createService.run(gw, settings));
   }
 
   /** One Verify Service with its settings. */
   async show(serviceSid: string): Promise<VerifyService> {
     const gateway = await this.gateway();
-    return serviceOf(await asActionError(() => runOperation(gateway, 'fetchService', { serviceSid })));
+    return asActionError(() => operations.fetchService.run(gateway, { serviceSid }));
   }
 
   /** Changes the given settings of a Verify Service (the updateService operation's input without `serviceSid`). */
@@ -40,20 +39,17 @@ export class VerifyServices {
         details: [{ path: '', message: 'must be object' }],
       });
     }
-    const service = await this.audited(actor, 'service.update', serviceSid, (gw) =>
-      runOperation(gw, 'updateService', { ...settings, serviceSid }),
-    );
-    return serviceOf(service);
+    return this.audited(actor, 'service.update', serviceSid, (gw) => operations.updateService.run(gw, { ...settings, serviceSid }));
   }
 
   /** Deletes a Verify Service and, at Twilio, its verifications. */
   async delete(serviceSid: string, actor: Actor): Promise<{ sid: string; deleted: true }> {
-    await this.audited(actor, 'service.delete', serviceSid, (gw) => runOperation(gw, 'deleteService', { serviceSid }));
+    await this.audited(actor, 'service.delete', serviceSid, (gw) => operations.deleteService.run(gw, { serviceSid }));
     return { sid: serviceSid, deleted: true };
   }
 
   /** Runs one change through Twilio and audits it (the service SID and Twilio's code, never settings' values). */
-  private async audited(actor: Actor, action: string, serviceSid: string | undefined, run: (gw: TwilioGateway) => Promise<unknown>): Promise<unknown> {
+  private async audited<T>(actor: Actor, action: string, serviceSid: string | undefined, run: (gw: TwilioGateway) => Promise<T>): Promise<T> {
     const gateway = await this.gateway();
     try {
       const result = await asActionError(() => run(gateway));
@@ -84,14 +80,6 @@ export class VerifyServices {
     }
     return asActionError(async () => createTwilioClient(this.doc.preAuthorizedCredentials(auth), auth.baseUrl ? { baseUrl: auth.baseUrl } : {}));
   }
-}
-
-/** The operations' output schema has checked the shape; this narrows `unknown` for the compiler. */
-function serviceOf(value: unknown): VerifyService {
-  if (isRecord(value) && typeof value.sid === 'string' && typeof value.friendlyName === 'string' && typeof value.codeLength === 'number') {
-    return value as VerifyService;
-  }
-  throw new ActionError('twilio_error', 'Twilio answered with something that is not a Verify Service.');
 }
 
 /**

@@ -75,6 +75,7 @@ function describeAction(view: ActionView): string {
   for (const [usage, text] of Object.entries(view.config.messageTemplates ?? {})) lines.push(`  template ${usage}: ${text}`);
   if (view.lastTest) {
     lines.push(`  last test: ${view.lastTest.ok ? 'passed' : `failed (${view.lastTest.code}: ${view.lastTest.message})`} at ${view.lastTest.at}`);
+    if (view.lastTest.warning) lines.push(`  warning: ${view.lastTest.warning}`);
   }
   if (view.error) lines.push(`  error: Twilio ${view.error.code} at ${view.error.at}: ${view.error.message}`);
   if (view.next) lines.push(`  next: ${view.next.step.toLowerCase()}: ${view.next.cli}`);
