@@ -163,9 +163,27 @@ export class IntegrationAction {
     return this.services.list();
   }
 
-  /** Creates a Verify Service with the action's pre-authorized credentials (audited). */
-  createVerifyService(friendlyName: string, actor: Actor): Promise<VerifyService> {
-    return this.services.create(friendlyName, actor);
+  /**
+   * Creates a Verify Service with the action's pre-authorized credentials (audited); `settings` is the createService
+   * operation's input (`{ friendlyName, codeLength?, … }`), validated by its schema.
+   */
+  createVerifyService(settings: unknown, actor: Actor): Promise<VerifyService> {
+    return this.services.create(settings, actor);
+  }
+
+  /** One Verify Service with its settings. */
+  showVerifyService(serviceSid: string): Promise<VerifyService> {
+    return this.services.show(serviceSid);
+  }
+
+  /** Changes settings of a Verify Service (audited); `settings` is the updateService operation's input without the SID. */
+  updateVerifyService(serviceSid: string, settings: unknown, actor: Actor): Promise<VerifyService> {
+    return this.services.update(serviceSid, settings, actor);
+  }
+
+  /** Deletes a Verify Service (audited). */
+  deleteVerifyService(serviceSid: string, actor: Actor): Promise<{ sid: string; deleted: true }> {
+    return this.services.delete(serviceSid, actor);
   }
 
   /** Every auth profile, by name. */

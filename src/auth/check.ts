@@ -3,7 +3,7 @@
  * Default: `GET {base}/2010-04-01/Accounts/{AccountSid}.json` through the gateway's probe (`fetchAccount`); an auth profile
  * may name its own check URL instead, called with Basic Auth.
  */
-import { createTwilioClient, fetchService, probeCredentials, TwilioActionError, type CredentialCheckResult, type TwilioCredentials } from '../twilio';
+import { createTwilioClient, fetchService, probeCredentials, TRIAL_ACCOUNT_WARNING, TwilioActionError, type CredentialCheckResult, type TwilioCredentials } from '../twilio';
 
 export type { CredentialCheckResult };
 
@@ -46,7 +46,9 @@ export function createCredentialChecker(
       try {
         const gateway = createTwilioClient(credentials, { ...(baseUrl ? { baseUrl } : {}), timeoutMs, maxRetries: 0, ...sleep });
         const probe = await probeCredentials(gateway);
-        return probe.ok ? { ok: true } : { ok: false, code: probe.code, message: probe.message };
+        if (!probe.ok) return { ok: false, code: probe.code, message: probe.message };
+        // A trial account passes (the credentials work) but texts only its verified numbers: the admin must know.
+        return probe.account.type === 'Trial' ? { ok: true, warning: TRIAL_ACCOUNT_WARNING } : { ok: true };
       } catch (err) {
         return failure(err);
       }

@@ -19,14 +19,19 @@ import {
   type StoredAuthorization,
   type TestRecord,
 } from './records';
-import type { AuthorizationInput } from './schemas';
+import type { AuthorizationInput, UserAuthorizedInput } from './schemas';
+
+/** An authorization whose auth profile (if any) is named: a new profile in the request has been created by then. */
+type NamedAuthorization = Exclude<AuthorizationInput, UserAuthorizedInput> | { type: 'user-authorized'; profile: string };
 import { StartCheck, type PendingStartCheck, type StartAttemptResult, type StartCheckOptions } from './start-check';
 import { parseActionConfig, parseAuthorization, parseDeleteAction } from './validation';
 
 /** What `enable` answers. */
 export interface EnableResult {
   state: 'configured';
-  message: 'Integration successful';
+  /** "Integration successful" on the action's first enable (`first`), "Enabled" on every later one. */
+  message: 'Integration successful' | 'Enabled';
+  first: boolean;
   next: typeof NEXT_STEP;
   action: ActionView;
 }
@@ -81,7 +86,22 @@ export class ActionLifecycle {
    * credentials Twilio rejects. Switching away from a user-authorized profile erases its users' credentials.
    */
   async authorize(input: unknown, actor: Actor): Promise<ActionView> {
-    const parsed = parseAuthorization(input);
+    const requested = parseAuthorization(input);
+    if (requested.type !== 'user-authorized') return this.authorizeWith(requested, actor);
+    const { profile } = requested;
+    if (typeof profile === 'string') return this.authorizeWith({ type: 'user-authorized', profile }, actor);
+    // The seed's "Create New": the profile and the switch in one request. The profile is created first (its own
+    // checks; 409 for a taken name) and deleted again when the switch is refused, so a refusal leaves nothing behind.
+    const created = await this.profiles.create(profile, actor);
+    try {
+      return await this.authorizeWith({ type: 'user-authorized', profile: created.name }, actor);
+    } catch (err) {
+      await this.profiles.delete(created.name, actor);
+      throw err;
+    }
+  }
+
+  private async authorizeWith(parsed: NamedAuthorization, actor: Actor): Promise<ActionView> {
     const check = parsed.type === 'user-authorized' ? await this.assertProfileExists(parsed.profile) : await this.checkIfLive(parsed, actor);
     const stored = this.storedAuthorization(parsed);
     let previous: StoredAuthorization | undefined;
@@ -92,7 +112,7 @@ export class ActionLifecycle {
       delete next.lastTest;
       if (check?.ok) {
         delete next.error;
-        next.lastTest = { ok: true, at };
+        next.lastTest = { ok: true, at, ...(check.warning === undefined ? {} : { warning: check.warning }) };
       }
       return next;
     });
@@ -145,8 +165,16 @@ export class ActionLifecycle {
     if (updated.status !== 'enabled') {
       throw new ActionError('concurrent_update', 'The authorization changed while it was checked. Try again.');
     }
-    await this.doc.audit(actor, 'action.enable', 'ok');
-    return { state: 'configured', message: 'Integration successful', next: NEXT_STEP, action: await this.doc.view(updated) };
+    // Records from before firstEnabledAt existed: a disabled action was enabled once.
+    const first = record?.firstEnabledAt === undefined && record?.status !== 'disabled';
+    await this.doc.audit(actor, 'action.enable', 'ok', first ? { first: true } : undefined);
+    return {
+      state: 'configured',
+      message: first ? 'Integration successful' : 'Enabled',
+      first,
+      next: NEXT_STEP,
+      action: await this.doc.view(updated),
+    };
   }
 
   /**
@@ -246,7 +274,7 @@ export class ActionLifecycle {
     return check;
   }
 
-  private storedAuthorization(input: AuthorizationInput): StoredAuthorization {
+  private storedAuthorization(input: NamedAuthorization): StoredAuthorization {
     if (input.type === 'user-authorized') return { type: 'user-authorized', profile: input.profile };
     const base = input.baseUrl ? { baseUrl: withoutTrailingSlash(input.baseUrl) } : {};
     if ('authToken' in input) {
@@ -291,27 +319,35 @@ export class ActionLifecycle {
     const credentials = this.doc.preAuthorizedCredentials(auth);
     const account = await this.checker.checkTwilio(credentials, auth.baseUrl);
     if (!account.ok) return account;
+    // The warning is also said in `checked`, the sentence every surface prints after "passed".
+    const passed = (checked: string): CredentialCheckResult =>
+      account.warning === undefined ? { ok: true, checked } : { ok: true, checked: `${checked}. Warning: ${account.warning}`, warning: account.warning };
     const serviceSid = record.config.verifyServiceSid;
-    if (options.service !== true) return { ok: true, checked: `Twilio accepted the credentials of account ${credentials.accountSid}` };
+    if (options.service !== true) return passed(`Twilio accepted the credentials of account ${credentials.accountSid}`);
     if (serviceSid === undefined) {
-      return { ok: true, checked: `Twilio accepted the credentials of account ${credentials.accountSid}; no Verify Service is configured yet` };
+      return passed(`Twilio accepted the credentials of account ${credentials.accountSid}; no Verify Service is configured yet`);
     }
     const service = await this.checker.checkService(credentials, auth.baseUrl, serviceSid);
     if (!service.ok) return service;
-    return { ok: true, checked: `Twilio accepted the credentials of account ${credentials.accountSid}, and the Verify Service ${serviceSid} exists` };
+    return passed(`Twilio accepted the credentials of account ${credentials.accountSid}, and the Verify Service ${serviceSid} exists`);
   }
 
   /** Records a check's result; a pass clears a runtime error unless the credentials changed meanwhile. */
   private async recordCheck(tested: StoredAuthorization | undefined, result: CredentialCheckResult, enable: boolean): Promise<ActionRecord> {
     const at = this.doc.timestamp();
-    const lastTest: TestRecord = result.ok ? { ok: true, at } : { ok: false, code: result.code, message: result.message, at };
+    const lastTest: TestRecord = result.ok
+      ? { ok: true, at, ...(result.warning === undefined ? {} : { warning: result.warning }) }
+      : { ok: false, code: result.code, message: result.message, at };
     const same = (current: ActionRecord) => JSON.stringify(current.authorization) === JSON.stringify(tested);
     return this.doc.update((current) => {
       if (!same(current)) return current;
       const next: ActionRecord = { ...current, lastTest };
       if (result.ok) {
         delete next.error;
-        if (enable) next.status = 'enabled';
+        if (enable) {
+          next.status = 'enabled';
+          next.firstEnabledAt ??= at;
+        }
       }
       return next;
     });

@@ -71,7 +71,7 @@ const testRecordSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['ok', 'at'],
-  properties: { ok: { type: 'boolean' }, code, message: text, at: text },
+  properties: { ok: { type: 'boolean' }, code, message: text, at: text, warning: text },
 } as const;
 
 /** The action document (namespace `action`, key `twilio-verify`). */
@@ -86,6 +86,8 @@ export const actionRecordSchema = {
     config: { type: 'object', additionalProperties: false, properties: actionConfigSchema.properties },
     error: runtimeFailureSchema,
     lastTest: testRecordSchema,
+    /** When the action was first enabled: only that enable says "Integration successful". */
+    firstEnabledAt: text,
     updatedAt: text,
   },
 } as const;

@@ -78,14 +78,35 @@ export const preAuthorizedApiKeySchema = {
   },
 } as const;
 
-/** `PUT /api/admin/action/authorization`, end users authorize with an auth profile. */
+const profileProperties = {
+  description: { type: 'string', maxLength: 500 },
+  tenancy: { type: 'boolean' },
+  baseUrl: { type: 'string', maxLength: 300, pattern: PATTERNS.profileBaseUrl },
+  authorizationCheckUrl: { type: 'string', maxLength: 500, pattern: PATTERNS.checkUrl },
+} as const;
+
+/** A new auth profile given with the switch to user-authorized (the seed's "Create New"): `profile.json`'s fields. */
+const newProfileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'tenancy'],
+  properties: {
+    name: { type: 'string', pattern: PATTERNS.profileName },
+    ...profileProperties,
+  },
+} as const;
+
+/**
+ * `PUT /api/admin/action/authorization`, end users authorize with an auth profile: an existing one by name, or a new
+ * one created in the same request.
+ */
 export const userAuthorizedSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['type', 'profile'],
   properties: {
     type: { const: 'user-authorized' },
-    profile: { type: 'string', pattern: PATTERNS.profileName },
+    profile: { oneOf: [{ type: 'string', pattern: PATTERNS.profileName }, newProfileSchema] },
   },
 } as const;
 
@@ -116,12 +137,6 @@ export const actionConfigSchema = {
   },
 } as const;
 
-const profileProperties = {
-  description: { type: 'string', maxLength: 500 },
-  tenancy: { type: 'boolean' },
-  baseUrl: { type: 'string', maxLength: 300, pattern: PATTERNS.profileBaseUrl },
-  authorizationCheckUrl: { type: 'string', maxLength: 500, pattern: PATTERNS.checkUrl },
-} as const;
 
 /** `POST /api/admin/profiles` */
 export const authProfileSchema = {

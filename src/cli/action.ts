@@ -75,6 +75,7 @@ function describeAction(view: ActionView): string {
   for (const [usage, text] of Object.entries(view.config.messageTemplates ?? {})) lines.push(`  template ${usage}: ${text}`);
   if (view.lastTest) {
     lines.push(`  last test: ${view.lastTest.ok ? 'passed' : `failed (${view.lastTest.code}: ${view.lastTest.message})`} at ${view.lastTest.at}`);
+    if (view.lastTest.warning) lines.push(`  warning: ${view.lastTest.warning}`);
   }
   if (view.error) lines.push(`  error: Twilio ${view.error.code} at ${view.error.at}: ${view.error.message}`);
   if (view.next) lines.push(`  next: ${view.next.step.toLowerCase()}: ${view.next.cli}`);
@@ -93,6 +94,11 @@ interface ConfigureOptions {
   apiKeySecretStdin?: boolean;
   baseUrl?: string;
   profile?: string;
+  createProfile?: string;
+  profileDescription?: string;
+  profileTenancy?: boolean;
+  profileBaseUrl?: string;
+  profileCheckUrl?: string;
   verifyServiceSid?: string;
   sender?: string;
   templateRegister?: string;
@@ -101,7 +107,7 @@ interface ConfigureOptions {
 }
 
 async function configure(io: CliIo, opts: ConfigureOptions): Promise<void> {
-  const authorizing = opts.accountSid !== undefined || opts.profile !== undefined;
+  const authorizing = opts.accountSid !== undefined || opts.profile !== undefined || opts.createProfile !== undefined;
   const templates = { register: opts.templateRegister, signIn: opts.templateSignIn, test: opts.templateTest };
   const configuring =
     opts.verifyServiceSid !== undefined || opts.sender !== undefined || Object.values(templates).some((t) => t !== undefined);
@@ -111,11 +117,23 @@ async function configure(io: CliIo, opts: ConfigureOptions): Promise<void> {
         'or --profile <name>, and/or --verify-service-sid, --sender, --template-*.',
     );
   }
-  if (opts.accountSid !== undefined && opts.profile !== undefined) {
-    throw new CliError('Give either --account-sid (pre-authorized) or --profile (user-authorized), not both.');
+  if ([opts.accountSid, opts.profile, opts.createProfile].filter((o) => o !== undefined).length > 1) {
+    throw new CliError('Give one of --account-sid (pre-authorized), --profile or --create-profile (user-authorized).');
   }
   let authorization: Record<string, unknown> | undefined;
-  if (opts.profile !== undefined) {
+  if (opts.createProfile !== undefined) {
+    // Kore.ai's "Create New": the profile is created in the same request that switches to user-authorized.
+    authorization = {
+      type: 'user-authorized',
+      profile: {
+        name: opts.createProfile,
+        tenancy: opts.profileTenancy === true,
+        ...(opts.profileDescription !== undefined ? { description: opts.profileDescription } : {}),
+        ...(opts.profileBaseUrl !== undefined ? { baseUrl: opts.profileBaseUrl } : {}),
+        ...(opts.profileCheckUrl !== undefined ? { authorizationCheckUrl: opts.profileCheckUrl } : {}),
+      },
+    };
+  } else if (opts.profile !== undefined) {
     authorization = { type: 'user-authorized', profile: opts.profile };
   } else if (opts.accountSid !== undefined) {
     const base = { type: 'pre-authorized', accountSid: opts.accountSid, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) };
@@ -181,6 +199,11 @@ function registerAction(program: Command, io: CliIo): void {
     .option('--api-key-secret-stdin', 'read the API Key secret from stdin instead of a prompt')
     .option('--base-url <url>', 'base URL override (region, edge, or the local emulator, e.g. http://127.0.0.1:3979)')
     .option('--profile <name>', 'user-authorized: end users authorize with this auth profile')
+    .option('--create-profile <name>', 'user-authorized with a new auth profile, created in the same step (see --profile-*)')
+    .option('--profile-description <text>', 'with --create-profile: what the profile is for')
+    .option('--profile-tenancy', 'with --create-profile: users also give a tenant')
+    .option('--profile-base-url <url>', 'with --create-profile: base URL of API calls, may hold {tenant}')
+    .option('--profile-check-url <url>', 'with --create-profile: authorization check URL')
     .option('--verify-service-sid <sid>', 'default Verify Service SID (VA…)')
     .option('--sender <from>', 'default sender: a number in E.164 or a Messaging Service SID (MG…)')
     .option('--template-register <text>', 'SMS template for usage Register (must contain {{code}})')

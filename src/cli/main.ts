@@ -7,6 +7,7 @@ import { registerEmulatorCommand } from './emulator';
 import { registerActionCommands } from './action';
 import { registerTemplateCommands } from './templates';
 import { registerChatCommand } from './chat';
+import { registerServicesCommands } from './services';
 
 /** Builds the program without running it (tests call `parseAsync` on it). */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerActionCommands(program);
   registerTemplateCommands(program);
   registerChatCommand(program);
+  registerServicesCommands(program);
   return program;
 }
 

@@ -5,10 +5,16 @@
  */
 import { OPERATION_NAMES, operations, sendsToPerson, type OperationName } from '../twilio';
 
-/** The audit log's names of the audited operations. A code is never audited, only the outcome. */
+/**
+ * The audit log's names of the audited operations. A code or a message body is never audited: only the outcome, the
+ * target's last four characters and the SIDs.
+ */
 export const AUDITED_OPERATIONS = {
+  sendSms: 'sms.send',
   startVerification: 'verification.start',
   checkVerification: 'verification.check',
+  /** Cancels (and approvals) of a verification: the outcome is the new status. */
+  updateVerification: 'verification.update',
 } as const satisfies Partial<Record<OperationName, string>>;
 
 export type AuditAction = (typeof AUDITED_OPERATIONS)[keyof typeof AUDITED_OPERATIONS];

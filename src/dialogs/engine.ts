@@ -724,10 +724,12 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     if (state.error) outcome = `error:${String(state.error.code)}`;
     else if (action === 'verification.check') outcome = result['status'] === 'approved' ? 'approved' : 'wrong-code';
     else outcome = typeof result['status'] === 'string' ? result['status'] : 'unknown';
-    const to = typeof input['to'] === 'string' ? input['to'] : undefined;
+    // A verification update names no To: its target is the one Twilio answers with.
+    const target = typeof input['to'] === 'string' ? input['to'] : result['to'];
+    const to = typeof target === 'string' ? target : undefined;
     const details: Record<string, unknown> = { dialog: this.task.id, node: node.id };
     if (typeof input['channel'] === 'string') details['channel'] = input['channel'];
-    if (typeof result['sid'] === 'string') details['verificationSid'] = result['sid'];
+    if (typeof result['sid'] === 'string') details[action === 'sms.send' ? 'messageSid' : 'verificationSid'] = result['sid'];
     try {
       await this.runtime.audit({
         actor: `${ref.channelId}:${ref.userId}`,

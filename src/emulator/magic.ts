@@ -9,7 +9,7 @@
  * Emulator-only (Twilio has no test numbers for these):
  *   To +15005550013 -> 21608 (unverified number on a trial account) for Messages and Verify;
  *   Verify To +15005550001 -> 60200 Invalid parameter: To, +15005550004 -> 21610 (unsubscribed, sms/whatsapp),
- *   +15005550010 -> 60205 (landline: SMS/WhatsApp not supported; `call` works), +15005550011 -> 60410 (fraud block),
+ *   +15005550010 -> 60205 (landline: SMS/WhatsApp refused when the service skips SMS to landlines; `call` works), +15005550011 -> 60410 (fraud block),
  *   +15005550012 -> 60605 (geo permissions block).
  */
 import { TwilioError } from './errors';
@@ -22,7 +22,8 @@ const rule =
   (n) =>
     new TwilioError(status, code, message(n));
 
-const unverified = rule(
+/** 21608: a trial account sending to a number it has not verified. */
+export const unverified = rule(
   400,
   21608,
   (n) =>
@@ -57,6 +58,9 @@ export const MESSAGES_MAGIC_FROM: Readonly<Record<string, Rule>> = {
   '+15005550008': rule(400, 21611, () => "This 'From' number has exceeded the maximum number of queued messages"),
 };
 
+/** A landline: SMS and WhatsApp are refused (60205) by a service that skips SMS to landlines. */
+const LANDLINE = '+15005550010';
+
 const VERIFY_MAGIC_TO: Readonly<Record<string, { channels: readonly VerificationChannel[] | 'all'; rule: Rule }>> = {
   '+15005550001': { channels: 'all', rule: rule(400, 60200, () => 'Invalid parameter: To') },
   '+15005550004': { channels: ['sms', 'whatsapp'], rule: unsubscribed },
@@ -72,10 +76,14 @@ const VERIFY_MAGIC_TO: Readonly<Record<string, { channels: readonly Verification
   '+15005550013': { channels: 'all', rule: unverified },
 };
 
-/** The error a Verify send to `to` on `channel` must fail with, if `to` is a magic number. */
-export function verifyMagicError(to: string, channel: VerificationChannel): TwilioError | undefined {
+/**
+ * The error a Verify send to `to` on `channel` must fail with, if `to` is a magic number. The landline's 60205 comes
+ * from the service's SkipSmsToLandlines: without it Twilio attempts the SMS (which never arrives).
+ */
+export function verifyMagicError(to: string, channel: VerificationChannel, skipSmsToLandlines: boolean): TwilioError | undefined {
   const entry = VERIFY_MAGIC_TO[to];
   if (!entry) return undefined;
+  if (to === LANDLINE && !skipSmsToLandlines) return undefined;
   if (entry.channels !== 'all' && !entry.channels.includes(channel)) return undefined;
   return entry.rule(to);
 }

@@ -2,7 +2,7 @@
 import { statusAt } from './callbacks';
 import { notFound, TwilioError } from './errors';
 import { E164, isSid, newSid, rfc2822Date, segmentCount, smsEncoding } from './format';
-import { MESSAGES_MAGIC_FROM, MESSAGES_MAGIC_TO } from './magic';
+import { MESSAGES_MAGIC_FROM, MESSAGES_MAGIC_TO, unverified } from './magic';
 import { param, paging, type Handler, type TwilioRequest } from './request';
 import { MESSAGE_LIMIT, type EmulatorState, type MessageRecord } from './state';
 
@@ -49,7 +49,7 @@ export const fetchAccount: Handler = (state) => {
       sid: account.sid,
       status: 'active',
       subresource_uris: subresourceUris,
-      type: 'Full',
+      type: state.account.type,
       uri: `${base}.json`,
     },
   };
@@ -143,6 +143,7 @@ export const createMessage: Handler = (state, req) => {
   }
   const toError = MESSAGES_MAGIC_TO[to];
   if (toError) throw toError(to);
+  if (!reachableFromTrial(state, to)) throw unverified(to);
   const fromError = from === undefined ? undefined : MESSAGES_MAGIC_FROM[from];
   if (fromError && from !== undefined) throw fromError(from);
 
@@ -240,3 +241,8 @@ export const listMessages: Handler = (state, req) => {
     },
   };
 };
+
+/** Whether the account may send to `to`: any number on a full account, only verified ones on a trial account. */
+export function reachableFromTrial(state: EmulatorState, to: string): boolean {
+  return state.account.type === 'Full' || state.account.verifiedNumbers.has(to.replace(/^whatsapp:/, ''));
+}

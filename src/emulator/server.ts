@@ -39,6 +39,11 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Called after every response (used by the conformance tests). */
   onResponse?: (exchange: EmulatorExchange) => void;
+  /**
+   * A trial account (Twilio's `type: Trial`): messages and verifications to numbers outside `verifiedNumbers`
+   * answer 21608, as Twilio does. Omitted: a full account.
+   */
+  trial?: { verifiedNumbers?: readonly string[] };
   /** Largest accepted request body, in bytes (default 64 KiB); larger answers 413. */
   bodyLimitBytes?: number;
 }
@@ -109,7 +114,7 @@ export function createEmulator(options: EmulatorOptions = {}): TwilioEmulator {
   let server: Server | undefined;
   let baseUrl: string | undefined;
   let callbackTimer: NodeJS.Timeout | undefined;
-  const state = initialState(accountSid, authToken, apiKeys, clock, (message, kind) => {
+  const state = initialState(accountSid, authToken, apiKeys, clock, options.trial, (message, kind) => {
     if (options.dev) log(outboxLine(message, kind, baseUrl));
   });
   const context = { accountSid, state, clock, faults, replies, baseUrl: () => baseUrl };
@@ -230,10 +235,15 @@ function initialState(
   authToken: string,
   apiKeys: Map<string, string>,
   clock: EmulatorClock,
+  trial: EmulatorOptions['trial'],
   announce: (message: OutboxMessage, kind: DeliveryKind) => void,
 ): EmulatorState {
   const state: EmulatorState = {
-    account: { sid: accountSid, authToken, friendlyName: 'Twilio Emulator Account', dateCreated: clock.now() },
+    account: { sid: accountSid, authToken, friendlyName: 'Twilio Emulator Account',
+      type: trial ? 'Trial' : 'Full',
+      verifiedNumbers: new Set(trial?.verifiedNumbers ?? []),
+      dateCreated: clock.now(),
+    },
     apiKeys,
     services: new Map(),
     verifications: new Map(),

@@ -20,6 +20,10 @@ export interface AccountRecord {
   sid: string;
   authToken: string;
   friendlyName: string;
+  /** Twilio's account type: a trial account texts and calls only its verified numbers (21608 otherwise). */
+  type: 'Trial' | 'Full';
+  /** The trial account's verified caller IDs (E.164); unused on a full account. */
+  verifiedNumbers: ReadonlySet<string>;
   dateCreated: Date;
 }
 

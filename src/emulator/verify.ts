@@ -5,7 +5,8 @@
  */
 import { invalidParameter, notFound, TwilioError } from './errors';
 import { E164, EMAIL, isSid, isoDate, newCode, newSid } from './format';
-import { verifyMagicError } from './magic';
+import { unverified, verifyMagicError } from './magic';
+import { reachableFromTrial } from './messages';
 import { boolParam, intParam, param, paging, type Handler, type TwilioRequest } from './request';
 import type { EmulatorState, ServiceRecord, VerificationChannel, VerificationRecord } from './state';
 
@@ -263,12 +264,13 @@ function deliverCode(state: EmulatorState, service: ServiceRecord, v: Verificati
   const warning = service.doNotShareWarningEnabled
     ? ". Don't share this code with anyone; our employees will never ask for the code"
     : '';
+  const payment = v.amount !== null && v.payee !== null ? ` to pay ${v.amount} to ${v.payee}` : '';
   state.deliver({
     sid: attemptSid,
     to: v.to,
     from: service.sid,
     channel: v.channel,
-    body: `Your ${name} verification code is: ${v.code}${warning}`,
+    body: `Your ${name} verification code is: ${v.code}${payment}${warning}`,
   }, 'code');
 }
 
@@ -291,8 +293,14 @@ export const createVerification: Handler = (state, req) => {
   }
   const locale = param(req.form, 'Locale');
   if (locale !== undefined && !/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/.test(locale)) throw invalidParameter('Locale');
-  const magic = verifyMagicError(to, channel);
+  const amount = param(req.form, 'Amount')?.trim();
+  const payee = param(req.form, 'Payee')?.trim();
+  // PSD2 (dynamic linking): the amount and payee are part of what the user approves, so Twilio requires both.
+  if (service.psd2Enabled && !amount) throw invalidParameter('Amount');
+  if (service.psd2Enabled && !payee) throw invalidParameter('Payee');
+  const magic = verifyMagicError(to, channel, service.skipSmsToLandlines);
   if (magic) throw magic;
+  if (channel !== 'email' && !reachableFromTrial(state, to)) throw unverified(to);
 
   const now = req.now.getTime();
   const sendKey = `${service.sid}|${to}`;
@@ -304,6 +312,10 @@ export const createVerification: Handler = (state, req) => {
   let v = pendingFor(state, service.sid, to, req.now);
   if (v && !v.owesMaxAttemptsError) {
     v.channel = channel;
+    if (service.psd2Enabled) {
+      v.amount = amount ?? null;
+      v.payee = payee ?? null;
+    }
     if (customCode !== undefined) v.code = customCode;
     v.attempts.push(attempt);
     v.dateUpdated = req.now;
@@ -318,8 +330,8 @@ export const createVerification: Handler = (state, req) => {
       status: 'pending',
       wrongChecks: 0,
       attempts: [attempt],
-      amount: service.psd2Enabled ? (param(req.form, 'Amount') ?? null) : null,
-      payee: service.psd2Enabled ? (param(req.form, 'Payee') ?? null) : null,
+      amount: service.psd2Enabled ? (amount ?? null) : null,
+      payee: service.psd2Enabled ? (payee ?? null) : null,
       dateCreated: req.now,
       dateUpdated: req.now,
       expiresAt: new Date(now + CODE_VALIDITY_SECONDS * 1000),

@@ -7,8 +7,8 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ErrorDetail } from '../auth';
 import { HttpError } from './http';
-import { ACCOUNT_SID_RULE, SECRET_RULE } from '../twilio';
-import { CREATE_SERVICE_BODY_SCHEMA, SIGN_IN_BODY_SCHEMA, type CreateServiceBody, type SignInBody } from './console-contract';
+import { ACCOUNT_SID_RULE, operations, SECRET_RULE } from '../twilio';
+import { SIGN_IN_BODY_SCHEMA, type SignInBody } from './console-contract';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 
@@ -140,11 +140,29 @@ export function parseSignInBody(body: unknown): { token: string } {
   throw new HttpError(400, 'invalid_request', 'Send {"token": "<ADMIN_TOKEN>"} as JSON.', details.length ? details : [{ path: '', message: 'must be object' }]);
 }
 
-const validateCreateService = ajv.compile<CreateServiceBody>(CREATE_SERVICE_BODY_SCHEMA);
+/* The Verify Service bodies are the createService / updateService operations' inputs: one schema, one truth. */
+const validateCreateService = ajv.compile(operations.createService.inputSchema);
+const validateUpdateService = ajv.compile(operations.updateService.inputSchema);
 
-/** The create-service body, or a 400 `invalid_request` naming the wrong field. */
-export function parseCreateServiceBody(body: unknown): { friendlyName: string } {
-  if (body !== undefined && isObject(body) && validateCreateService(body)) return { friendlyName: body.friendlyName };
+const SERVICE_SETTINGS_HINT =
+  'Send the settings as JSON, e.g. {"friendlyName": "Acme", "codeLength": 6}: friendlyName (1 to 30 characters), codeLength, lookupEnabled, skipSmsToLandlines, dtmfInputRequired, ttsName, psd2Enabled, doNotShareWarningEnabled, customCodeEnabled, defaultTemplateSid, pushIncludeDate, pushApnCredentialSid, pushFcmCredentialSid.';
+
+/** `POST /api/admin/services`: the createService operation's input, or a 400 `invalid_request` naming the wrong field. */
+export function parseCreateServiceBody(body: unknown): Record<string, unknown> {
+  if (body !== undefined && isObject(body) && validateCreateService(body)) return { ...body };
   const details = body === undefined ? [{ path: '/friendlyName', message: 'is required' }] : detailsOf(validateCreateService.errors);
-  throw new HttpError(400, 'invalid_request', 'Send {"friendlyName": "<1 to 30 characters>"}: the name Twilio shows in verification messages.', details.length ? details : [{ path: '', message: 'must be object' }]);
+  throw new HttpError(400, 'invalid_request', SERVICE_SETTINGS_HINT, details.length ? details : [{ path: '', message: 'must be object' }]);
+}
+
+/** `PUT /api/admin/services/:sid`: the updateService operation's input without `serviceSid` (at least one setting). */
+export function parseUpdateServiceBody(serviceSid: string, body: unknown): Record<string, unknown> {
+  if (isObject(body) && !('serviceSid' in body)) {
+    const input = { ...body, serviceSid };
+    if (validateUpdateService(input)) return { ...body };
+    const details = detailsOf(validateUpdateService.errors).map((d) =>
+      d.path === '' && d.message.includes('fewer than 2') ? { path: '', message: 'names at least one setting' } : d,
+    );
+    throw new HttpError(400, 'invalid_request', SERVICE_SETTINGS_HINT, details);
+  }
+  throw new HttpError(400, 'invalid_request', SERVICE_SETTINGS_HINT, [{ path: '', message: 'must be an object of settings (the SID is in the path)' }]);
 }

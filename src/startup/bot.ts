@@ -144,7 +144,12 @@ function buildBot(options: BotStartOptions, dialogs: DialogTask[], dialogLogger:
 export async function startBot(options: BotStartOptions): Promise<StartedBot> {
   const { logger } = options;
   const { dialogsDir } = options.config;
-  const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
+  const installer = new DialogInstaller({
+    templatesDir: defaultTemplatesDir(),
+    dialogsDir,
+    // The installer does not know who asked (an admin route or this start); the audit log says it was the server.
+    audit: (entry) => options.store.appendAudit({ actor: 'server', ...entry }).then(() => undefined),
+  });
   await installRequired(installer, dialogsDir, logger);
   const loaded = await loadInstalledDialogs(dialogsDir);
   for (const problem of loaded.problems) logger.warn(problem, 'a dialog file was not loaded');

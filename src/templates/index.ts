@@ -15,6 +15,7 @@ export {
   type DialogChange,
   type DialogInstallerEvents,
   type DialogInstallerOptions,
+  type TemplateAuditEntry,
   type DialogView,
   type InstallResult,
   type NodeRow,

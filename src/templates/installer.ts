@@ -109,7 +109,25 @@ export interface DialogInstallerOptions {
   validation?: TemplateValidationOptions;
   /** Called after every change in `dialogs/` (also emitted as the `change` event). */
   onChange?: (change: DialogChange) => void;
+  /**
+   * Records every install, upgrade and uninstall in the audit log (the server wires the store's `appendAudit`);
+   * awaited, so a change that could not be audited is reported as failed. Never a dialog's content.
+   */
+  audit?: (entry: TemplateAuditEntry) => Promise<void>;
 }
+
+/** One audit entry of a change in `dialogs/`: the template id, its version and the file's name. */
+export interface TemplateAuditEntry {
+  action: 'template.install' | 'template.upgrade' | 'template.uninstall';
+  target: string;
+  outcome: 'ok';
+  details: { version: string; previousVersion?: string; file: string };
+}
+
+const AUDIT_ACTIONS = { installed: 'template.install', upgraded: 'template.upgrade', uninstalled: 'template.uninstall' } as const satisfies Record<
+  ChangeKind,
+  TemplateAuditEntry['action']
+>;
 
 interface InstalledFile {
   text: string;
@@ -242,9 +260,11 @@ export interface DialogInstallerEvents {
 export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
   readonly catalog: TemplateCatalog;
   readonly dialogsDir: string;
+  private readonly audit: DialogInstallerOptions['audit'];
 
   constructor(options: DialogInstallerOptions = {}) {
     super();
+    this.audit = options.audit;
     this.catalog = new TemplateCatalog({ templatesDir: options.templatesDir, validation: options.validation });
     this.dialogsDir = path.resolve(options.dialogsDir ?? defaultDialogsDir());
     if (options.onChange) this.on('change', options.onChange);
@@ -379,6 +399,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     }
     await unlink(file);
     this.emit('change', { kind: 'uninstalled', id, file });
+    await this.audited('uninstalled', id, template.version, file, inspection.installedVersion);
     return {
       id,
       file,
@@ -459,5 +480,15 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     // dialogs/) sees the old file or the new one, never half of one.
     await writeFileAtomic(file, text, { encoding: 'utf8' });
     this.emit('change', { kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask });
+    await this.audited(kind, template.id, template.version, file, undefined);
+  }
+
+  private async audited(kind: ChangeKind, id: string, version: string, file: string, previousVersion: string | undefined): Promise<void> {
+    await this.audit?.({
+      action: AUDIT_ACTIONS[kind],
+      target: `templates/${id}`,
+      outcome: 'ok',
+      details: { version, file: path.basename(file), ...(previousVersion === undefined ? {} : { previousVersion }) },
+    });
   }
 }

@@ -16,7 +16,7 @@ export type { Verification, VerifyService } from './schemas';
 export { withDeadline } from './deadline';
 export { outcomeUncertain, reconcileSend, sendsToPerson } from './reconcile';
 export type { Reconciliation } from './reconcile';
-export { probeCredentials } from './probe';
+export { probeCredentials, TRIAL_ACCOUNT_WARNING } from './probe';
 export type { CredentialCheckFailure, CredentialCheckResult, CredentialProbe } from './probe';
 
 export { checkVerification } from './operations/checkVerification';

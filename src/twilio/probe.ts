@@ -7,8 +7,15 @@ import { fetchAccount, type TwilioAccount } from './operations/fetchAccount';
  * `/healthz`): `{ ok: true }`, or the code and message (a string code when Twilio did not answer). A check returns
  * it and never throws.
  */
-/** A check's outcome; a pass may say what was checked, in a sentence for the admin. */
-export type CredentialCheckResult = { ok: true; checked?: string } | CredentialCheckFailure;
+/**
+ * A check's outcome; a pass may say what was checked, in a sentence for the admin, and what the admin should know
+ * although it passed (`warning`: a trial account).
+ */
+export type CredentialCheckResult = { ok: true; checked?: string; warning?: string } | CredentialCheckFailure;
+
+/** What a pass on a trial account (the Accounts resource's `type: Trial`) warns about. */
+export const TRIAL_ACCOUNT_WARNING =
+  'This is a Twilio trial account: it can only text and call verified numbers (others get error 21608). Verify the numbers in the Twilio Console, or upgrade the account.';
 
 export interface CredentialCheckFailure {
   ok: false;

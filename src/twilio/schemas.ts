@@ -93,6 +93,17 @@ export const serviceSchema = {
     ttsName: nullableString,
     doNotShareWarningEnabled: { type: ['boolean', 'null'] },
     customCodeEnabled: { type: ['boolean', 'null'] },
+    defaultTemplateSid: nullableString,
+    push: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['includeDate', 'apnCredentialSid', 'fcmCredentialSid'],
+      properties: {
+        includeDate: { type: ['boolean', 'null'] },
+        apnCredentialSid: nullableString,
+        fcmCredentialSid: nullableString,
+      },
+    },
     dateCreated: dateSchema,
     dateUpdated: dateSchema,
     url: nullableString,
@@ -107,8 +118,8 @@ export const serviceSettingsProperties = {
   friendlyName: {
     type: 'string',
     minLength: 1,
-    maxLength: 64,
-    description: 'The name shown in verification messages, e.g. "Acme" (up to 64 characters)',
+    maxLength: 30,
+    description: 'The name shown in verification messages, e.g. "Acme" (up to 30 characters, at most 4 digits)',
   },
   codeLength: { type: 'integer', minimum: 4, maximum: 10, description: 'Length of the generated codes: 4 to 10 digits (default 6)' },
   lookupEnabled: { type: 'boolean', description: 'Whether Twilio looks up the carrier of the number first' },
@@ -118,7 +129,33 @@ export const serviceSettingsProperties = {
   psd2Enabled: { type: 'boolean', description: 'Whether verifications carry a PSD2 amount and payee' },
   doNotShareWarningEnabled: { type: 'boolean', description: 'Whether messages add "do not share this code"' },
   customCodeEnabled: { type: 'boolean', description: 'Whether verifications may bring their own code (CustomCode)' },
+  defaultTemplateSid: {
+    type: 'string',
+    pattern: '^HJ[0-9a-fA-F]{32}$',
+    description: 'The default message template: HJ followed by 32 hexadecimal characters',
+  },
+  pushIncludeDate: { type: 'boolean', description: 'Whether push challenges include the date (deprecated by Twilio)' },
+  pushApnCredentialSid: {
+    type: 'string',
+    pattern: '^CR[0-9a-fA-F]{32}$',
+    description: 'The Apple Push credential: CR followed by 32 hexadecimal characters',
+  },
+  pushFcmCredentialSid: {
+    type: 'string',
+    pattern: '^CR[0-9a-fA-F]{32}$',
+    description: 'The Firebase credential: CR followed by 32 hexadecimal characters',
+  },
 } as const;
+
+/** Our flat setting names -> twilio-node's option names (the SDK spells nested Twilio fields `push.includeDate`). */
+export function serviceSettingsForSdk(settings: Record<string, unknown>): Record<string, unknown> {
+  const { pushIncludeDate, pushApnCredentialSid, pushFcmCredentialSid, ...rest } = settings;
+  const out: Record<string, unknown> = { ...rest };
+  if (pushIncludeDate !== undefined) out['push.includeDate'] = pushIncludeDate;
+  if (pushApnCredentialSid !== undefined) out['push.apnCredentialSid'] = pushApnCredentialSid;
+  if (pushFcmCredentialSid !== undefined) out['push.fcmCredentialSid'] = pushFcmCredentialSid;
+  return out;
+}
 
 /** Anything with a Date or a date string, as twilio-node returns them (a string when it could not parse it). */
 export function isoDate(value: unknown): string | null {
@@ -191,9 +228,21 @@ export interface ServiceLike {
   ttsName: unknown;
   doNotShareWarningEnabled: unknown;
   customCodeEnabled: unknown;
+  defaultTemplateSid?: unknown;
+  push?: unknown;
   dateCreated: unknown;
   dateUpdated: unknown;
   url: unknown;
+}
+
+/** Twilio's `push` object (`{ include_date, apn_credential_sid, fcm_credential_sid }`) in camelCase. */
+function pushOutput(value: unknown): Record<string, unknown> {
+  const push = isRecord(value) ? value : {};
+  return {
+    includeDate: orNull(push.include_date),
+    apnCredentialSid: orNull(push.apn_credential_sid),
+    fcmCredentialSid: orNull(push.fcm_credential_sid),
+  };
 }
 
 export function serviceOutput(s: ServiceLike): Record<string, unknown> {
@@ -209,6 +258,8 @@ export function serviceOutput(s: ServiceLike): Record<string, unknown> {
     ttsName: orNull(s.ttsName),
     doNotShareWarningEnabled: orNull(s.doNotShareWarningEnabled),
     customCodeEnabled: orNull(s.customCodeEnabled),
+    defaultTemplateSid: orNull(s.defaultTemplateSid),
+    push: pushOutput(s.push),
     dateCreated: isoDate(s.dateCreated),
     dateUpdated: isoDate(s.dateUpdated),
     url: orNull(s.url),

@@ -16,12 +16,14 @@ describe('the action definition', () => {
     assert.deepEqual(operationDefinitions().map((op) => op.name), [...OPERATION_NAMES]);
   });
 
-  it('audits verification starts and checks, and nothing else', () => {
+  it('audits SMS sends, verification starts, checks and updates (cancels), and nothing else', () => {
     assert.deepEqual(
       operationDefinitions().filter((op) => op.audit !== undefined).map((op) => [op.name, op.audit]),
       Object.entries(AUDITED_OPERATIONS),
     );
-    assert.equal(auditActionOf('sendSms'), undefined);
+    assert.equal(auditActionOf('sendSms'), 'sms.send');
+    assert.equal(auditActionOf('updateVerification'), 'verification.update');
+    assert.equal(auditActionOf('fetchVerification'), undefined);
     assert.equal(auditActionOf('toString'), undefined);
   });
 

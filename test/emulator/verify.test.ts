@@ -110,7 +110,7 @@ describe('emulator: Verify verifications', () => {
 
   beforeEach(async () => {
     h = await startHarness();
-    serviceSid = (await h.client.verify.v2.services.create({ friendlyName: 'Acme Bot' })).sid;
+    serviceSid = (await h.client.verify.v2.services.create({ friendlyName: 'Acme Bot', skipSmsToLandlines: true })).sid;
   });
   afterEach(async () => {
     await h.close();

@@ -136,7 +136,7 @@ export class EmulatorFixture {
   async start(): Promise<void> {
     const emulator = createEmulator({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, clock: this.clock });
     const gateway = gatewayFor(await emulator.listen(0, '127.0.0.1'));
-    const service = (await runOperation(gateway, 'createService', { friendlyName: 'Acme' })) as { sid: string };
+    const service = (await runOperation(gateway, 'createService', { friendlyName: 'Acme', skipSmsToLandlines: true })) as { sid: string };
     this.started = { emulator, gateway, serviceSid: service.sid };
   }
 

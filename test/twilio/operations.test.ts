@@ -47,6 +47,12 @@ const verificationFromExample = (example: Record<string, unknown>) => ({
   url: `https://verify.twilio.com/v2/Services/${SERVICE_SID}/Verifications/${VERIFICATION_SID}`,
 });
 
+/** The example's `push` object (`{ include_date, apn_credential_sid, fcm_credential_sid }`) in camelCase. */
+const pushFromExample = (push: unknown) => {
+  const p = typeof push === 'object' && push !== null ? new Map(Object.entries(push)) : new Map<string, unknown>();
+  return { includeDate: p.get('include_date') ?? null, apnCredentialSid: p.get('apn_credential_sid') ?? null, fcmCredentialSid: p.get('fcm_credential_sid') ?? null };
+};
+
 const serviceFromExample = (example: Record<string, unknown>) => ({
   sid: SERVICE_SID,
   accountSid: ACCOUNT_SID,
@@ -59,6 +65,8 @@ const serviceFromExample = (example: Record<string, unknown>) => ({
   ttsName: example.tts_name,
   doNotShareWarningEnabled: false,
   customCodeEnabled: true,
+  defaultTemplateSid: example.default_template_sid,
+  push: pushFromExample(example.push),
   dateCreated: '2015-07-30T20:00:00Z',
   dateUpdated: '2015-07-30T20:00:00Z',
   url: `https://verify.twilio.com/v2/Services/${SERVICE_SID}`,

@@ -9,7 +9,7 @@ import type { Request, Response, Next, Server } from 'restify';
 import type { Logger } from 'pino';
 import { parseBotId, parseEmptyBody, parseProfileName, type IntegrationAction } from '../../auth';
 import { mountRoutes, type RouteDefinition } from '../audiences';
-import { parseCreateServiceBody } from '../bodies';
+import { parseCreateServiceBody, parseUpdateServiceBody } from '../bodies';
 import { readJsonBody, sendError, sendJson } from '../http';
 import { registerTemplateRoutes, type TemplateRoutesDeps } from './admin-templates';
 
@@ -115,7 +115,22 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'post',
     path: '/api/admin/services', auth: 'admin',
-    run: async (a, c) => ok(await a.createVerifyService(parseCreateServiceBody(await c.body()).friendlyName, c.actor), 201),
+    run: async (a, c) => ok(await a.createVerifyService(parseCreateServiceBody(await c.body()), c.actor), 201),
+  },
+  { method: 'get', path: '/api/admin/services/:sid', auth: 'admin', run: async (a, c) => ok(await a.showVerifyService(c.params.sid ?? '')) },
+  {
+    method: 'put',
+    path: '/api/admin/services/:sid', auth: 'admin',
+    run: async (a, c) => ok(await a.updateVerifyService(c.params.sid ?? '', parseUpdateServiceBody(c.params.sid ?? '', await c.body()), c.actor)),
+  },
+  {
+    method: 'del',
+    path: '/api/admin/services/:sid', auth: 'admin',
+    run: async (a, c) => {
+      const sid = c.params.sid ?? '';
+      await emptyBody(c);
+      return ok(await a.deleteVerifyService(sid, c.actor));
+    },
   },
   { method: 'get', path: '/api/admin/users', auth: 'admin', run: async (a) => ok({ users: await a.listUsersWithCredentials() }) },
   {

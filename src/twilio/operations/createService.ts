@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { TwilioGateway } from '../client';
 import { defineOperation } from '../operation';
-import { type VerifyService, serviceOutput, serviceSchema, serviceSettingsProperties } from '../schemas';
+import { type VerifyService, serviceOutput, serviceSchema, serviceSettingsProperties, serviceSettingsForSdk } from '../schemas';
 
 export const createServiceInputSchema = {
   type: 'object',
@@ -17,7 +17,7 @@ export const createServiceOperation = defineOperation<CreateServiceInput, Verify
   inputSchema: createServiceInputSchema,
   outputSchema: serviceSchema,
   async handler(gw, input) {
-    return serviceOutput(await gw.client.verify.v2.services.create(input));
+    return serviceOutput(await gw.client.verify.v2.services.create({ ...serviceSettingsForSdk(input), friendlyName: input.friendlyName }));
   },
 });
 

@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { TwilioGateway } from '../client';
 import { defineOperation } from '../operation';
-import { type VerifyService, serviceOutput, serviceSchema, serviceSidSchema, serviceSettingsProperties } from '../schemas';
+import { type VerifyService, serviceOutput, serviceSchema, serviceSidSchema, serviceSettingsProperties, serviceSettingsForSdk } from '../schemas';
 
 export const updateServiceInputSchema = {
   type: 'object',
@@ -19,7 +19,7 @@ export const updateServiceOperation = defineOperation<UpdateServiceInput, Verify
   outputSchema: serviceSchema,
   async handler(gw, input) {
     const { serviceSid, ...settings } = input;
-    return serviceOutput(await gw.client.verify.v2.services(serviceSid).update(settings));
+    return serviceOutput(await gw.client.verify.v2.services(serviceSid).update(serviceSettingsForSdk(settings)));
   },
 });
 
