@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import {
+  ACTION_ID,
   ActionError,
   parseSecretKey,
   generateSecretKey,
@@ -53,6 +54,9 @@ async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promis
     await core?.close();
   }
 }
+
+/** What `tva action delete --confirm` must be given: the action id. */
+const DELETE_CONFIRMATION = ACTION_ID;
 
 function printJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -217,8 +221,12 @@ function registerAction(program: Command, io: CliIo): void {
     .description('Delete the action and erase every stored credential (needs --confirm twilio-verify)')
     .option('--confirm <id>', 'the action id, twilio-verify, to confirm')
     .action(async (opts: { confirm?: string }) => {
+      // Said in the CLI's words (the service's refusal names the API body field, /confirm).
+      if (opts.confirm !== DELETE_CONFIRMATION) {
+        throw new CliError(`Deleting erases every stored credential; run again with --confirm ${DELETE_CONFIRMATION}`);
+      }
       await withSession(io, async (s) => {
-        const result = await s.action.delete(opts.confirm === undefined ? {} : { confirm: opts.confirm }, s.actor);
+        const result = await s.action.delete({ confirm: opts.confirm }, s.actor);
         io.stdout.write(
           `Deleted. Erased ${result.erased.userCredentials} user credential(s) and ${result.erased.authLinks} authorization link(s).\n`,
         );
