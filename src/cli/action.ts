@@ -335,3 +335,26 @@ export function registerActionCommands(program: Command, io: CliIo = processIo()
   registerProfiles(program, io);
   registerSecrets(program, io);
 }
+
+/** An emulator the action can be pointed at (`tva emulator --configure-action`). */
+export interface EmulatorTarget {
+  accountSid: string;
+  authToken: string;
+  baseUrl: string;
+  verifyServiceSid: string;
+  sender: string;
+}
+
+/**
+ * Authorizes, configures and enables the action in the store (DATA_DIR / DATABASE_URL) against an emulator, keeping
+ * its message templates: a developer's own bot on that store then runs against the emulator. Returns the status text.
+ */
+export async function configureActionForEmulator(io: CliIo, target: EmulatorTarget): Promise<string> {
+  return withSession(io, async (s) => {
+    await s.action.authorize({ type: 'pre-authorized', accountSid: target.accountSid, authToken: target.authToken, baseUrl: target.baseUrl }, s.actor);
+    const current = await s.action.status();
+    await s.action.setConfig({ ...current.config, verifyServiceSid: target.verifyServiceSid, sender: target.sender }, s.actor);
+    await s.action.enable(s.actor);
+    return describeAction(await s.action.status());
+  });
+}
