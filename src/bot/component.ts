@@ -164,6 +164,8 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
         ? options.userState.createProperty<Record<string, unknown>>(USER_STATE_PROPERTY)
         : options.userState;
     this.reload(options.dialogs);
+    // Logged once here; a reload is logged by whoever reloads (one line per event).
+    this.logger.info('dialogs loaded', { dialogs: this.tasks.map((task) => task.id) });
   }
 
   /** Replaces the installed dialogs (after an install) without a restart; running conversations keep going. */
@@ -188,7 +190,6 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
     this.tasks = inOfferOrder(tasks);
     this.matcher = new IntentMatcher(this.tasks);
     this.byName = new Map(this.tasks.map((task) => [normalizeUtterance(task.name), task]));
-    this.logger.info('dialogs loaded', { dialogs: this.tasks.map((task) => task.id) });
   }
 
   /**

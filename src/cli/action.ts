@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import {
+  ACTION_ID,
   ActionError,
   parseSecretKey,
   generateSecretKey,
@@ -53,6 +54,9 @@ async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promis
     await core?.close();
   }
 }
+
+/** What `tva action delete --confirm` must be given: the action id. */
+const DELETE_CONFIRMATION = ACTION_ID;
 
 function printJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -240,8 +244,12 @@ function registerAction(program: Command, io: CliIo): void {
     .description('Delete the action and erase every stored credential (needs --confirm twilio-verify)')
     .option('--confirm <id>', 'the action id, twilio-verify, to confirm')
     .action(async (opts: { confirm?: string }) => {
+      // Said in the CLI's words (the service's refusal names the API body field, /confirm).
+      if (opts.confirm !== DELETE_CONFIRMATION) {
+        throw new CliError(`Deleting erases every stored credential; run again with --confirm ${DELETE_CONFIRMATION}`);
+      }
       await withSession(io, async (s) => {
-        const result = await s.action.delete(opts.confirm === undefined ? {} : { confirm: opts.confirm }, s.actor);
+        const result = await s.action.delete({ confirm: opts.confirm }, s.actor);
         io.stdout.write(
           `Deleted. Erased ${result.erased.userCredentials} user credential(s) and ${result.erased.authLinks} authorization link(s).\n`,
         );
@@ -349,4 +357,27 @@ export function registerActionCommands(program: Command, io: CliIo = processIo()
   registerAction(program, io);
   registerProfiles(program, io);
   registerSecrets(program, io);
+}
+
+/** An emulator the action can be pointed at (`tva emulator --configure-action`). */
+export interface EmulatorTarget {
+  accountSid: string;
+  authToken: string;
+  baseUrl: string;
+  verifyServiceSid: string;
+  sender: string;
+}
+
+/**
+ * Authorizes, configures and enables the action in the store (DATA_DIR / DATABASE_URL) against an emulator, keeping
+ * its message templates: a developer's own bot on that store then runs against the emulator. Returns the status text.
+ */
+export async function configureActionForEmulator(io: CliIo, target: EmulatorTarget): Promise<string> {
+  return withSession(io, async (s) => {
+    await s.action.authorize({ type: 'pre-authorized', accountSid: target.accountSid, authToken: target.authToken, baseUrl: target.baseUrl }, s.actor);
+    const current = await s.action.status();
+    await s.action.setConfig({ ...current.config, verifyServiceSid: target.verifyServiceSid, sender: target.sender }, s.actor);
+    await s.action.enable(s.actor);
+    return describeAction(await s.action.status());
+  });
 }

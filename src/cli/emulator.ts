@@ -5,6 +5,8 @@
 import { Command, Option } from 'commander';
 import { createEmulator, isLoopbackHost } from '../emulator';
 import { createService, createTwilioClient, isAccountSid } from '../twilio';
+import { configureActionForEmulator } from './action';
+import { processIo } from './cli-io';
 
 /** Twilio's magic test number that always sends. */
 const EMULATOR_SENDER = '+15005550006';
@@ -15,6 +17,7 @@ interface EmulatorCommandOptions {
   accountSid?: string;
   authToken?: string;
   quiet?: boolean;
+  configureAction?: boolean;
 }
 
 const USAGE = { exitCode: 2, code: 'tva.usage' } as const;
@@ -29,6 +32,7 @@ export function registerEmulatorCommand(program: Command): void {
     .addOption(new Option('--account-sid <sid>', 'Account SID to accept (AC + 32 hex); generated when omitted').env('TWILIO_EMULATOR_ACCOUNT_SID'))
     .addOption(new Option('--auth-token <token>', 'Auth Token to accept (32 hex); generated when omitted').env('TWILIO_EMULATOR_AUTH_TOKEN'))
     .option('--quiet', 'do not print outbox entries')
+    .option('--configure-action', "point the action in DATA_DIR's store at this emulator (authorized, configured, enabled): a bot on that store runs against it")
     .action(async function (this: Command, opts: EmulatorCommandOptions) {
       await runEmulator(this, opts);
     });
@@ -103,11 +107,25 @@ async function runEmulator(cmd: Command, opts: EmulatorCommandOptions): Promise<
   print(`  Verify Service  ${service.sid}`);
   print(`  Sender          ${EMULATOR_SENDER} (Twilio's test number that always sends)`);
   print(`  Outbox          ${url}/emulator/messages`);
-  print(`Use ${url} as the Twilio base URL with these credentials, e.g. (the Auth Token is asked for):`);
-  print(
-    `  tva action configure --account-sid ${emulator.accountSid} --base-url ${url} ` +
-      `--verify-service-sid ${service.sid} --sender ${EMULATOR_SENDER}`,
-  );
+  if (opts.configureAction === true) {
+    const target = { accountSid: emulator.accountSid, authToken: emulator.authToken, baseUrl: url, verifyServiceSid: service.sid, sender: EMULATOR_SENDER };
+    try {
+      const status = await configureActionForEmulator(processIo(), target);
+      print(`The action in ${process.env.DATABASE_URL ? 'DATABASE_URL' : (process.env.DATA_DIR ?? './data')} now uses this emulator:`);
+      for (const line of status.trimEnd().split('\n')) print(`  ${line.trim()}`);
+    } catch (err) {
+      process.stderr.write(`tva: the action could not be pointed at the emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+      await emulator.close();
+      return;
+    }
+  } else {
+    print(`Use ${url} as the Twilio base URL with these credentials, e.g. (the Auth Token is asked for):`);
+    print(
+      `  tva action configure --account-sid ${emulator.accountSid} --base-url ${url} ` +
+        `--verify-service-sid ${service.sid} --sender ${EMULATOR_SENDER}`,
+    );
+  }
   print('Press Ctrl+C to stop.');
   await stopped;
 }

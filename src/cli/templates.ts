@@ -55,16 +55,19 @@ function stateText(t: TemplateListing): string {
       return `outdated (installed ${t.installedVersion ?? '?'})`;
     case 'edited':
       return t.outdated ? `edited (installed ${t.installedVersion ?? '?'}, newer available)` : 'edited';
+    case 'not-loaded':
+      return `not loaded (${t.problem ?? 'broken file'})`;
   }
 }
 
+/** The outcome, then the message (which names the dialog already). */
 function printResult(r: InstallResult): void {
-  out(`${r.outcome.padEnd(13)} ${r.id}: ${r.message}`);
+  out(`${r.outcome.padEnd(13)} ${r.message}`);
 }
 
 function printBatch(batch: BatchResult): void {
   for (const r of batch.results) printResult(r);
-  for (const f of batch.failures) refuse(`${f.id}: ${f.error.message}`, f.error.details);
+  for (const f of batch.failures) refuse(f.error.message, f.error.details);
 }
 
 /** Runs an action; a TemplateError becomes a message on stderr and exit code 1. */

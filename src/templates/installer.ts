@@ -16,9 +16,9 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { DialogTask } from '../dialogs';
+import { validateDialogTask, type DialogTask } from '../dialogs';
 import { canonicalJson, dialogContent, dialogHash } from './canonical';
-import { assertTaskId, TemplateCatalog } from './catalog';
+import { assertTaskId, defaultValidationOptions, TemplateCatalog } from './catalog';
 import { TemplateError, type TemplateProblem } from './errors';
 import { defaultDialogsDir } from './paths';
 import type { Template } from './schemas';
@@ -27,7 +27,8 @@ import type { TemplateValidationOptions } from './validate';
 /** Where an installed dialog's `$schema` points, relative to `dialogs/`. */
 export const INSTALLED_SCHEMA_REF = '../schemas/dialog.schema.json';
 
-export type TemplateState = 'not-installed' | 'installed' | 'outdated' | 'edited';
+/** `not-loaded`: the installed file is broken (not JSON, or not a valid dialog); the bot skips it. */
+export type TemplateState = 'not-installed' | 'installed' | 'outdated' | 'edited' | 'not-loaded';
 
 /** A template as the developer explores it. */
 export interface TemplateListing {
@@ -36,8 +37,10 @@ export interface TemplateListing {
   description: string;
   /** The template's version in the catalog. */
   version: string;
-  /** `edited` wins over `outdated` (an upgrade would be refused); both flags are given too. */
+  /** `not-loaded` wins over `edited`, `edited` over `outdated`; both flags are given too. */
   state: TemplateState;
+  /** Why the installed file is not loaded (state `not-loaded`): the first problem, with its JSON pointer. */
+  problem?: string;
   /** The version the installed file came from, when installed. */
   installedVersion?: string;
   edited: boolean;
@@ -136,6 +139,7 @@ interface InstalledFile {
 
 interface Inspection {
   state: TemplateState;
+  problem?: string;
   edited: boolean;
   outdated: boolean;
   installedVersion?: string;
@@ -261,10 +265,13 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
   readonly catalog: TemplateCatalog;
   readonly dialogsDir: string;
   private readonly audit: DialogInstallerOptions['audit'];
+  /** The operations an installed dialog may call: what decides whether the bot loads it. */
+  private readonly operations: string[];
 
   constructor(options: DialogInstallerOptions = {}) {
     super();
     this.audit = options.audit;
+    this.operations = [...(options.validation ?? defaultValidationOptions()).operations];
     this.catalog = new TemplateCatalog({ templatesDir: options.templatesDir, validation: options.validation });
     this.dialogsDir = path.resolve(options.dialogsDir ?? defaultDialogsDir());
     if (options.onChange) this.on('change', options.onChange);
@@ -319,6 +326,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
         return { ...base, outcome: 'installed', message: `Installed ${id} ${template.version} into ${file}.` };
       case 'installed':
         return { ...base, outcome: 'unchanged', message: `${id} ${template.version} is already installed; nothing changed.` };
+      case 'not-loaded':
       case 'edited':
         return {
           ...base,
@@ -355,14 +363,23 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
         { path: '/id', message: `no ${id}.json in ${this.dialogsDir}` },
       ]);
     }
+    if (inspection.state === 'edited' && !inspection.outdated && options.force !== true) {
+      // Nothing newer to bring in: the edits stay, and an upgrade --all over such a dialog succeeds.
+      return {
+        ...base,
+        outcome: 'kept-edited',
+        message: `Nothing to upgrade: ${id} was edited, and template ${template.version} is the version it was installed from; your file is kept.`,
+      };
+    }
     if (inspection.edited) {
       if (options.force !== true) {
         const report = inspection.installed?.json
           ? conflictReport(inspection.installed.json, template)
           : [{ path: '', message: 'The installed file is not valid JSON.' }];
+        const notLoaded = inspection.problem === undefined ? '' : `${id} is not loaded by the bot (${inspection.problem.replace(/\.$/, '')}). `;
         throw new TemplateError(
           'conflict',
-          `${id} was edited since it was installed, so upgrading would lose your changes. Review the differences, then run: tva templates upgrade ${id} --force`,
+          `${notLoaded}${id} was edited since it was installed, so upgrading would lose your changes. Review the differences, then run: tva templates upgrade ${id} --force`,
           report,
         );
       }
@@ -435,6 +452,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
       description: template.description,
       version: template.version,
       state: inspection.state,
+      ...(inspection.problem === undefined ? {} : { problem: inspection.problem }),
       ...(inspection.installedVersion === undefined ? {} : { installedVersion: inspection.installedVersion }),
       edited: inspection.edited,
       outdated: inspection.outdated,
@@ -468,8 +486,26 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     const edited =
       installed.json === undefined || from === undefined || from.template !== template.id || dialogHash(installed.json) !== from.hash;
     const outdated = from !== undefined && compareVersions(template.version, from.version) > 0;
-    const state: TemplateState = edited ? 'edited' : outdated ? 'outdated' : 'installed';
-    return { state, edited, outdated, installed, ...(from === undefined ? {} : { installedVersion: from.version }) };
+    const problem = this.problemOf(installed);
+    const state: TemplateState = problem !== undefined ? 'not-loaded' : edited ? 'edited' : outdated ? 'outdated' : 'installed';
+    return {
+      state,
+      edited,
+      outdated,
+      installed,
+      ...(problem === undefined ? {} : { problem }),
+      ...(from === undefined ? {} : { installedVersion: from.version }),
+    };
+  }
+
+  /** Why the bot would not load this file (as loadDialogDirectory judges it), or undefined. */
+  private problemOf(installed: InstalledFile): string | undefined {
+    if (installed.json === undefined) return 'not readable JSON';
+    const result = validateDialogTask(installed.json, { operations: this.operations });
+    if (result.ok) return undefined;
+    const first = result.problems[0];
+    const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
+    return first === undefined ? 'not a valid dialog' : `${first.pointer || '/'}: ${first.message}${more}`;
   }
 
   private async write(template: Template, kind: ChangeKind): Promise<void> {

@@ -123,8 +123,9 @@ describe('tva action, profiles and secrets', () => {
   });
 
   it('refuses to delete without --confirm twilio-verify, then deletes with it', async () => {
-    await assert.rejects(tva(['action', 'delete']), (e: unknown) => e instanceof CliError && /--confirm twilio-verify/.test(e.message));
-    await assert.rejects(tva(['action', 'delete', '--confirm', 'yes']), CliError);
+    const words = 'Deleting erases every stored credential; run again with --confirm twilio-verify';
+    await assert.rejects(tva(['action', 'delete']), (e: unknown) => e instanceof CliError && e.message === words);
+    await assert.rejects(tva(['action', 'delete', '--confirm', 'yes']), (e: unknown) => e instanceof CliError && e.message === words);
     assert.match((await tva(['action', 'delete', '--confirm', 'twilio-verify'])).stdout, /^Deleted/);
     assert.match((await tva(['action', 'status'])).stdout, /: available/);
   });

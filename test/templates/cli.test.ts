@@ -122,9 +122,29 @@ describe('tva templates', () => {
     assert.equal(all.code, 1);
     const forced = await tva('templates', ...dirs(), 'upgrade', 'send-sms', '--force');
     assert.equal(forced.code, 0, forced.stderr);
-    assert.match(forced.stdout, /^replaced\s+send-sms: Replaced your edited send-sms with template 1\.4\.0\.$/m);
+    assert.match(forced.stdout, /^replaced\s+Replaced your edited send-sms with template 1\.4\.0\.$/m);
     assert.doesNotMatch(readFileSync(installed, 'utf8'), /Text a friend/);
     assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^send-sms\s+1\.4\.0\s+installed/m);
+  });
+
+  it('upgrade of an edited dialog with no newer template says there is nothing to upgrade (exit 0), naming it once', async () => {
+    await tva('templates', ...dirs(), 'install', '--all');
+    const installed = path.join(dialogs, 'send-sms.json');
+    writeFileSync(installed, readFileSync(installed, 'utf8').replace('"name": "Send SMS"', '"name": "Text a friend"'));
+    for (const args of [['send-sms'], ['--all']]) {
+      const run = await tva('templates', ...dirs(), 'upgrade', ...args);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^kept-edited\s+Nothing to upgrade: send-sms was edited, and template 1\.3\.0 is the version it was installed from; your file is kept\.$/m);
+      assert.doesNotMatch(run.stdout, /send-sms: send-sms/);
+    }
+    assert.match(readFileSync(installed, 'utf8'), /Text a friend/);
+  });
+
+  it('lists a broken dialog as not loaded with its problem', async () => {
+    await tva('templates', ...dirs(), 'install', 'send-sms');
+    writeFileSync(path.join(dialogs, 'send-sms.json'), '{ not json');
+    const list = await tva('templates', ...dirs(), 'list');
+    assert.match(list.stdout, /^send-sms\s+1\.3\.0\s+not loaded \(not readable JSON\)/m);
   });
 
   it('upgrades an outdated dialog and uninstalls one', async () => {
@@ -134,7 +154,7 @@ describe('tva templates', () => {
     assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^check-verification\s+1\.1\.1\s+outdated \(installed 1\.1\.0\)/m);
     const up = await tva('templates', ...dirs(), 'upgrade', '--all');
     assert.equal(up.code, 0);
-    assert.match(up.stdout, /^upgraded\s+check-verification: Upgraded check-verification from 1\.1\.0 to 1\.1\.1\.$/m);
+    assert.match(up.stdout, /^upgraded\s+Upgraded check-verification from 1\.1\.0 to 1\.1\.1\.$/m);
     const gone = await tva('templates', ...dirs(), 'uninstall', 'check-verification');
     assert.equal(gone.code, 0);
     assert.deepEqual(readdirSync(dialogs), []);

@@ -206,9 +206,34 @@ describe('DialogInstaller', () => {
     editDialog(dialogsDir, 'send-sms', (d) => delete d['installedFrom']);
     assert.equal((await installer.get('send-sms')).state, 'edited');
     writeFileSync(path.join(dialogsDir, 'send-sms.json'), '{ not json');
-    assert.equal((await installer.get('send-sms')).state, 'edited');
+    const broken = await installer.get('send-sms');
+    assert.equal(broken.state, 'not-loaded');
+    assert.equal(broken.problem, 'not readable JSON');
     const err = await refusal(installer.upgrade('send-sms'));
+    assert.match(err.message, /^send-sms is not loaded by the bot \(not readable JSON\)\. /);
     assert.deepEqual(err.details, [{ path: '', message: 'The installed file is not valid JSON.' }]);
+  });
+
+  it('lists a dialog the bot would not load as not-loaded with its problem, not edited', async () => {
+    await installer.install('send-sms');
+    editDialog(dialogsDir, 'send-sms', (d) => d.nodes.push({ id: 'extra', type: 'message', text: 'Mine' }));
+    const listing = await installer.get('send-sms');
+    assert.equal(listing.state, 'not-loaded');
+    assert.match(listing.problem ?? '', /^\/nodes\/\d+: Node "extra" is unreachable/);
+  });
+
+  it('upgrades an edited dialog with no newer template to nothing: the edits are kept, upgradeAll succeeds', async () => {
+    await installer.installAll();
+    editDialog(dialogsDir, 'send-sms', (d) => {
+      d['help'] = 'My help.';
+    });
+    const before = readFileSync(path.join(dialogsDir, 'send-sms.json'), 'utf8');
+    const one = await installer.upgrade('send-sms');
+    assert.equal(one.outcome, 'kept-edited');
+    assert.match(one.message, /^Nothing to upgrade: send-sms was edited, and template [\d.]+ is the version it was installed from; your file is kept\.$/);
+    const all = await installer.upgradeAll();
+    assert.deepEqual(all.failures, []);
+    assert.equal(readFileSync(path.join(dialogsDir, 'send-sms.json'), 'utf8'), before);
   });
 
   it('uninstalls an installed dialog and refuses one that is not installed', async () => {

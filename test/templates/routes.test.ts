@@ -66,10 +66,15 @@ describe('admin API: /api/admin/templates', () => {
     await call('POST', '/send-sms/install');
     const file = path.join(dialogs, 'send-sms.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"name": "Send SMS"', '"name": "Mine"'));
+    const same = await call('POST', '/send-sms/upgrade', {});
+    assert.equal(same.status, 200, 'no newer template: nothing to upgrade');
+    assert.equal(same.json['outcome'], 'kept-edited');
+    const tfile = path.join(work, 'templates', 'send-sms.json');
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.3.0"', '"version": "1.4.0"'));
     const refused = await call('POST', '/send-sms/upgrade', {});
     assert.equal(refused.status, 409);
     assert.equal(refused.json.error?.code, 'conflict');
-    assert.deepEqual(refused.json.error?.details, [{ path: '/name', message: '"name" differs from template 1.3.0.' }]);
+    assert.deepEqual(refused.json.error?.details, [{ path: '/name', message: '"name" differs from template 1.4.0.' }]);
     const forced = await call('POST', '/send-sms/upgrade', { force: true });
     assert.equal(forced.status, 200);
     assert.equal(forced.json['outcome'], 'replaced');

@@ -21,6 +21,7 @@ const STATE_TEXT: Record<TemplateListing['state'], string> = {
   installed: 'Installed',
   outdated: 'Update available',
   edited: 'Edited',
+  'not-loaded': 'Not loaded',
 };
 
 export function ExploreTemplates(): ComponentChildren {
