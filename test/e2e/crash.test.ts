@@ -5,12 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { ALICE_PHONE, REPO_DIALOGS, removeDir, tempDir, textOf } from '../support/world';
-import { ADMIN_TOKEN, freePort } from '../support/http';
-import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
+import { ALICE_PHONE, removeDir, textOf } from '../support/world';
+import { processSetup, spawnServer, stop, type Child } from '../support/processes';
 
 describe('end to end: an instance killed between Twilio accepting a send and the commit', function () {
   this.timeout(90_000);
@@ -35,22 +33,8 @@ describe('end to end: an instance killed between Twilio accepting a send and the
     });
     emulator = twilio;
     await twilio.listen(0, '127.0.0.1');
-    const serviceSid = await createVerifyService(twilio);
-    const dataDir = await tempDir('crash-data');
-    const dialogsDir = await tempDir('crash-dialogs');
-    dirs.push(dataDir, dialogsDir);
-    await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
-    const env = async (): Promise<NodeJS.ProcessEnv> => ({
-      ...baseEnv(),
-      DATA_DIR: dataDir,
-      DIALOGS_DIR: dialogsDir,
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      TURN_BUDGET_MS: '6000',
-      ...twilioEnv(twilio, serviceSid),
-    });
+    const { env, dirs: made } = await processSetup(twilio, 'crash', { TURN_BUDGET_MS: '6000' });
+    dirs.push(...made);
 
     const first = await spawnServer(await env());
     children.push(first);

@@ -4,45 +4,29 @@
  * TWILIO_* variables that point at the emulator running in this test process (as if it were real Twilio).
  */
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
-import { ALICE_PHONE, REPO_DIALOGS, removeDir, startEmulator, tempDir, textOf } from '../support/world';
-import { ADMIN_TOKEN, freePort } from '../support/http';
-import { baseEnv, createVerifyService, spawnServer, stop, twilioEnv, type Child } from '../support/processes';
+import { ALICE_PHONE, removeDir, startEmulator, textOf } from '../support/world';
+import { processSetup, spawnServer, stop, type Child } from '../support/processes';
 import type { TwilioEmulator } from '../../src/emulator';
 
 describe('end to end: a restarted server process continues a conversation mid-dialog', function () {
   this.timeout(90_000);
   let emulator: TwilioEmulator;
-  let dataDir: string;
-  let dialogsDir: string;
+  const dirs: string[] = [];
   const children: Child[] = [];
 
   before(async () => {
     ({ emulator } = await startEmulator());
-    dataDir = await tempDir('restart-data');
-    dialogsDir = await tempDir('restart-dialogs');
-    await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
   });
   after(async () => {
     for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
     await emulator?.close();
-    await removeDir(dataDir);
-    await removeDir(dialogsDir);
+    for (const dir of dirs) await removeDir(dir);
   });
 
   it('finishes a Send SMS dialog begun before the restart, with the entities given before it', async () => {
-    const serviceSid = await createVerifyService(emulator);
-    const env = async (): Promise<NodeJS.ProcessEnv> => ({
-      ...baseEnv(),
-      DATA_DIR: dataDir,
-      DIALOGS_DIR: dialogsDir,
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      ...twilioEnv(emulator, serviceSid),
-    });
+    const { env, dirs: made } = await processSetup(emulator, 'restart');
+    dirs.push(...made);
 
     const first = await spawnServer(await env());
     children.push(first);

@@ -5,12 +5,10 @@
  * each instance answers one turn and is killed at once; the next one, on the same DATA_DIR, carries on.
  */
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { ADMIN_TOKEN, freePort } from '../support/http';
-import { baseEnv, createVerifyService, spawnServer, type Child } from '../support/processes';
-import { ALICE_PHONE, REPO_DIALOGS, removeDir, tempDir, textOf } from '../support/world';
+import { processSetup, spawnServer, type Child } from '../support/processes';
+import { ALICE_PHONE, removeDir, textOf } from '../support/world';
 
 function killNow(child: Child): Promise<void> {
   return new Promise((resolve) => {
@@ -35,25 +33,8 @@ describe('durability: a turn whose reply was received survives kill -9 right aft
     const twilio = createEmulator({ log: () => undefined });
     emulator = twilio;
     await twilio.listen(0, '127.0.0.1');
-    const serviceSid = await createVerifyService(twilio);
-    const dataDir = await tempDir('durability-data');
-    const dialogsDir = await tempDir('durability-dialogs');
-    dirs.push(dataDir, dialogsDir);
-    await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
-    const env = async (): Promise<NodeJS.ProcessEnv> => ({
-      ...baseEnv(),
-      DATA_DIR: dataDir,
-      DIALOGS_DIR: dialogsDir,
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_BASE_URL: twilio.url ?? '',
-      TWILIO_VERIFY_SERVICE_SID: serviceSid,
-      TWILIO_SENDER: '+15005550006',
-    });
+    const { env, dirs: made } = await processSetup(twilio, 'durability');
+    dirs.push(...made);
 
     const turns: Array<[string, RegExp]> = [
       ['send an sms', /Which phone number should I text\?/],

@@ -3,8 +3,10 @@
  * child process, configured through the environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT } from './world';
+import { ADMIN_TOKEN, freePort } from './http';
+import { REPO_DIALOGS, REPO_ROOT, tempDir } from './world';
 import type { TwilioEmulator } from '../../src/emulator';
 
 export interface Child {
@@ -92,4 +94,31 @@ export function twilioEnv(emulator: TwilioEmulator, serviceSid: string): NodeJS.
     TWILIO_VERIFY_SERVICE_SID: serviceSid,
     TWILIO_SENDER: '+15005550006',
   };
+}
+
+/**
+ * What a server process needs to run against `emulator` as if it were real Twilio: a data directory, a copy of the
+ * repository's dialogs, a Verify Service there, and the environment (a free port on every call to `env`).
+ */
+export async function processSetup(
+  emulator: TwilioEmulator,
+  name: string,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<{ env: () => Promise<NodeJS.ProcessEnv>; dirs: string[] }> {
+  const serviceSid = await createVerifyService(emulator);
+  const dataDir = await tempDir(`${name}-data`);
+  const dialogsDir = await tempDir(`${name}-dialogs`);
+  await cp(REPO_DIALOGS, dialogsDir, { recursive: true });
+  const env = async (): Promise<NodeJS.ProcessEnv> => ({
+    ...baseEnv(),
+    DATA_DIR: dataDir,
+    DIALOGS_DIR: dialogsDir,
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'warn',
+    ...twilioEnv(emulator, serviceSid),
+    ...extra,
+  });
+  return { env, dirs: [dataDir, dialogsDir] };
 }
