@@ -19,8 +19,9 @@ import { RuntimeCredentials, type ResolvedCredentials, type RuntimeAuthFailureOu
 import type { SecretBox } from './secrets';
 import type { StartCheck, StartCheckOptions } from './start-check';
 import { UserCredentialStore, type UserCredentialsSummary } from './user-credentials';
+import { RawRequests } from './raw-requests';
 import { VerifyServices } from './verify-services';
-import type { VerifyService } from '../twilio';
+import type { TwilioResponse, VerifyService } from '../twilio';
 
 export type { Actor } from './action-document';
 export type { DeleteResult, EnableResult } from './lifecycle';
@@ -48,6 +49,7 @@ export class IntegrationAction {
   private readonly profiles: AuthProfiles;
   private readonly users: UserCredentialStore;
   private readonly services: VerifyServices;
+  private readonly raw: RawRequests;
 
   constructor(options: IntegrationActionOptions) {
     const checker = options.checker ?? createCredentialChecker();
@@ -55,6 +57,7 @@ export class IntegrationAction {
     this.profiles = new AuthProfiles(this.doc, checker);
     this.users = new UserCredentialStore(this.doc, this.profiles);
     this.services = new VerifyServices(this.doc);
+    this.raw = new RawRequests(this.doc);
     this.lifecycle = new ActionLifecycle(this.doc, checker, this.profiles, this.users);
     const rejectionProbes = new RejectionProbeThrottle(
       options.rejectionProbeIntervalMs ?? DEFAULT_REJECTION_PROBE_INTERVAL_MS,
@@ -159,6 +162,11 @@ export class IntegrationAction {
   }
 
   /** The account's Verify Services, through Twilio with the action's pre-authorized credentials. */
+  /** Any Twilio API call with the action's pre-authorized credentials (`tva api`): `{ method, domain, path, params? }`. */
+  twilioRequest(input: unknown, actor: Actor): Promise<TwilioResponse> {
+    return this.raw.send(input, actor);
+  }
+
   listVerifyServices(): Promise<VerifyService[]> {
     return this.services.list();
   }

@@ -68,18 +68,24 @@ export class VerifyServices {
   }
 
   private async gateway(): Promise<TwilioGateway> {
-    const auth = (await this.doc.read()).record?.authorization;
-    if (!auth) {
-      throw new ActionError('not_authorized', 'Save the action\'s Authorization first: Verify Services are listed with its credentials.');
-    }
-    if (auth.type !== 'pre-authorized') {
-      throw new ActionError(
-        'wrong_authorization_type',
-        'The action is user-authorized: each user brings their own account, so there are no services to list. Type a Verify Service SID instead.',
-      );
-    }
-    return asActionError(async () => createTwilioClient(this.doc.preAuthorizedCredentials(auth), auth.baseUrl ? { baseUrl: auth.baseUrl } : {}));
+    return asActionError(() => preAuthorizedGateway(this.doc, 'Verify Services are listed'));
   }
+}
+
+/**
+ * A gateway with the action's pre-authorized credentials, for admin work on the account (`purpose` completes
+ * "… with its credentials" in the refusal when there are none).
+ */
+export async function preAuthorizedGateway(doc: ActionDocument, purpose: string): Promise<TwilioGateway> {
+  const auth = (await doc.read()).record?.authorization;
+  if (!auth) throw new ActionError('not_authorized', `Save the action's Authorization first: ${purpose} with its credentials.`);
+  if (auth.type !== 'pre-authorized') {
+    throw new ActionError(
+      'wrong_authorization_type',
+      'The action is user-authorized: each user brings their own account, so there is no account of the action to call. Type a Verify Service SID instead.',
+    );
+  }
+  return createTwilioClient(doc.preAuthorizedCredentials(auth), auth.baseUrl ? { baseUrl: auth.baseUrl } : {});
 }
 
 /**

@@ -8,6 +8,7 @@ import { registerActionCommands } from './action';
 import { registerTemplateCommands } from './templates';
 import { registerChatCommand } from './chat';
 import { registerServicesCommands } from './services';
+import { registerApiCommand } from './api';
 
 /** Builds the program without running it (tests call `parseAsync` on it). */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerTemplateCommands(program);
   registerChatCommand(program);
   registerServicesCommands(program);
+  registerApiCommand(program);
   return program;
 }
 

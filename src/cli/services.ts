@@ -95,7 +95,8 @@ function cliActor(): string {
 }
 
 /** Opens the store and the secrets, runs `fn` on the action, closes; the action's refusals become CLI refusals. */
-async function withAction<T>(io: CliIo, fn: (action: IntegrationAction, actor: string) => Promise<T>): Promise<T> {
+/** Runs `fn` with the action assembled from DATA_DIR (or DATABASE_URL), closing the store after; ActionErrors as one CliError. */
+export async function withAction<T>(io: CliIo, fn: (action: IntegrationAction, actor: string) => Promise<T>): Promise<T> {
   let core: Assembly | undefined;
   try {
     core = await assemble({ dataDir: io.env.DATA_DIR ?? './data', ...(io.env.DATABASE_URL ? { databaseUrl: io.env.DATABASE_URL } : {}), secretsEnv: io.env });
