@@ -143,13 +143,7 @@ export const authProfileSchema = {
   $schema: DRAFT,
   $id: `${ID}profile.json`,
   title: 'Auth profile (Basic Auth)',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'tenancy'],
-  properties: {
-    name: { type: 'string', pattern: PATTERNS.profileName },
-    ...profileProperties,
-  },
+  ...newProfileSchema,
 } as const;
 
 /** `PUT /api/admin/profiles/{name}` (replaces the profile; the name is the path's). */

@@ -37,7 +37,7 @@ function cliActor(): string {
 }
 
 /** Opens the store and the secrets, runs `fn`, closes; domain errors become CLI refusals with their details. */
-async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promise<T> {
   const dataDir = io.env.DATA_DIR ?? './data';
   let core: Assembly | undefined;
   try {
@@ -46,7 +46,7 @@ async function withSession<T>(io: CliIo, fn: (s: Session) => Promise<T>): Promis
     return await fn({ store: core.store, loaded: core.secrets, action: core.action, dataDir, actor: cliActor() });
   } catch (err) {
     if (err instanceof ActionError) {
-      const details = err.details.map((d) => `\n  ${d.path || '(body)'}: ${d.message}`).join('');
+      const details = err.details.map((d) => `\n  ${d.path || '(input)'}: ${d.message}`).join('');
       throw new CliError(`${err.message}${details}`);
     }
     throw err;

@@ -2,11 +2,10 @@
  * `tva services list|create|show|update|delete`: the account's Verify Services with the action's pre-authorized
  * credentials, through the same service as `/api/admin/services…` (so the same schemas validate the settings).
  */
-import os from 'node:os';
 import type { Command } from 'commander';
-import { ActionError, type IntegrationAction } from '../auth';
-import { assemble, type Assembly } from '../assembly';
+import type { IntegrationAction } from '../auth';
 import type { VerifyService } from '../twilio';
+import { withSession } from './action';
 import { CliError, processIo, type CliIo } from './cli-io';
 
 /** The settings flags, shared by `create` and `update`; commander's camelCase names are the operations' field names. */
@@ -86,31 +85,9 @@ function settingsOf(command: Command, opts: SettingsOptions): Record<string, unk
   return settings;
 }
 
-function cliActor(): string {
-  try {
-    return `cli:${os.userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
-
-/** Opens the store and the secrets, runs `fn` on the action, closes; the action's refusals become CLI refusals. */
-/** Runs `fn` with the action assembled from DATA_DIR (or DATABASE_URL), closing the store after; ActionErrors as one CliError. */
-export async function withAction<T>(io: CliIo, fn: (action: IntegrationAction, actor: string) => Promise<T>): Promise<T> {
-  let core: Assembly | undefined;
-  try {
-    core = await assemble({ dataDir: io.env.DATA_DIR ?? './data', ...(io.env.DATABASE_URL ? { databaseUrl: io.env.DATABASE_URL } : {}), secretsEnv: io.env });
-    for (const warning of core.secrets.warnings) io.stderr.write(`warning: ${warning}\n`);
-    return await fn(core.action, cliActor());
-  } catch (err) {
-    if (err instanceof ActionError) {
-      const details = err.details.map((d) => `\n  ${d.path || '(input)'}: ${d.message}`).join('');
-      throw new CliError(`${err.message}${details}`);
-    }
-    throw err;
-  } finally {
-    await core?.close();
-  }
+/** Runs `fn` with the action assembled from DATA_DIR (or DATABASE_URL), as every `tva action` command does. */
+export function withAction<T>(io: CliIo, fn: (action: IntegrationAction, actor: string) => Promise<T>): Promise<T> {
+  return withSession(io, (session) => fn(session.action, session.actor));
 }
 
 const onOff = (value: boolean | null | undefined): string => (value === true ? 'on' : value === false ? 'off' : '-');

@@ -269,7 +269,8 @@ async function walk(run: Run): Promise<void> {
     revoke = page.getByRole('button', { name: 'Revoke console-user' });
   }
   await revoke.waitFor();
-  await page.getByRole('cell', { name: emulator.accountSid }).first().waitFor();
+  // The list shows the Account SID masked (…1234), the lookup in full: either ends with the same four characters.
+  await page.getByRole('cell', { name: new RegExp(`${emulator.accountSid.slice(-4)}$`) }).first().waitFor();
   await checkPage(run, 'users');
   await revoke.click();
   const confirmRevoke = page.getByRole('dialog', { name: /Revoke console-user/ });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
 import { ALICE_PHONE, removeDir, textOf } from '../support/world';
-import { processSetup, spawnServer, stop, type Child } from '../support/processes';
+import { killAll, processSetup, spawnServer, stop, type Child } from '../support/processes';
 
 describe('end to end: an instance killed between Twilio accepting a send and the commit', function () {
   this.timeout(90_000);
@@ -17,7 +17,7 @@ describe('end to end: an instance killed between Twilio accepting a send and the
   const children: Child[] = [];
 
   after(async () => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    killAll(children);
     await emulator?.close();
     for (const dir of dirs) await removeDir(dir);
   });

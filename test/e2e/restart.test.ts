@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { BotClient } from '../../src/chat';
 import { ALICE_PHONE, removeDir, startEmulator, textOf } from '../support/world';
-import { processSetup, spawnServer, stop, type Child } from '../support/processes';
+import { killAll, processSetup, spawnServer, stop, type Child } from '../support/processes';
 import type { TwilioEmulator } from '../../src/emulator';
 
 describe('end to end: a restarted server process continues a conversation mid-dialog', function () {
@@ -19,7 +19,7 @@ describe('end to end: a restarted server process continues a conversation mid-di
     ({ emulator } = await startEmulator());
   });
   after(async () => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    killAll(children);
     await emulator?.close();
     for (const dir of dirs) await removeDir(dir);
   });

@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { Command } from 'commander';
-import { assemble } from '../../src/assembly';
 import { parseParams, registerApiCommand } from '../../src/cli/api';
 import { CliError, type CliIo } from '../../src/cli/cli-io';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { tempDataDir } from '../support/world';
+import { authorizedDataDir } from '../support/world';
 
 describe('tva api', () => {
   let emulator: TwilioEmulator;
@@ -14,14 +13,8 @@ describe('tva api', () => {
 
   before(async () => {
     emulator = createEmulator({ log: () => undefined });
-    const url = await emulator.listen(0, '127.0.0.1');
-    dataDir = tempDataDir();
-    const core = await assemble({ dataDir, secretsEnv: {} });
-    try {
-      await core.action.authorize({ type: 'pre-authorized', accountSid: emulator.accountSid, authToken: emulator.authToken, baseUrl: url }, 'test');
-    } finally {
-      await core.close();
-    }
+    await emulator.listen(0, '127.0.0.1');
+    dataDir = await authorizedDataDir(emulator);
   });
   after(async () => emulator.close());
 

@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { Command } from 'commander';
-import { assemble } from '../../src/assembly';
 import { CliError, type CliIo } from '../../src/cli/cli-io';
 import { buildProgram } from '../../src/cli/main';
 import { registerServicesCommands } from '../../src/cli/services';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { captured, tempDataDir } from '../support/world';
+import { authorizedDataDir, captured } from '../support/world';
 
 describe('tva services', () => {
   let emulator: TwilioEmulator;
@@ -15,14 +14,8 @@ describe('tva services', () => {
 
   before(async () => {
     emulator = createEmulator();
-    const url = await emulator.listen(0, '127.0.0.1');
-    dataDir = tempDataDir();
-    const core = await assemble({ dataDir, secretsEnv: {} });
-    try {
-      await core.action.authorize({ type: 'pre-authorized', accountSid: emulator.accountSid, authToken: emulator.authToken, baseUrl: url }, 'test');
-    } finally {
-      await core.close();
-    }
+    await emulator.listen(0, '127.0.0.1');
+    dataDir = await authorizedDataDir(emulator);
   });
   after(async () => emulator.close());
 

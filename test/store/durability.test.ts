@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { BotClient } from '../../src/chat';
 import { createEmulator, type TwilioEmulator } from '../../src/emulator';
-import { processSetup, spawnServer, type Child } from '../support/processes';
+import { killAll, processSetup, spawnServer, type Child } from '../support/processes';
 import { ALICE_PHONE, removeDir, textOf } from '../support/world';
 
 function killNow(child: Child): Promise<void> {
@@ -24,7 +24,7 @@ describe('durability: a turn whose reply was received survives kill -9 right aft
   const children: Child[] = [];
 
   after(async () => {
-    for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    killAll(children);
     await emulator?.close();
     for (const dir of dirs) await removeDir(dir);
   });

@@ -122,3 +122,8 @@ export async function processSetup(
   });
   return { env, dirs: [dataDir, dialogsDir] };
 }
+
+/** Kills (SIGKILL) every child still running: the after-hook of tests that spawn servers. */
+export function killAll(children: readonly Child[]): void {
+  for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+}

@@ -630,3 +630,15 @@ async function startAuthWorld(options: AuthWorldOptions): Promise<AuthWorld> {
   };
 }
 
+
+/** A data directory whose action is pre-authorized against `emulator` (for CLI tests that need the action's account). */
+export async function authorizedDataDir(emulator: TwilioEmulator): Promise<string> {
+  const dataDir = tempDataDir();
+  const core = await assemble({ dataDir, secretsEnv: {} });
+  try {
+    await core.action.authorize({ type: 'pre-authorized', accountSid: emulator.accountSid, authToken: emulator.authToken, baseUrl: emulator.url ?? '' }, 'test');
+  } finally {
+    await core.close();
+  }
+  return dataDir;
+}
