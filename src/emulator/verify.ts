@@ -2,6 +2,8 @@
  * Verify v2: Services (CRUD), Verifications (create, fetch, update) and VerificationCheck, with Twilio's documented
  * behaviour: a code valid 10 minutes and re-sent unchanged while valid, 5 check attempts (60202), 5 sends per To in
  * 10 minutes (60203), approved / expired / max-attempts verifications soft-deleted (20404), canceled ones fetchable.
+ * The code message's language follows the `Locale` or the number's country (./locales.ts); on a PSD2 service the
+ * amount and payee are part of both the start and the check.
  */
 import { invalidParameter, notFound, TwilioError } from './errors';
 import { E164, EMAIL, isSid, isoDate, newCode, newSid } from './format';

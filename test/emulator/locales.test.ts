@@ -32,7 +32,6 @@ describe('emulator: the language of Verify code messages (Locale, country, fallb
       const service = await h.client.verify.v2.services.create({ friendlyName: 'Acme' });
       await h.client.verify.v2.services(service.sid).verifications.create({ to: US, channel: 'sms', locale });
       assert.match(lastBody(US), plain);
-      assert.equal(h.exchanges.find((x) => x.path.endsWith('/Verifications'))?.status, 201);
     });
 
     it(`writes the PSD2 amount, payee and do-not-share warning in ${locale}, the code still readable after its colon`, async () => {

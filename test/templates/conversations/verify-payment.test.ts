@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { ConversationState, MemoryStorage, UserState } from 'botbuilder';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
-import { DialogTaskDialog, type DialogTaskResult } from '../../../src/dialogs';
+import { DialogTaskDialog, MESSAGES, type DialogTaskResult } from '../../../src/dialogs';
 import { runOperation } from '../../../src/twilio';
-import { TaskChat, TestConversation, play, templateTask, type Transcript } from '../../support/conversation';
+import { gatewayFor, TaskChat, TestConversation, TestRuntime, play, templateTask, type Transcript } from '../../support/conversation';
 import { EmulatorFixture } from '../../support/emulator';
 
 const PHONE = '+14155550123';
@@ -170,6 +170,13 @@ describe('template verify-payment: conversations (Twilio = the emulator with a P
       status: 'failed',
     });
     assert.deepEqual(fx.emulator.outbox(), []);
+  });
+
+  it('answers "not authorized", not "PSD2 is off", when Twilio rejects the stored credentials (20003)', async () => {
+    const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor(fx.emulator.url, fx.emulator.accountSid, '0'.repeat(32)) }, { verifyServiceSid: psd2ServiceSid });
+    const chat = new TaskChat({ tasks: [await templateTask('verify-payment')], runtime, clock: fx.clock });
+    await play(chat, { title: '20003', turns: [['verify a payment', [MESSAGES.notAuthorized]]], status: 'failed' });
+    assert.deepEqual(runtime.authFailures.map((f) => f.code), [20003]);
   });
 
   it('does not approve the right code with another amount than the one texted (the check carries amount and payee)', async () => {
