@@ -12,6 +12,7 @@ export const TEMPLATE_ORDER = [
   'check-verification',
   'verification-status',
   'cancel-verification',
+  'verify-payment',
 ] as const;
 
 /** Sorts items with an id by {@link TEMPLATE_ORDER}, the others after them by name. */

@@ -346,6 +346,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       error: state.error,
       user: isRecord(user) ? user : {},
       dialog: { attempts: state.attempts, retries: Math.max(0, retries - state.attempts) },
+      // Only plain facts of the incoming activity: never its text, sender or channel data.
+      turn: { locale: turn.activity.locale ?? null, channelId: turn.activity.channelId },
     };
   }
 

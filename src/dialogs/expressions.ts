@@ -1,16 +1,17 @@
 /**
  * The dialog expression language (docs/DIALOGS.md, "Expressions"): parsed with jsep, checked into our own small AST,
  * and evaluated by the interpreter below. Never `eval` or `Function`: an expression can only read own properties of
- * plain data in its scope and call the six listed functions.
+ * plain data in its scope and call the listed functions.
  */
 import jsep from 'jsep';
+import { verifyLocaleFor } from '../twilio';
 
 /** Names an expression may start from. */
-export const EXPRESSION_NAMES = ['entities', 'context', 'config', 'result', 'error', 'user', 'dialog'] as const;
+export const EXPRESSION_NAMES = ['entities', 'context', 'config', 'result', 'error', 'user', 'dialog', 'turn'] as const;
 export type ExpressionName = (typeof EXPRESSION_NAMES)[number];
 
 /** Functions an expression may call, with their number of arguments. */
-const FUNCTION_ARITY = { len: 1, lower: 1, upper: 1, mask: 1, now: 0, minutes: 1 } as const;
+const FUNCTION_ARITY = { len: 1, lower: 1, upper: 1, mask: 1, now: 0, minutes: 1, verifyLocale: 1 } as const;
 type FunctionName = keyof typeof FUNCTION_ARITY;
 export const EXPRESSION_FUNCTIONS = Object.keys(FUNCTION_ARITY) as FunctionName[];
 
@@ -280,6 +281,9 @@ function callFunction(fn: FunctionName, args: unknown[], source: string, options
       const seconds = numeric(arg);
       return seconds === null ? null : Math.ceil(seconds / 60);
     }
+    case 'verifyLocale':
+      // A user's language tag as a Locale Twilio Verify lists, or null (left out: Twilio picks by the number's country).
+      return verifyLocaleFor(arg);
   }
 }
 

@@ -2,12 +2,16 @@
  * Verify v2: Services (CRUD), Verifications (create, fetch, update) and VerificationCheck, with Twilio's documented
  * behaviour: a code valid 10 minutes and re-sent unchanged while valid, 5 check attempts (60202), 5 sends per To in
  * 10 minutes (60203), approved / expired / max-attempts verifications soft-deleted (20404), canceled ones fetchable.
+ * The code message's language follows the `Locale` or the number's country (./locales.ts); on a PSD2 service the
+ * amount and payee are part of both the start and the check.
  */
 import { invalidParameter, notFound, TwilioError } from './errors';
 import { E164, EMAIL, isSid, isoDate, newCode, newSid } from './format';
+import { codeMessage, messageLanguage, type MessageLanguage } from './locales';
 import { unverified, verifyMagicError } from './magic';
 import { reachableFromTrial } from './messages';
 import { boolParam, intParam, param, paging, type Handler, type TwilioRequest } from './request';
+import { listedVerifyLocale } from '../twilio';
 import type { EmulatorState, ServiceRecord, VerificationChannel, VerificationRecord } from './state';
 
 /** Seconds a code stays valid. */
@@ -260,18 +264,21 @@ function attemptChannel(channel: VerificationChannel): string {
   return channel === 'whatsapp' ? channel : channel.toUpperCase();
 }
 
-function deliverCode(state: EmulatorState, service: ServiceRecord, v: VerificationRecord, attemptSid: string, name: string): void {
-  const warning = service.doNotShareWarningEnabled
-    ? ". Don't share this code with anyone; our employees will never ask for the code"
-    : '';
-  const payment = v.amount !== null && v.payee !== null ? ` to pay ${v.amount} to ${v.payee}` : '';
-  state.deliver({
-    sid: attemptSid,
-    to: v.to,
-    from: service.sid,
-    channel: v.channel,
-    body: `Your ${name} verification code is: ${v.code}${payment}${warning}`,
-  }, 'code');
+function deliverCode(
+  state: EmulatorState,
+  service: ServiceRecord,
+  v: VerificationRecord,
+  attemptSid: string,
+  name: string,
+  language: MessageLanguage,
+): void {
+  const body = codeMessage(language, {
+    name,
+    code: v.code,
+    payment: v.amount !== null && v.payee !== null ? { amount: v.amount, payee: v.payee } : null,
+    doNotShare: service.doNotShareWarningEnabled,
+  });
+  state.deliver({ sid: attemptSid, to: v.to, from: service.sid, channel: v.channel, body }, 'code');
 }
 
 /** POST /v2/Services/{ServiceSid}/Verifications: starts a verification, or re-sends the same code while it is valid. */
@@ -291,8 +298,11 @@ export const createVerification: Handler = (state, req) => {
   if (customFriendlyName !== undefined && !validFriendlyName(customFriendlyName)) {
     throw invalidParameter('CustomFriendlyName');
   }
-  const locale = param(req.form, 'Locale');
-  if (locale !== undefined && !/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/.test(locale)) throw invalidParameter('Locale');
+  const localeParam = param(req.form, 'Locale');
+  if (localeParam !== undefined && !/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/.test(localeParam)) throw invalidParameter('Locale');
+  // Twilio: "If an unsupported override locale is given, a 404 error will be returned" (supported-languages page).
+  const locale = localeParam === undefined ? undefined : listedVerifyLocale(localeParam);
+  if (localeParam !== undefined && locale === undefined) throw notFound(req.path);
   const amount = param(req.form, 'Amount')?.trim();
   const payee = param(req.form, 'Payee')?.trim();
   // PSD2 (dynamic linking): the amount and payee are part of what the user approves, so Twilio requires both.
@@ -312,9 +322,11 @@ export const createVerification: Handler = (state, req) => {
   let v = pendingFor(state, service.sid, to, req.now);
   if (v && !v.owesMaxAttemptsError) {
     v.channel = channel;
-    if (service.psd2Enabled) {
+    // PSD2: "the code is unique to the To, Amount, and Payee combination", so another transaction gets another code.
+    if (service.psd2Enabled && (v.amount !== (amount ?? null) || v.payee !== (payee ?? null))) {
       v.amount = amount ?? null;
       v.payee = payee ?? null;
+      v.code = newCode(service.codeLength);
     }
     if (customCode !== undefined) v.code = customCode;
     v.attempts.push(attempt);
@@ -341,7 +353,8 @@ export const createVerification: Handler = (state, req) => {
     state.verifications.set(v.sid, v);
   }
   recent.push(now);
-  deliverCode(state, service, v, attempt.attempt_sid, customFriendlyName ?? service.friendlyName);
+  const language = messageLanguage(locale, to, channel);
+  deliverCode(state, service, v, attempt.attempt_sid, customFriendlyName ?? service.friendlyName, language);
   return { status: 201, body: verificationJson(state, v, req.baseUrl) };
 };
 
@@ -378,6 +391,12 @@ export const checkVerification: Handler = (state, req) => {
   const verificationSid = param(req.form, 'VerificationSid')?.trim();
   if (to === undefined && verificationSid === undefined) throw invalidParameter('To');
   if (code === '' || !/^[0-9A-Za-z]{1,10}$/.test(code)) throw invalidParameter('Code');
+  // PSD2: "requests to start and/or complete verifications require the Payee and Amount parameters"
+  // (https://www.twilio.com/docs/verify/verifying-transactions-psd2). Without PSD2 they are ignored.
+  const amount = service.psd2Enabled ? param(req.form, 'Amount')?.trim() : undefined;
+  const payee = service.psd2Enabled ? param(req.form, 'Payee')?.trim() : undefined;
+  if (service.psd2Enabled && !amount) throw invalidParameter('Amount');
+  if (service.psd2Enabled && !payee) throw invalidParameter('Payee');
 
   let v: VerificationRecord | undefined;
   if (verificationSid !== undefined) {
@@ -395,7 +414,10 @@ export const checkVerification: Handler = (state, req) => {
     v.owesMaxAttemptsError = false;
     throw new TwilioError(429, 60202, 'Max check attempts reached');
   }
-  if (code === v.code) {
+  // A transaction other than the one the code was sent for fails like a wrong code ("verification fails in the
+  // event of code interception or transaction mutations").
+  const sameTransaction = !service.psd2Enabled || (amount === v.amount && payee === v.payee);
+  if (code === v.code && sameTransaction) {
     v.status = 'approved';
     v.deleted = true;
   } else {

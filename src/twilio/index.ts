@@ -8,6 +8,8 @@ export type { DomainBaseUrls } from './baseUrl';
 export { toTwilioActionError, TwilioActionError, userMessageFor } from './errors';
 export type { LocalErrorCode, TwilioActionErrorCode } from './errors';
 export { isValidEmail, normalizePhoneNumber } from './phone';
+export { listedVerifyLocale, VERIFY_LOCALES, verifyLocaleFor } from './locales';
+export type { VerifyLocale } from './locales';
 export type { CountryCode } from './phone';
 export type { Operation } from './operation';
 export { isOperationName, OPERATION_NAMES, operations, runOperation } from './registry';

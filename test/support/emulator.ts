@@ -27,6 +27,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The code in a code message, in any of the emulator's languages: the first group of 4 to 10 letters and digits,
+ * with a digit, right after a colon (every language puts the code there; a PSD2 amount or a name never follows one).
+ */
+export function codeInMessage(body: string): string | undefined {
+  return /[:：]\s*(?=[0-9A-Za-z]*\d)([0-9A-Za-z]{4,10})(?![0-9A-Za-z])/.exec(body)?.[1];
+}
+
 /** Checks one exchange against the OAI spec; returns a problem sentence or undefined. */
 export function conformanceProblem(x: EmulatorExchange): string | undefined {
   const where = `${x.method} ${x.path} -> ${x.status}`;
@@ -96,7 +104,7 @@ export async function startHarness(options: Partial<EmulatorOptions> = {}): Prom
         .outbox()
         .filter((m) => m.to === to)
         .pop();
-      const code = /verification code is: (\w+)/.exec(entry?.body ?? '')?.[1];
+      const code = codeInMessage(entry?.body ?? '');
       assert.ok(code, `no verification code delivered to ${to}`);
       return code;
     },
@@ -164,7 +172,7 @@ export class EmulatorFixture {
   /** The code in the last SMS/e-mail the emulator delivered to `to`. */
   lastCode(to: string): string {
     const message = this.emulator.outbox().filter((m) => m.to === to).at(-1);
-    const code = message?.body.match(/(\d{4,10})/)?.[1];
+    const code = codeInMessage(message?.body ?? '');
     assert.ok(code, `no code delivered to ${to}: ${JSON.stringify(this.emulator.outbox())}`);
     return code;
   }

@@ -150,11 +150,11 @@ describe('tva templates', () => {
   it('upgrades an outdated dialog and uninstalls one', async () => {
     await tva('templates', ...dirs(), 'install', 'check-verification');
     const tfile = path.join(templates, 'check-verification.json');
-    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.1.0"', '"version": "1.1.1"'));
-    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^check-verification\s+1\.1\.1\s+outdated \(installed 1\.1\.0\)/m);
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace('"version": "1.2.0"', '"version": "1.2.1"'));
+    assert.match((await tva('templates', ...dirs(), 'list')).stdout, /^check-verification\s+1\.2\.1\s+outdated \(installed 1\.2\.0\)/m);
     const up = await tva('templates', ...dirs(), 'upgrade', '--all');
     assert.equal(up.code, 0);
-    assert.match(up.stdout, /^upgraded\s+Upgraded check-verification from 1\.1\.0 to 1\.1\.1\.$/m);
+    assert.match(up.stdout, /^upgraded\s+Upgraded check-verification from 1\.2\.0 to 1\.2\.1\.$/m);
     const gone = await tva('templates', ...dirs(), 'uninstall', 'check-verification');
     assert.equal(gone.code, 0);
     assert.deepEqual(readdirSync(dialogs), []);

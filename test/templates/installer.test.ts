@@ -138,7 +138,7 @@ describe('DialogInstaller', () => {
     await installer.installAll();
     bump(templatesDir, 'start-verification', '1.3.0');
     const listing = await installer.get('start-verification');
-    assert.deepEqual([listing.state, listing.installedVersion, listing.version], ['outdated', '1.1.0', '1.3.0']);
+    assert.deepEqual([listing.state, listing.installedVersion, listing.version], ['outdated', '1.2.0', '1.3.0']);
     const again = await installer.install('start-verification');
     assert.equal(again.outcome, 'kept-outdated');
     assert.match(again.message, /tva templates upgrade start-verification/);
@@ -194,7 +194,7 @@ describe('DialogInstaller', () => {
     await installer.install('send-sms');
     await installer.install('check-verification');
     bump(templatesDir, 'send-sms', '1.3.1');
-    bump(templatesDir, 'check-verification', '1.1.1');
+    bump(templatesDir, 'check-verification', '1.2.1');
     editDialog(dialogsDir, 'check-verification', (d) => (d['name'] = 'Mine'));
     const batch = await installer.upgradeAll();
     assert.deepEqual(batch.results.map((r) => [r.id, r.outcome]), [['send-sms', 'upgraded']]);

@@ -206,6 +206,16 @@ for (const { name, credentials, apiHost, verifyHost, baseUrl } of credentialCase
         assert.equal(check.valid, false);
         assert.ok(scope.isDone());
       });
+
+      it('posts the Amount and Payee of a PSD2 transaction with the code', async () => {
+        const scope = verify()
+          .post(`/v2/Services/${SERVICE_SID}/VerificationCheck`, form({ To: '+15017122661', Code: '1234', Amount: '€39.99', Payee: 'Acme Inc.' }))
+          .reply(...json(200, { ...oaiExample('CreateVerificationCheck'), amount: '€39.99', payee: 'Acme Inc.' }));
+        const check = await checkVerification(gw, { serviceSid: SERVICE_SID, to: '+15017122661', code: '1234', amount: '€39.99', payee: 'Acme Inc.' });
+        assert.equal(check.amount, '€39.99');
+        assert.equal(check.payee, 'Acme Inc.');
+        assert.ok(scope.isDone());
+      });
     });
 
     describe('fetchVerification', () => {

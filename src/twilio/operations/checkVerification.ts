@@ -19,6 +19,18 @@ export const checkVerificationInputSchema = {
     },
     verificationSid: verificationSidSchema,
     code: codeSchema,
+    amount: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      description: 'The amount the code was sent for, on a PSD2 service (required there): the same text, e.g. €39.99',
+    },
+    payee: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      description: 'The payee the code was sent for, on a PSD2 service (required there)',
+    },
   },
   oneOf: [{ required: ['to'] }, { required: ['verificationSid'] }],
 } as const;
@@ -48,7 +60,8 @@ export const verificationCheckSchema = {
 export type VerificationCheck = FromSchema<typeof verificationCheckSchema>;
 
 export const checkVerificationOperation = defineOperation<CheckVerificationInput, VerificationCheck>({
-  description: 'Check a code the user typed. A wrong code answers status pending; five wrong codes answer 60202.',
+  description:
+    'Check a code the user typed (with the amount and payee on a PSD2 service). A wrong code, or another amount or payee, answers status pending; five wrong codes answer 60202.',
   inputSchema: checkVerificationInputSchema,
   outputSchema: verificationCheckSchema,
   async handler(gw, input) {
@@ -68,6 +81,8 @@ export const checkVerificationOperation = defineOperation<CheckVerificationInput
       code: input.code,
       ...(to === undefined ? {} : { to }),
       ...(input.verificationSid === undefined ? {} : { verificationSid: input.verificationSid }),
+      ...(input.amount === undefined ? {} : { amount: input.amount }),
+      ...(input.payee === undefined ? {} : { payee: input.payee }),
     });
     return {
       sid: check.sid,
