@@ -147,9 +147,16 @@ describe('emulator: PSD2 checks carry the amount and payee the code was sent for
     const first = h.lastCode(US);
     const again = await h.client.verify.v2.services(serviceSid).verifications.create({ to: US, channel: 'sms', amount: '€39.99', payee: 'Acme Corp' });
     assert.equal(h.lastCode(US), first);
-    await h.client.verify.v2.services(serviceSid).verifications.create({ to: US, channel: 'sms', amount: '€45.00', payee: 'Acme Corp' });
-    assert.notEqual(h.lastCode(US), first);
+    const sent = h.emulator.outbox().length;
+    const other = await h.client.verify.v2.services(serviceSid).verifications.create({ to: US, channel: 'sms', amount: '€45.00', payee: 'Acme Corp' });
+    // The pending verification now stands for the new transaction: the first code with the first amount no longer
+    // approves (asserted this way because two random codes could collide).
+    assert.equal(other.amount, '€45.00');
+    assert.equal(h.emulator.outbox().length, sent + 1);
+    assert.match(h.emulator.outbox().at(-1)?.body ?? '', /€45\.00/);
     assert.equal(again.amount, '€39.99');
+    const old = await h.client.verify.v2.services(serviceSid).verificationChecks.create({ to: US, code: first, amount: '€39.99', payee: 'Acme Corp' });
+    assert.equal(old.status, 'pending');
   });
 });
 
