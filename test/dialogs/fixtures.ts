@@ -70,3 +70,41 @@ export function sendSmsTask(): DialogTask {
 export function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/**
+ * A parent dialog (a test fixture, not a template) that needs a verified number before it saves it: its dialog
+ * node runs verify-phone-number with the number the user gave and branches on the typed outcome. docs/DIALOGS.md,
+ * "Dialogs that run dialogs", shows the same dialog.
+ */
+export function updateContactTask(): DialogTask {
+  return {
+    id: 'update-contact',
+    name: 'Update Contact Number',
+    description: 'Saves a new contact number once it is verified.',
+    start: 'intent',
+    nodes: [
+      { id: 'intent', type: 'intent', utterances: ['update my contact number'], next: 'number' },
+      { id: 'number', type: 'entity', entity: 'number', entityType: 'phone', prompt: 'Which number should we reach you at?', next: 'verify' },
+      {
+        id: 'verify',
+        type: 'dialog',
+        dialog: 'verify-phone-number',
+        input: { to: 'entities.number' },
+        resultAs: 'verification',
+        transitions: [
+          { if: "result.outcome == 'approved'", then: 'save' },
+          { if: "result.outcome == 'max_attempts'", then: 'tooManyAttempts' },
+          { if: "result.outcome == 'expired'", then: 'expired' },
+          { if: "result.outcome == 'canceled'", then: 'canceled' },
+        ],
+        next: 'failed',
+      },
+      { id: 'save', type: 'logic', set: { 'user.contactNumber': 'result.to' }, next: 'saved' },
+      { id: 'saved', type: 'message', text: 'Saved {{user.contactNumber}} as your contact number.' },
+      { id: 'tooManyAttempts', type: 'message', text: 'Too many attempts, so I did not save the number.', status: 'failed' },
+      { id: 'expired', type: 'message', text: 'The code expired, so I did not save the number.', status: 'failed' },
+      { id: 'canceled', type: 'message', text: 'OK, I did not save the number.', status: 'cancelled' },
+      { id: 'failed', type: 'message', text: 'The number could not be verified ({{result.outcome}}), so I did not save it.', status: 'failed' },
+    ],
+  };
+}
