@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { runOperation } from '../../src/twilio';
-import { ACCOUNT_SID, TaskChat, play, task, type TestRuntime, type Transcript } from '../support/conversation';
+import { TaskChat, play, task, type TestRuntime, type Transcript } from '../support/conversation';
 import { EmulatorFixture } from '../support/emulator';
 import { messageLookupTask } from './fixtures';
 
@@ -21,8 +21,6 @@ describe('a raw API call (twilioRequest) as a dialog service node: conversations
     sid = sent.sid;
     runtime = fx.runtime();
   });
-
-  const messagePath = (of: string) => `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${of}.json`;
 
   const rows: (Transcript & { audits: () => Record<string, unknown>[] })[] = [
     {
