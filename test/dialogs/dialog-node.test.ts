@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dialogSetProblems, loadDialogDirectory, validateDialogTask, type DialogProblem, type DialogTask } from '../../src/dialogs';
 import { OPERATION_NAMES } from '../../src/twilio';
+import { nodeRows } from '../../src/templates/installer';
 import { templateTask, task } from '../support/conversation';
 import { copy, OPERATIONS, sendSmsTask, updateContactTask } from './fixtures';
 
@@ -96,6 +97,11 @@ describe('dialogs that run dialogs, typed results and raw API calls: validation'
     );
     assert.equal(problems[0]?.message, 'Dialogs "a", "b" run each other in a loop: a dialog node may only run a dialog that does not, in turn, run it.');
     assert.match(problems[2]?.message ?? '', /runs dialog "a", which is not installed \(or did not load\)/);
+  });
+
+  it('summarizes a dialog node in "go to dialog" (tva templates show) by the dialog it runs and its inputs', () => {
+    const rows = nodeRows(updateContactTask() as unknown as Record<string, unknown>);
+    assert.deepEqual(rows.find((r) => r.id === 'verify'), { id: 'verify', type: 'dialog', summary: 'runs verify-phone-number(to) -> failed (+4 transitions)' });
   });
 
   it('refuses a dialog node that runs its own dialog', () => {
