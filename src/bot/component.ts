@@ -287,7 +287,9 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
       await inner.context.sendActivity(ROUTER_MESSAGES.dialogRemoved);
       return this.done({ outcome: 'dialog-removed' });
     }
-    return this.followUp(inner, active.id, await inner.continueDialog());
+    // The dialog the router started is at the bottom of the stack; a dialog node's dialog may be the active one.
+    const started = inner.stack[0]?.id ?? active.id;
+    return this.followUp(inner, started, await inner.continueDialog());
   }
 
   /** Starts the dialog a finished one handed over to (the user asked for it mid-way), or wraps the result. */

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { ConversationState, MemoryStorage, UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, WaterfallDialog, type DialogState } from 'botbuilder-dialogs';
 import { PAYOUT_NUMBER_DIALOG_ID, PayoutNumberDialog, type PayoutNumberResult } from '../../examples/verified-number';
-import { TwilioVerifyDialogs } from '../../src/bot';
+import { runTwilioVerify, TwilioVerifyDialogs, type TwilioVerifyResult } from '../../src/bot';
+import { updateContactTask } from '../dialogs/fixtures';
 import { isVerifyPhoneNumberResult } from '../../src';
-import { TestConversation, templateTask, type Reply } from '../support/conversation';
+import { task, TestConversation, templateTask, type Reply } from '../support/conversation';
 import { EmulatorFixture } from '../support/emulator';
 
 const PHONE = '+14155550123';
@@ -153,5 +154,34 @@ describe("a developer's WaterfallDialog that requires a verified number (beginDi
   it('refuses to hand out a dialog that is not installed, saying how to install it', async () => {
     const twilioVerify = new TwilioVerifyDialogs({ runtime: fx.runtime(), dialogs: [], userState: new UserState(new MemoryStorage()) });
     assert.throws(() => twilioVerify.taskDialog('verify-phone-number'), /No dialog "verify-phone-number" is installed \(installed: none\)\. Install it: npx tva templates install verify-phone-number/);
+  });
+
+  it('routes to a dialog that runs verify-phone-number and ends with that dialog, not the one it ran', async () => {
+    fx.emulator.clearOutbox();
+    fx.clock.advance(3600);
+    const storage = new MemoryStorage();
+    const conversationState = new ConversationState(storage);
+    const userState = new UserState(storage);
+    const component = new TwilioVerifyDialogs({
+      runtime: fx.runtime(),
+      dialogs: [task(updateContactTask()), await templateTask('verify-phone-number')],
+      userState,
+      clock: fx.clock,
+    });
+    const dialogs = new DialogSet(conversationState.createProperty<DialogState>('dialogState')).add(component);
+    const ended: TwilioVerifyResult[] = [];
+    const chat = new TestConversation(async (turn) => {
+      const result = await runTwilioVerify(await dialogs.createContext(turn));
+      if (result.status === DialogTurnStatus.complete) ended.push(result.result as TwilioVerifyResult);
+      await conversationState.saveChanges(turn);
+      await userState.saveChanges(turn);
+    });
+    assert.deepEqual(await chat.say('update my contact number'), ['Which number should we reach you at?']);
+    assert.deepEqual(await chat.say(PHONE), [SENT, PROMPT_CODE]);
+    assert.deepEqual(await chat.say(fx.lastCode(PHONE)), [`Thanks: ${PHONE} is verified.`, `Saved ${PHONE} as your contact number.`]);
+    assert.deepEqual(
+      ended.map((r) => (r.outcome === 'dialog' ? [r.dialog, r.status] : [r.outcome])),
+      [['update-contact', 'completed']],
+    );
   });
 });

@@ -163,7 +163,7 @@ describe('tva templates', () => {
   });
 
   /** The template entries of the audit log in the store of --data-dir, oldest first. */
-  async function templateAudit(): Promise<{ actor: string; action: string; target: string | undefined; outcome: string; details: unknown }[]> {
+  async function templateAudit(): Promise<{ actor: string; action: string; target: string | null; outcome: string; details: unknown }[]> {
     const store = await openStore({ dataDir: path.join(work, 'data') });
     try {
       const { entries } = await store.listAudit();
