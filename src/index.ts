@@ -36,9 +36,10 @@ export {
 export type { GatewayOptions, OperationName, TwilioCredentials, TwilioGateway } from './twilio';
 
 // Dialog tasks and templates.
-export { DialogTaskDialog, IntentMatcher, loadDialogDirectory, validateDialogTask } from './dialogs';
-export type { ActionRuntime, DialogTask } from './dialogs';
-export { buildManifest, DialogInstaller, TemplateCatalog } from './templates';
+export { DialogTaskDialog, dialogSetProblems, IntentMatcher, loadDialogDirectory, validateDialogTask } from './dialogs';
+export type { ActionRuntime, ChildDialogResult, DialogTask, DialogTaskBeginOptions, DialogTaskResult } from './dialogs';
+export { buildManifest, DialogInstaller, isVerifyPhoneNumberResult, TemplateCatalog, VERIFY_PHONE_NUMBER_OUTCOMES } from './templates';
+export type { VerifyPhoneNumberOutcome, VerifyPhoneNumberResult } from './templates';
 
 // The local Twilio emulator and the server.
 export { createEmulator, ManualClock } from './emulator';

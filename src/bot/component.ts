@@ -193,6 +193,28 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
   }
 
   /**
+   * One installed dialog task as a dialog of its own, for a developer's DialogSet or ComponentDialog:
+   * `addDialog(twilioVerify.taskDialog('verify-phone-number'))`, then
+   * `step.beginDialog('verify-phone-number', { to })` resolves to its typed result (docs/DIALOGS.md, "Dialogs that
+   * run dialogs"). It shares this component's runtime and user state; a reload does not replace it.
+   */
+  taskDialog(taskId: string): DialogTaskDialog {
+    const task = this.tasks.find((t) => t.id === taskId);
+    if (task === undefined) {
+      const installed = this.tasks.map((t) => t.id).join(', ') || 'none';
+      throw new Error(`No dialog "${taskId}" is installed (installed: ${installed}). Install it: npx tva templates install ${taskId}`);
+    }
+    return new DialogTaskDialog({
+      task,
+      runtime: this.options.runtime,
+      userState: this.userAccessor,
+      logger: this.logger,
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
+      ...(this.options.defaultRegion ? { defaultRegion: this.options.defaultRegion } : {}),
+    });
+  }
+
+  /**
    * The dialog a reply inside another dialog clearly asks for: one of its trigger utterances or its name, said
    * exactly. Looser matches stay answers to the question asked (they may be e.g. an SMS body).
    */
@@ -265,7 +287,9 @@ export class TwilioVerifyDialogs extends ComponentDialog<TwilioVerifyBeginOption
       await inner.context.sendActivity(ROUTER_MESSAGES.dialogRemoved);
       return this.done({ outcome: 'dialog-removed' });
     }
-    return this.followUp(inner, active.id, await inner.continueDialog());
+    // The dialog the router started is at the bottom of the stack; a dialog node's dialog may be the active one.
+    const started = inner.stack[0]?.id ?? active.id;
+    return this.followUp(inner, started, await inner.continueDialog());
   }
 
   /** Starts the dialog a finished one handed over to (the user asked for it mid-way), or wraps the result. */

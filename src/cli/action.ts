@@ -28,7 +28,8 @@ interface Session {
   actor: string;
 }
 
-function cliActor(): string {
+/** Who runs the CLI, as the audit log records it. */
+export function cliActor(): string {
   try {
     return `cli:${os.userInfo().username}`;
   } catch {

@@ -1,21 +1,28 @@
 /**
  * `tva templates …`: explore, install, show, upgrade and uninstall the action's templates.
  * Every refusal (unknown id, conflict, invalid template) prints a clear message on stderr and exits with 1.
+ * Installs, upgrades and uninstalls are audited in the server's store (DATA_DIR or DATABASE_URL) as `cli:<user>`,
+ * like the same changes made through the admin API.
  */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import { openStore, type Store } from '../store';
 import {
   DialogInstaller,
   TemplateError,
+  type TemplateAuditEntry,
   type BatchResult,
   type InstallResult,
   type TemplateListing,
   type TemplateProblem,
 } from '../templates';
 
+import { cliActor } from './action';
+
 interface DirOptions {
   dialogsDir?: string;
   templatesDir?: string;
+  dataDir?: string;
 }
 
 function out(line = ''): void {
@@ -88,14 +95,47 @@ export function registerTemplateCommands(program: Command): void {
     .command('templates')
     .description('Explore, install, show, upgrade and uninstall the pre-built templates (dialog tasks in dialogs/)')
     .addOption(new Option('--dialogs-dir <dir>', 'where installed dialogs live (the server\'s DIALOGS_DIR)').env('DIALOGS_DIR').default('./dialogs'))
-    .option('--templates-dir <dir>', "where the templates are (default: the package's templates/)");
+    .option('--templates-dir <dir>', "where the templates are (default: the package's templates/)")
+    .addOption(
+      new Option('--data-dir <dir>', "the server's store, where installs, upgrades and uninstalls are audited (DATABASE_URL, when set, wins)")
+        .env('DATA_DIR')
+        .default('./data'),
+    );
 
-  const installer = (cmd: Command): DialogInstaller => {
+  const installer = (cmd: Command, audit?: (entry: TemplateAuditEntry) => Promise<void>): DialogInstaller => {
     const opts = cmd.optsWithGlobals<DirOptions>();
     return new DialogInstaller({
       dialogsDir: path.resolve(opts.dialogsDir || './dialogs'),
       ...(opts.templatesDir === undefined ? {} : { templatesDir: path.resolve(opts.templatesDir) }),
+      ...(audit === undefined ? {} : { audit }),
     });
+  };
+
+  /**
+   * An installer whose every change is written to the audit log of the server's store, opened first: when the store
+   * can't be opened, nothing is changed (an unaudited change is what this prevents).
+   */
+  const audited = async (cmd: Command, change: (installer: DialogInstaller) => Promise<void>): Promise<void> => {
+    const opts = cmd.optsWithGlobals<DirOptions>();
+    const databaseUrl = process.env['DATABASE_URL'];
+    const where = databaseUrl ? 'DATABASE_URL' : path.resolve(opts.dataDir || './data');
+    let store: Store;
+    try {
+      store = await openStore(databaseUrl ? { databaseUrl } : { dataDir: path.resolve(opts.dataDir || './data') });
+    } catch (err) {
+      refuse(`Nothing was changed: the store that keeps the audit log (${where}) could not be opened: ${err instanceof Error ? err.message : String(err)}. Check --data-dir (DATA_DIR) or DATABASE_URL.`);
+      return;
+    }
+    const actor = cliActor();
+    try {
+      await change(
+        installer(cmd, async (entry) => {
+          await store.appendAudit({ actor, ...entry });
+        }),
+      );
+    } finally {
+      await store.close();
+    }
   };
 
   templates
@@ -122,8 +162,10 @@ export function registerTemplateCommands(program: Command): void {
           refuse(`Give a template id or --all${id === undefined ? '' : ', not both'} (run "tva templates list" to see the ids).`);
           return;
         }
-        if (id === undefined) printBatch(await installer(cmd).installAll());
-        else printResult(await installer(cmd).install(id));
+        await audited(cmd, async (dialogs) => {
+          if (id === undefined) printBatch(await dialogs.installAll());
+          else printResult(await dialogs.install(id));
+        });
       }),
     );
 
@@ -131,7 +173,9 @@ export function registerTemplateCommands(program: Command): void {
     .command('uninstall')
     .description('Remove an installed dialog task')
     .argument('<id>', 'the template id')
-    .action(async (id: string, _opts: unknown, cmd: Command) => guarded(async () => printResult(await installer(cmd).uninstall(id))));
+    .action(async (id: string, _opts: unknown, cmd: Command) =>
+      guarded(async () => audited(cmd, async (dialogs) => printResult(await dialogs.uninstall(id)))),
+    );
 
   templates
     .command('show')
@@ -164,8 +208,10 @@ export function registerTemplateCommands(program: Command): void {
           return;
         }
         const force = opts.force === true;
-        if (id === undefined) printBatch(await installer(cmd).upgradeAll({ force }));
-        else printResult(await installer(cmd).upgrade(id, { force }));
+        await audited(cmd, async (dialogs) => {
+          if (id === undefined) printBatch(await dialogs.upgradeAll({ force }));
+          else printResult(await dialogs.upgrade(id, { force }));
+        });
       }),
     );
 }

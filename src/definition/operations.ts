@@ -15,6 +15,8 @@ export const AUDITED_OPERATIONS = {
   checkVerification: 'verification.check',
   /** Cancels (and approvals) of a verification: the outcome is the new status. */
   updateVerification: 'verification.update',
+  /** A raw API call (a dialog's service node): the method, domain and path only, never the parameters or the reply. */
+  twilioRequest: 'twilio.request',
 } as const satisfies Partial<Record<OperationName, string>>;
 
 export type AuditAction = (typeof AUDITED_OPERATIONS)[keyof typeof AUDITED_OPERATIONS];

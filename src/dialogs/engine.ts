@@ -12,7 +12,7 @@ import {
   type StatePropertyAccessor,
   type TurnContext,
 } from 'botbuilder';
-import { Dialog, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, type DialogContext, type DialogInstance, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { auditActionOf } from '../definition';
 import { runOperation, TwilioActionError } from '../twilio';
@@ -28,8 +28,8 @@ import {
 import { noLogger, redactEntities, redactForLog, type DialogLogger } from './redact';
 import { entitiesInUtterance } from './utterance';
 import { gatewayAvailability, isTwentyThree, MESSAGES } from './messages';
-import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type UserRef } from './runtime';
-import type { DialogEndStatus, DialogNode, DialogTask, EntityNode, ServiceNode } from './schema';
+import { turnEffectsOf, TurnSupersededError, type ActionRuntime, type AuditRecord, type UserRef } from './runtime';
+import type { DialogEndStatus, DialogNode, DialogRunNode, DialogTask, EntityNode, ServiceNode } from './schema';
 import { CANCEL_WORDS, HELP_WORDS } from './words';
 
 export type { JsonValue };
@@ -45,14 +45,23 @@ export interface ServiceErrorInfo {
   param: string | null;
 }
 
-/** What the dialog returns to its parent when it ends. */
+/**
+ * What the dialog returns to its parent when it ends. A task that declares a typed `result` also returns its
+ * fields at the top level (e.g. verify-phone-number: `{ outcome: 'approved', to: '+1…', channel: 'sms' }`).
+ */
 export interface DialogTaskResult {
+  [field: string]: JsonValue | undefined;
   status: DialogEndStatus;
+  /** The declared outcome the dialog ended with (`result.outcomes`); the end status when it declares none. */
+  outcome: string;
   entities: Record<string, JsonValue>;
   context: Record<string, JsonValue>;
   /** The dialog the user asked for instead (see `interruptions`); the caller starts it. */
   switchTo?: string;
 }
+
+/** What a dialog node's `result` holds after its dialog ended: the outcome, status and declared fields only. */
+export type ChildDialogResult = Record<string, JsonValue> & { outcome: string; status: DialogEndStatus };
 
 /** Another dialog the user's reply clearly asks for. */
 export interface DialogInterruption {
@@ -60,8 +69,12 @@ export interface DialogInterruption {
   taskName: string;
 }
 
-/** Values a caller may pass to `beginDialog` (e.g. entities the router already recognised). */
+/**
+ * Values a caller may pass to `beginDialog` (e.g. entities the router already recognised), and the task's declared
+ * `inputs` by name (`beginDialog('verify-phone-number', { to: '+14155550123' })`).
+ */
 export interface DialogTaskBeginOptions {
+  [input: string]: unknown;
   entities?: Record<string, JsonValue>;
   context?: Record<string, JsonValue>;
   /** The user's words that started the dialog: values they name fill entity nodes instead of being asked. */
@@ -102,19 +115,25 @@ interface TaskState {
   error: ServiceErrorInfo | null;
   /** Failed replies at the current entity node. */
   attempts: number;
-  /** What the dialog waits for between turns. */
-  waiting: 'reply' | 'authorization' | null;
+  /** What the dialog waits for between turns ('dialog': the dialog a dialog node began, which runs above it). */
+  waiting: 'reply' | 'authorization' | 'dialog' | null;
   /** An authorization link was already sent for the current service node. */
   authorizationRequested: boolean;
   /** Values the opening utterance offered, by entity, each taken when the dialog first reaches its node. */
   offered?: Record<string, string>;
+  /** Values the caller passed as declared inputs, by entity, each taken when the dialog first reaches its node. */
+  given?: Record<string, string>;
+  /** Begun by another dialog that continues when this one ends: no interruptions, no next-step buttons. */
+  nested?: boolean;
 }
 
 type Step =
   | { kind: 'goto'; to: string }
   | { kind: 'wait' }
-  | { kind: 'end'; status: DialogEndStatus }
-  | { kind: 'switch'; to: DialogInterruption };
+  | { kind: 'end'; status: DialogEndStatus; outcome?: string }
+  | { kind: 'switch'; to: DialogInterruption }
+  /** A dialog node began another dialog: its turn result is this dialog's (see resumeDialog). */
+  | { kind: 'handed'; turn: DialogTurnResult };
 
 /** Nodes run in one turn before the engine decides the dialog is stuck. */
 export const MAX_STEPS_PER_TURN = 50;
@@ -167,6 +186,10 @@ function isServiceErrorInfo(value: unknown): value is ServiceErrorInfo {
 }
 
 /** The instance state as the engine wrote it (plain JSON), checked whole: state from storage is data from outside. */
+function isStringRecord(value: unknown): boolean {
+  return isRecord(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
 function isTaskState(raw: unknown): raw is TaskState {
   if (!isRecord(raw)) return false;
   const { node, entities, context, result, error, attempts, waiting, authorizationRequested } = raw;
@@ -177,9 +200,11 @@ function isTaskState(raw: unknown): raw is TaskState {
     isJsonValue(result) &&
     (error === null || isServiceErrorInfo(error)) &&
     typeof attempts === 'number' &&
-    (waiting === null || waiting === 'reply' || waiting === 'authorization') &&
+    (waiting === null || waiting === 'reply' || waiting === 'authorization' || waiting === 'dialog') &&
     typeof authorizationRequested === 'boolean' &&
-    (raw.offered === undefined || (isRecord(raw.offered) && Object.values(raw.offered).every((v) => typeof v === 'string')))
+    (raw.offered === undefined || isStringRecord(raw.offered)) &&
+    (raw.given === undefined || isStringRecord(raw.given)) &&
+    (raw.nested === undefined || typeof raw.nested === 'boolean')
   );
 }
 
@@ -220,6 +245,23 @@ function errorInfo(err: unknown): ServiceErrorInfo {
   };
 }
 
+/**
+ * The typed part of a finished dialog's result (outcome, status, declared fields): what a dialog node keeps in
+ * `result`. Entities and context stay with the dialog that collected them (they may hold a code).
+ */
+function childResultOf(value: unknown): ChildDialogResult {
+  const raw = isRecord(value) ? value : {};
+  const statusValue = raw['status'];
+  const status: DialogEndStatus =
+    statusValue === 'completed' || statusValue === 'cancelled' || statusValue === 'failed' ? statusValue : 'failed';
+  const result: ChildDialogResult = { status, outcome: typeof raw['outcome'] === 'string' ? raw['outcome'] : status };
+  for (const [key, field] of Object.entries(raw)) {
+    if (key === 'entities' || key === 'context' || key === 'switchTo' || key === 'status' || key === 'outcome') continue;
+    if (isJsonValue(field)) result[key] = field;
+  }
+  return result;
+}
+
 /** Runs one dialog task as a botbuilder dialog. */
 export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   readonly task: DialogTask;
@@ -252,8 +294,13 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
 
   override async beginDialog(dc: DialogContext, options?: DialogTaskBeginOptions): Promise<DialogTurnResult> {
     const instance = this.instanceOf(dc);
+    // Another dialog below this one on the stack (a dialog node, a developer's WaterfallDialog) continues when it
+    // ends: it was begun for a purpose, not by the user's words, so its intent node has nothing to do.
+    const nested = dc.stack.length > 1;
+    const intent = this.nodes.get(this.task.start);
+    const given = this.givenInputs(options);
     const state: TaskState = {
-      node: this.task.start,
+      node: nested && intent?.next !== undefined ? intent.next : this.task.start,
       entities: { ...(options?.entities ?? {}) },
       context: { ...(options?.context ?? {}) },
       result: null,
@@ -262,9 +309,11 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       waiting: null,
       authorizationRequested: false,
       ...(options?.utterance ? { offered: entitiesInUtterance(this.task, options.utterance, this.defaultRegion) } : {}),
+      ...(Object.keys(given).length > 0 ? { given } : {}),
+      ...(nested ? { nested } : {}),
     };
     instance.state[JSON_STATE_KEY] = state;
-    this.log('info', 'dialog started', { node: state.node });
+    this.log('info', 'dialog started', { node: state.node, ...(nested ? { nested } : {}), inputs: Object.keys(given) });
     // A dialog that needs Twilio says so at once when the integration can't be used, instead of asking every
     // question first. A missing user authorization is asked for later, where the dialog needs it.
     if (this.callsTwilio) {
@@ -275,6 +324,17 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       }
     }
     return this.advance(dc, state);
+  }
+
+  /** The declared inputs the caller passed, as text by the entity each fills (null or missing: asked as usual). */
+  private givenInputs(options: DialogTaskBeginOptions | undefined): Record<string, string> {
+    const given: Record<string, string> = {};
+    for (const [name, input] of Object.entries(this.task.inputs ?? {})) {
+      const value = toJson(options?.[name]);
+      const text = value === null ? '' : displayValue(value);
+      if (text !== '') given[input.entity] = text;
+    }
+    return given;
   }
 
   /** Why the integration can't be used for this user right now, or undefined when it can (or needs authorization). */
@@ -297,6 +357,12 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       return dc.endDialog(this.resultOf({ entities: {}, context: {} }, 'failed'));
     }
     const activity = dc.context.activity;
+    if (state.waiting === 'dialog') {
+      // The dialog a dialog node began would be running above this one: it is gone, so there is nothing to resume.
+      this.log('warn', 'the dialog of a dialog node is gone; ending the dialog', { node: state.node });
+      await dc.context.sendActivity(MESSAGES.lostTrack);
+      return this.finish(dc, state, 'failed');
+    }
     if (state.waiting === 'authorization') return this.onAuthorizationTurn(dc, state, activity);
     if (activity.type !== ActivityTypes.Message) return Dialog.EndOfTurn;
     if (state.waiting === 'reply' && (activity.text ?? '').trim() === '' && (activity.attachments?.length ?? 0) > 0) {
@@ -311,6 +377,24 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     }
     if (state.waiting === 'reply') return this.onReply(dc, state, activity.text ?? '');
     return this.advance(dc, state);
+  }
+
+  /** The dialog a dialog node began has ended: its typed result becomes `result`, and the node's transitions run. */
+  override async resumeDialog(dc: DialogContext, _reason: DialogReason, value?: unknown): Promise<DialogTurnResult> {
+    const state = readState(this.instanceOf(dc).state[JSON_STATE_KEY]);
+    const node = state ? this.nodes.get(state.node) : undefined;
+    if (!state || node?.type !== 'dialog' || state.waiting !== 'dialog') {
+      this.log('warn', 'resumed while not waiting for a dialog; ending the dialog', { node: state?.node });
+      await dc.context.sendActivity(MESSAGES.lostTrack);
+      return state ? this.finish(dc, state, 'failed') : dc.endDialog(this.resultOf({ entities: {}, context: {} }, 'failed'));
+    }
+    const result = childResultOf(value);
+    state.waiting = null;
+    state.result = result;
+    state.error = null;
+    if (node.resultAs !== undefined) state.context[node.resultAs] = result;
+    this.log('info', 'dialog of a dialog node ended', { node: node.id, dialog: node.dialog, outcome: result.outcome });
+    return this.advance(dc, state, async () => this.follow(node, await this.scope(dc.context, state)));
   }
 
   override async repromptDialog(context: TurnContext, instance: DialogInstance<Record<string, unknown>>): Promise<void> {
@@ -369,30 +453,67 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     await turn.sendActivity(activity);
   }
 
-  private resultOf(state: Pick<TaskState, 'entities' | 'context'>, status: DialogEndStatus): DialogTaskResult {
-    return { status, entities: state.entities, context: state.context };
+  /** The declared outcome of an ending: the node's own, else the task's for the engine's cancel and failure endings. */
+  private outcomeOf(status: DialogEndStatus, outcome: string | undefined): string {
+    if (outcome !== undefined) return outcome;
+    const declared = this.task.result;
+    if (declared === undefined) return status;
+    if (status === 'cancelled') return declared.onCancel;
+    if (status === 'failed') return declared.onFailure;
+    // Validation gives every completing ending of a task with a result an outcome; this is a dialog built in code.
+    this.log('error', 'an ending without an outcome', { status });
+    return declared.onFailure;
   }
 
-  private async finish(dc: DialogContext, state: TaskState, status: DialogEndStatus, switchTo?: string): Promise<DialogTurnResult> {
+  private resultOf(state: Pick<TaskState, 'entities' | 'context'>, status: DialogEndStatus, outcome?: string): DialogTaskResult {
+    return { status, outcome: this.outcomeOf(status, outcome), entities: state.entities, context: state.context };
+  }
+
+  /** The declared result fields, evaluated as the dialog ends (a broken one reads as null and is logged). */
+  private async resultFields(turn: TurnContext, state: TaskState): Promise<Record<string, JsonValue>> {
+    const sources = Object.entries(this.task.result?.fields ?? {});
+    if (sources.length === 0) return {};
+    const scope = await this.scope(turn, state);
+    const fields: Record<string, JsonValue> = {};
+    for (const [field, source] of sources) {
+      try {
+        fields[field] = toJson(this.evaluate(source, scope));
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        this.log('error', 'result field failed', { field, problem: err.message });
+        fields[field] = null;
+      }
+    }
+    return fields;
+  }
+
+  private async finish(
+    dc: DialogContext,
+    state: TaskState,
+    status: DialogEndStatus,
+    switchTo?: string,
+    outcome?: string,
+  ): Promise<DialogTurnResult> {
+    const result: DialogTaskResult = { ...(await this.resultFields(dc.context, state)), ...this.resultOf(state, status, outcome) };
     this.log('info', 'dialog ended', {
       status,
+      outcome: result.outcome,
       node: state.node,
       entities: redactEntities(this.task, state.entities),
       context: Object.keys(state.context),
       ...(switchTo === undefined ? {} : { switchTo }),
     });
-    const result = this.resultOf(state, status);
     return dc.endDialog(switchTo === undefined ? result : { ...result, switchTo });
   }
 
   private async cancel(dc: DialogContext, state: TaskState): Promise<DialogTurnResult> {
-    await this.sayEnding(dc.context, `OK, I've cancelled "${this.task.name}".`);
+    await this.sayEnding(dc.context, state, `OK, I've cancelled "${this.task.name}".`);
     return this.finish(dc, state, 'cancelled');
   }
 
-  /** An ending the engine says by itself, with what people come for as buttons (see `nextSteps`). */
-  private async sayEnding(turn: TurnContext, text: string): Promise<void> {
-    const steps = [...this.nextSteps()];
+  /** An ending the engine says by itself, with what people come for as buttons (see `nextSteps`; none when nested). */
+  private async sayEnding(turn: TurnContext, state: TaskState, text: string): Promise<void> {
+    const steps = state.nested === true ? [] : [...this.nextSteps()];
     await turn.sendActivity(steps.length > 0 ? MessageFactory.suggestedActions(steps, text) : MessageFactory.text(text));
   }
 
@@ -423,7 +544,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
         return this.finish(dc, state, 'failed');
       }
       if (step.kind === 'wait') return Dialog.EndOfTurn;
-      if (step.kind === 'end') return this.finish(dc, state, step.status);
+      if (step.kind === 'handed') return step.turn;
+      if (step.kind === 'end') return this.finish(dc, state, step.status, undefined, step.outcome);
       if (step.kind === 'switch') {
         this.log('info', 'interrupted by another dialog', { node: node.id, switchTo: step.to.taskId });
         await dc.context.sendActivity(`OK, I've stopped "${this.task.name}".`);
@@ -461,14 +583,20 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
         return this.arriveAtEntity(turn, state, node);
       case 'service':
         return this.runService(turn, state, node);
+      case 'dialog':
+        return this.runDialogNode(dc, state, node);
       case 'message': {
         const scope = await this.scope(turn, state);
         const text = this.render(node.text, scope);
-        const suggestions = (node.suggestions ?? []).map((s) => this.render(s, scope));
+        // An ending's buttons offer what to do next; a nested dialog's caller decides that, so it shows none.
+        const ends = node.next === undefined;
+        const suggestions = ends && state.nested === true ? [] : (node.suggestions ?? []).map((s) => this.render(s, scope));
         await turn.sendActivity(
           suggestions.length > 0 ? MessageFactory.suggestedActions(suggestions, text) : MessageFactory.text(text),
         );
-        return node.next === undefined ? { kind: 'end', status: node.status ?? 'completed' } : { kind: 'goto', to: node.next };
+        return node.next === undefined
+          ? { kind: 'end', status: node.status ?? 'completed', ...(node.outcome === undefined ? {} : { outcome: node.outcome }) }
+          : { kind: 'goto', to: node.next };
       }
       case 'logic': {
         const scope = await this.scope(turn, state);
@@ -490,6 +618,30 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   /**
+   * Begins the node's dialog with its inputs, on top of this one. This dialog waits (`waiting: 'dialog'`) and
+   * resumes at the node in `resumeDialog` when that dialog ends, in this turn or a later one.
+   */
+  private async runDialogNode(dc: DialogContext, state: TaskState, node: DialogRunNode): Promise<Step> {
+    if (dc.findDialog(node.dialog) === undefined) {
+      // Loading refuses a dialog node whose dialog is not installed; a DialogSet built in code may still lack it.
+      this.log('error', 'the dialog of a dialog node is not in the dialog set', { node: node.id, dialog: node.dialog });
+      await dc.context.sendActivity(
+        `Something is wrong in this dialog (step "${node.id}"), so I stopped it. Ask the bot's developer to check it.`,
+      );
+      return { kind: 'end', status: 'failed' };
+    }
+    const scope = await this.scope(dc.context, state);
+    const input: Record<string, JsonValue> = {};
+    for (const [name, source] of Object.entries(node.input ?? {})) {
+      const value = toJson(this.evaluate(source, scope));
+      if (value !== null) input[name] = value;
+    }
+    state.waiting = 'dialog';
+    this.log('info', 'dialog node begins a dialog', { node: node.id, dialog: node.dialog, inputs: Object.keys(input) });
+    return { kind: 'handed', turn: await dc.beginDialog(node.dialog, input) };
+  }
+
+  /**
    * The country of numbers typed without a country code: the configured one, else the one the user's channel says
    * (the activity's locale, "en-US" -> US). Undefined asks for the country code.
    */
@@ -506,6 +658,18 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   private async arriveAtEntity(turn: TurnContext, state: TaskState, node: EntityNode): Promise<Step> {
+    const given = state.given?.[node.entity];
+    if (state.given && given !== undefined) {
+      // Given once, like an offer; a value the caller got wrong is said, then asked for (the result names the value used).
+      delete state.given[node.entity];
+      const recognized = recognizeEntity(node, given, { defaultRegion: this.regionFor(turn) });
+      if (recognized.ok) {
+        this.accept(state, node, recognized.value);
+        return this.follow(node, await this.scope(turn, state));
+      }
+      this.log('warn', 'input rejected; asking the user', { node: node.id, entity: node.entity, reason: recognized.reason });
+      await turn.sendActivity(`I can't use "${given}" here: ${recognized.reason}`);
+    }
     const offer = state.offered?.[node.entity];
     if (state.offered && offer !== undefined) {
       // Offered once: a node reached again (e.g. "change number") asks as usual.
@@ -569,7 +733,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       return { kind: 'goto', to: command.then };
     }
     if (CANCEL_WORDS.has(said)) {
-      await this.sayEnding(turn, `OK, I've cancelled "${this.task.name}".`);
+      await this.sayEnding(turn, state, `OK, I've cancelled "${this.task.name}".`);
       return { kind: 'end', status: 'cancelled' };
     }
     if (HELP_WORDS.has(said)) {
@@ -585,14 +749,15 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       // The answered node is left through its transitions, not run again (which would prompt).
       return this.follow(node, await this.scope(turn, state));
     }
-    const interruption = this.interruptions?.(text);
+    // A nested dialog's caller is waiting for its result: another dialog's words are just a wrong answer here.
+    const interruption = state.nested === true ? undefined : this.interruptions?.(text);
     if (interruption !== undefined && interruption.taskId !== this.task.id) return { kind: 'switch', to: interruption };
     state.attempts += 1;
     const retries = node.retries ?? DEFAULT_RETRIES;
     this.log('info', 'reply not recognized', { node: node.id, attempts: state.attempts, reason: recognized.reason });
     if (state.attempts > retries) {
       if (node.onFailure !== undefined) return { kind: 'goto', to: node.onFailure };
-      await this.sayEnding(turn, `Let's stop here. Say "${this.firstUtterance}" to start again.`);
+      await this.sayEnding(turn, state, state.nested === true ? "Let's stop here." : `Let's stop here. Say "${this.firstUtterance}" to start again.`);
       return { kind: 'end', status: 'failed' };
     }
     const scope = await this.scope(turn, state);
@@ -722,6 +887,17 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     const action = auditActionOf(node.operation);
     if (action === undefined) return;
     const result = isRecord(state.result) ? state.result : {};
+    if (action === 'twilio.request') {
+      // Like `tva api`'s entry: where the call went, never its parameters or Twilio's reply.
+      const where = { method: input['method'] ?? null, domain: input['domain'] ?? null, path: input['path'] ?? null };
+      await this.writeAudit({
+        actor: `${ref.channelId}:${ref.userId}`,
+        action,
+        outcome: state.error ? `error:${String(state.error.code)}` : 'ok',
+        details: { dialog: this.task.id, node: node.id, ...where },
+      });
+      return;
+    }
     let outcome: string;
     if (state.error) outcome = `error:${String(state.error.code)}`;
     else if (action === 'verification.check') outcome = result['status'] === 'approved' ? 'approved' : 'wrong-code';
@@ -732,16 +908,21 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     const details: Record<string, unknown> = { dialog: this.task.id, node: node.id };
     if (typeof input['channel'] === 'string') details['channel'] = input['channel'];
     if (typeof result['sid'] === 'string') details[action === 'sms.send' ? 'messageSid' : 'verificationSid'] = result['sid'];
+    await this.writeAudit({
+      actor: `${ref.channelId}:${ref.userId}`,
+      action,
+      ...(to === undefined ? {} : { target: to.length > 4 ? `…${to.slice(-4)}` : '…' }),
+      outcome,
+      details,
+    });
+  }
+
+  /** An audit entry that cannot be written is logged; it does not fail the user's turn. */
+  private async writeAudit(entry: AuditRecord): Promise<void> {
     try {
-      await this.runtime.audit({
-        actor: `${ref.channelId}:${ref.userId}`,
-        action,
-        ...(to === undefined ? {} : { target: to.length > 4 ? `…${to.slice(-4)}` : '…' }),
-        outcome,
-        details,
-      });
+      await this.runtime.audit(entry);
     } catch (err) {
-      this.log('error', 'audit failed', { action, problem: err instanceof Error ? err.message : String(err) });
+      this.log('error', 'audit failed', { action: entry.action, problem: err instanceof Error ? err.message : String(err) });
     }
   }
 }

@@ -2,7 +2,10 @@
 export { dialogSchema, DIALOG_SCHEMA_ID } from './schema';
 export type {
   DialogEndStatus,
+  DialogInputs,
   DialogNode,
+  DialogResultDeclaration,
+  DialogRunNode,
   DialogTask,
   EntityNode,
   EntityType,
@@ -12,8 +15,15 @@ export type {
   ServiceNode,
   Transition,
 } from './schema';
-export { loadDialogDirectory, validateDialogTask } from './validate';
-export type { DialogFileProblem, DialogProblem, DialogValidation, LoadedDialogs, ValidateDialogOptions } from './validate';
+export { dialogSetProblems, loadDialogDirectory, validateDialogTask } from './validate';
+export type {
+  DialogFileProblem,
+  DialogProblem,
+  DialogSetProblem,
+  DialogValidation,
+  LoadedDialogs,
+  ValidateDialogOptions,
+} from './validate';
 export {
   checkExpression,
   configFieldsOfExpression,
@@ -36,6 +46,7 @@ export { gatewayAvailability, MESSAGES } from './messages';
 export type { GatewayAvailability } from './messages';
 export { CANCEL_WORDS, HELP_WORDS } from './words';
 export type {
+  ChildDialogResult,
   DialogTaskBeginOptions,
   DialogInterruption,
   DialogTaskDialogOptions,

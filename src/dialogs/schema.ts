@@ -11,7 +11,7 @@ export const dialogSchema = {
   $id: DIALOG_SCHEMA_ID,
   title: 'Dialog task',
   description:
-    'A dialog task the bot runs: an intent node, then entity, service, message and logic nodes joined by transitions.',
+    'A dialog task the bot runs: an intent node, then entity, service, dialog, message and logic nodes joined by transitions.',
   type: 'object',
   properties: {
     $schema: { type: 'string' },
@@ -20,6 +20,40 @@ export const dialogSchema = {
     description: { type: 'string', maxLength: 1000 },
     help: { type: 'string', minLength: 1, maxLength: 1000 },
     start: { $ref: '#/$defs/nodeId' },
+    inputs: {
+      description:
+        'Values another dialog (a dialog node) or a developer (`beginDialog(id, { name: value })`) may pass in: each fills an entity, read as if the user had typed it, so its question is skipped.',
+      type: 'object',
+      maxProperties: 20,
+      propertyNames: { $ref: '#/$defs/name' },
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          entity: { $ref: '#/$defs/name' },
+          description: { type: 'string', maxLength: 500 },
+        },
+        required: ['entity'],
+        additionalProperties: false,
+      },
+    },
+    result: {
+      description:
+        'The typed result the dialog ends with: one of its outcomes (an ending message node names it; the engine\'s own cancel and failure endings use onCancel and onFailure) and fields evaluated when it ends.',
+      type: 'object',
+      properties: {
+        outcomes: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { $ref: '#/$defs/outcome' } },
+        onCancel: { $ref: '#/$defs/outcome' },
+        onFailure: { $ref: '#/$defs/outcome' },
+        fields: {
+          type: 'object',
+          maxProperties: 20,
+          propertyNames: { $ref: '#/$defs/name' },
+          additionalProperties: { $ref: '#/$defs/expression' },
+        },
+      },
+      required: ['outcomes', 'onCancel', 'onFailure'],
+      additionalProperties: false,
+    },
     nodes: { type: 'array', minItems: 1, maxItems: 200, items: { $ref: '#/$defs/node' } },
     installedFrom: {
       type: 'object',
@@ -38,6 +72,7 @@ export const dialogSchema = {
     taskId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
     nodeId: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,62}$' },
     name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' },
+    outcome: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' },
     expression: { type: 'string', minLength: 1, maxLength: 1000 },
     textTemplate: { type: 'string', minLength: 1, maxLength: 4000 },
     utterances: {
@@ -73,6 +108,7 @@ export const dialogSchema = {
         { $ref: '#/$defs/intentNode' },
         { $ref: '#/$defs/entityNode' },
         { $ref: '#/$defs/serviceNode' },
+        { $ref: '#/$defs/dialogNode' },
         { $ref: '#/$defs/messageNode' },
         { $ref: '#/$defs/logicNode' },
       ],
@@ -167,6 +203,24 @@ export const dialogSchema = {
       required: ['id', 'type', 'operation', 'input'],
       additionalProperties: false,
     },
+    dialogNode: {
+      type: 'object',
+      properties: {
+        id: { $ref: '#/$defs/nodeId' },
+        type: { const: 'dialog' },
+        dialog: { $ref: '#/$defs/taskId' },
+        input: {
+          type: 'object',
+          propertyNames: { $ref: '#/$defs/name' },
+          additionalProperties: { $ref: '#/$defs/expression' },
+        },
+        resultAs: { $ref: '#/$defs/name' },
+        transitions: { $ref: '#/$defs/transitions' },
+        next: { $ref: '#/$defs/nodeId' },
+      },
+      required: ['id', 'type', 'dialog'],
+      additionalProperties: false,
+    },
     messageNode: {
       type: 'object',
       properties: {
@@ -176,6 +230,7 @@ export const dialogSchema = {
         suggestions: { $ref: '#/$defs/suggestions' },
         next: { $ref: '#/$defs/nodeId' },
         status: { enum: ['completed', 'failed', 'cancelled'] },
+        outcome: { $ref: '#/$defs/outcome' },
       },
       required: ['id', 'type', 'text'],
       additionalProperties: false,
@@ -206,9 +261,15 @@ export type DialogNode = DialogTask['nodes'][number];
 export type IntentNode = Extract<DialogNode, { type: 'intent' }>;
 export type EntityNode = Extract<DialogNode, { type: 'entity' }>;
 export type ServiceNode = Extract<DialogNode, { type: 'service' }>;
+/** Runs another installed dialog task and continues when it ends, with its typed result in `result`. */
+export type DialogRunNode = Extract<DialogNode, { type: 'dialog' }>;
 export type MessageNode = Extract<DialogNode, { type: 'message' }>;
 export type LogicNode = Extract<DialogNode, { type: 'logic' }>;
 export type EntityType = EntityNode['entityType'];
 export type Transition = NonNullable<EntityNode['transitions']>[number];
 /** How a dialog ended. */
 export type DialogEndStatus = NonNullable<MessageNode['status']>;
+/** A task's declared inputs (`inputs`). */
+export type DialogInputs = NonNullable<DialogTask['inputs']>;
+/** A task's declared typed result (`result`). */
+export type DialogResultDeclaration = NonNullable<DialogTask['result']>;

@@ -8,7 +8,14 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import { dialogSchema, type DialogNode, type DialogTask, type ServiceNode } from './schema';
 import { isRecord } from '../json';
 import { isOperationName, operations as registry } from '../twilio';
-import { checkExpression, checkTemplate, configFieldsOfExpression, configFieldsOfTemplate } from './expressions';
+import {
+  checkExpression,
+  checkTemplate,
+  compileExpression,
+  configFieldsOfExpression,
+  configFieldsOfTemplate,
+  type Expression,
+} from './expressions';
 
 /** One thing wrong with a dialog task, where it is (RFC 6901 pointer into the file) and what to do. */
 export interface DialogProblem {
@@ -25,7 +32,7 @@ export interface ValidateDialogOptions {
 
 export type DialogValidation = { ok: true; task: DialogTask } | { ok: false; problems: DialogProblem[] };
 
-const NODE_TYPES = ['intent', 'entity', 'service', 'message', 'logic'];
+const NODE_TYPES = ['intent', 'entity', 'service', 'dialog', 'message', 'logic'];
 
 let compiled: ValidateFunction | undefined;
 
@@ -103,7 +110,7 @@ interface Edge {
 function edgesOf(node: DialogNode, at: string): Edge[] {
   const edges: Edge[] = [];
   if (node.next !== undefined) edges.push({ to: node.next, pointer: `${at}/next` });
-  if (node.type === 'entity' || node.type === 'service' || node.type === 'logic') {
+  if (node.type === 'entity' || node.type === 'service' || node.type === 'dialog' || node.type === 'logic') {
     (node.transitions ?? []).forEach((t, j) => edges.push({ to: t.then, pointer: `${at}/transitions/${j}/then` }));
   }
   if (node.type === 'entity') {
@@ -135,6 +142,9 @@ function sourcesOf(node: DialogNode, at: string): { kind: 'expression' | 'templa
         else for (const [inner, source] of Object.entries(value)) expression(source, `${pointer}/${pointerToken(inner)}`);
       }
       break;
+    case 'dialog':
+      for (const [key, source] of Object.entries(node.input ?? {})) expression(source, `${at}/input/${pointerToken(key)}`);
+      break;
     case 'message':
       template(node.text, `${at}/text`);
       (node.suggestions ?? []).forEach((s, j) => template(s, `${at}/suggestions/${j}`));
@@ -143,7 +153,7 @@ function sourcesOf(node: DialogNode, at: string): { kind: 'expression' | 'templa
       for (const [target, source] of Object.entries(node.set)) expression(source, `${at}/set/${pointerToken(target)}`);
       break;
   }
-  if (node.type === 'entity' || node.type === 'service' || node.type === 'logic') {
+  if (node.type === 'entity' || node.type === 'service' || node.type === 'dialog' || node.type === 'logic') {
     (node.transitions ?? []).forEach((t, j) => expression(t.if, `${at}/transitions/${j}/if`));
   }
   return out;
@@ -292,7 +302,10 @@ function graphProblems(task: DialogTask, operations: ReadonlySet<string>): Dialo
       });
     }
     if (node.type === 'service' && operations.has(node.operation)) {
-      problems.push(...serviceInputProblems(node.operation, node.input, `${at}/input`));
+      problems.push(...serviceInputProblems(node.operation, node.input, `${at}/input`), ...rawRequestProblems(node, at));
+    }
+    if (node.type === 'dialog' && node.dialog === task.id) {
+      problems.push({ pointer: `${at}/dialog`, message: `Node "${node.id}" runs its own dialog "${task.id}": a dialog can't run itself.` });
     }
     if (node.type !== 'message' && node.next === undefined) {
       problems.push({
@@ -352,25 +365,146 @@ function graphProblems(task: DialogTask, operations: ReadonlySet<string>): Dialo
 
 function expressionProblems(task: DialogTask, configFields: ReadonlySet<string> | undefined): DialogProblem[] {
   const problems: DialogProblem[] = [];
-  task.nodes.forEach((node, i) => {
-    for (const { kind, source, pointer } of sourcesOf(node, `/nodes/${i}`)) {
-      const check = kind === 'expression' ? checkExpression(source) : checkTemplate(source);
-      if (!check.ok) {
-        problems.push({ pointer, message: check.message });
-        continue;
-      }
-      if (!configFields) continue;
-      const fields = kind === 'expression' ? configFieldsOfExpression(source) : configFieldsOfTemplate(source);
-      for (const field of fields) {
-        if (!configFields.has(field)) {
-          problems.push({
-            pointer,
-            message: `Unknown configuration field "config.${field}": the action has ${[...configFields].sort().join(', ') || 'none'}.`,
-          });
-        }
+  const sources = task.nodes.flatMap((node, i) => sourcesOf(node, `/nodes/${i}`));
+  for (const [field, source] of Object.entries(task.result?.fields ?? {})) {
+    sources.push({ kind: 'expression', source, pointer: `/result/fields/${pointerToken(field)}` });
+  }
+  for (const { kind, source, pointer } of sources) {
+    const check = kind === 'expression' ? checkExpression(source) : checkTemplate(source);
+    if (!check.ok) {
+      problems.push({ pointer, message: check.message });
+      continue;
+    }
+    if (!configFields) continue;
+    const fields = kind === 'expression' ? configFieldsOfExpression(source) : configFieldsOfTemplate(source);
+    for (const field of fields) {
+      if (!configFields.has(field)) {
+        problems.push({
+          pointer,
+          message: `Unknown configuration field "config.${field}": the action has ${[...configFields].sort().join(', ') || 'none'}.`,
+        });
       }
     }
+  }
+  return problems;
+}
+
+/** Names a caller's begin options already use, so no input or result field may take them. */
+const RESERVED_INPUTS = ['entities', 'context', 'utterance'];
+const RESERVED_RESULT_FIELDS = ['status', 'outcome', 'entities', 'context', 'switchTo'];
+
+/**
+ * The task's contract with the dialogs that run it: each input fills one of its entity nodes; every outcome an
+ * ending names is declared, and every ending of a task with a typed result says which outcome it is.
+ */
+function contractProblems(task: DialogTask): DialogProblem[] {
+  const problems: DialogProblem[] = [];
+  const entities = [...new Set(task.nodes.flatMap((node) => (node.type === 'entity' ? [node.entity] : [])))];
+  for (const [name, input] of Object.entries(task.inputs ?? {})) {
+    const at = `/inputs/${pointerToken(name)}`;
+    if (RESERVED_INPUTS.includes(name)) {
+      problems.push({ pointer: at, message: `"${name}" can't be an input name: ${RESERVED_INPUTS.join(', ')} are begin options of every dialog.` });
+    }
+    if (!entities.includes(input.entity)) {
+      problems.push({
+        pointer: `${at}/entity`,
+        message: `Input "${name}" fills entity "${input.entity}", which no entity node of this dialog asks for: use one of ${entities.join(', ') || '(none)'}.`,
+      });
+    }
+  }
+  const declared = task.result;
+  if (declared !== undefined) {
+    for (const key of ['onCancel', 'onFailure'] as const) {
+      if (!declared.outcomes.includes(declared[key])) {
+        problems.push({ pointer: `/result/${key}`, message: `"${declared[key]}" is not one of the declared outcomes: ${declared.outcomes.join(', ')}.` });
+      }
+    }
+    for (const field of Object.keys(declared.fields ?? {})) {
+      if (RESERVED_RESULT_FIELDS.includes(field)) {
+        problems.push({
+          pointer: `/result/fields/${pointerToken(field)}`,
+          message: `"${field}" can't be a result field: ${RESERVED_RESULT_FIELDS.join(', ')} are part of every dialog's result.`,
+        });
+      }
+    }
+  }
+  task.nodes.forEach((node, i) => {
+    if (node.type !== 'message') return;
+    const at = `/nodes/${i}`;
+    if (node.outcome !== undefined && declared === undefined) {
+      problems.push({ pointer: `${at}/outcome`, message: 'An outcome needs a declared result: add "result": { "outcomes": [...], "onCancel": ..., "onFailure": ... } to the dialog.' });
+    } else if (node.outcome !== undefined && declared !== undefined && !declared.outcomes.includes(node.outcome)) {
+      problems.push({ pointer: `${at}/outcome`, message: `"${node.outcome}" is not one of the declared outcomes: ${declared.outcomes.join(', ')}.` });
+    } else if (declared !== undefined && node.next === undefined && node.outcome === undefined && (node.status ?? 'completed') === 'completed') {
+      problems.push({ pointer: at, message: `Node "${node.id}" ends the dialog: say which outcome it is ("outcome": one of ${declared.outcomes.join(', ')}).` });
+    }
+    if (node.outcome !== undefined && node.next !== undefined) {
+      problems.push({ pointer: `${at}/outcome`, message: `Node "${node.id}" does not end the dialog (it has "next"), so it can't name an outcome.` });
+    }
   });
+  return problems;
+}
+
+/** A literal string expression's value ('GET' -> GET), else undefined. */
+function literalString(source: string): string | undefined {
+  try {
+    const tree = compileExpression(source);
+    return tree.kind === 'literal' && typeof tree.value === 'string' ? tree.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The literal text a string expression starts with ('/v2/Services/' + entities.sid -> /v2/Services/). */
+function literalPrefix(source: string): string | undefined {
+  try {
+    let tree: Expression = compileExpression(source);
+    while (tree.kind === 'binary' && tree.op === '+') tree = tree.left;
+    return tree.kind === 'literal' && typeof tree.value === 'string' ? tree.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A raw API call (twilioRequest) must say at load where it goes: its method and domain are literals and its path
+ * starts with a literal "/" on that domain, so no value from a user can send the action's credentials elsewhere.
+ * The operation checks the whole path again when it runs.
+ */
+function rawRequestProblems(node: ServiceNode, at: string): DialogProblem[] {
+  if (node.operation !== 'twilioRequest') return [];
+  const problems: DialogProblem[] = [];
+  const input = node.input;
+  const literalOf = (key: string): string | undefined => {
+    const value = input[key];
+    return typeof value === 'string' ? literalString(value) : undefined;
+  };
+  const method = literalOf('method');
+  if (input['method'] !== undefined && (method === undefined || !['GET', 'POST', 'DELETE'].includes(method))) {
+    problems.push({ pointer: `${at}/input/method`, message: `The method must be one of 'GET', 'POST', 'DELETE' (quoted: a literal), not ${JSON.stringify(input['method'])}.` });
+  }
+  const domain = literalOf('domain');
+  if (input['domain'] !== undefined && (domain === undefined || !['api', 'verify'].includes(domain))) {
+    problems.push({
+      pointer: `${at}/input/domain`,
+      message: `The domain must be 'api' (api.twilio.com) or 'verify' (verify.twilio.com), quoted, not ${JSON.stringify(input['domain'])}: raw calls reach only those two.`,
+    });
+  }
+  const path = input['path'];
+  if (typeof path === 'string') {
+    const prefix = literalPrefix(path);
+    if (prefix === undefined || !prefix.startsWith('/') || prefix.startsWith('//')) {
+      const absolute = prefix !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(prefix);
+      problems.push({
+        pointer: `${at}/input/path`,
+        message: absolute
+          ? `The path must be relative to the ${domain ?? 'api or verify'} domain, not a URL (${prefix}): e.g. '/v2/Services'. Raw calls never go to other hosts.`
+          : "The path must start with a quoted literal beginning with /, e.g. '/2010-04-01/Accounts/{AccountSid}/Messages/' + entities.sid + '.json'.",
+      });
+    } else if (prefix.includes('..') || /[?#]/.test(prefix)) {
+      problems.push({ pointer: `${at}/input/path`, message: "The path can't hold .., ? or #: give query parameters under params." });
+    }
+  }
   return problems;
 }
 
@@ -380,8 +514,79 @@ export function validateDialogTask(json: unknown, options: ValidateDialogOptions
   if (!validate(json)) return { ok: false, problems: schemaProblems(validate.errors ?? []) };
   const task = json as DialogTask;
   const configFields = options.configFields === undefined ? undefined : new Set(options.configFields);
-  const problems = [...graphProblems(task, new Set(options.operations)), ...expressionProblems(task, configFields)];
+  const problems = [
+    ...graphProblems(task, new Set(options.operations)),
+    ...contractProblems(task),
+    ...expressionProblems(task, configFields),
+  ];
   return problems.length === 0 ? { ok: true, task } : { ok: false, problems };
+}
+
+/** A problem of one task among the others: which task, where in it, what to do. */
+export interface DialogSetProblem extends DialogProblem {
+  taskId: string;
+}
+
+/**
+ * What only the set of installed tasks can tell (dialog nodes): each names an installed task, passes only inputs
+ * that task declares, and no dialogs run each other in a loop. A task with a problem does not load, and so neither
+ * does a task that runs it: the check repeats until what is left is whole.
+ */
+export function dialogSetProblems(tasks: readonly DialogTask[]): { tasks: DialogTask[]; problems: DialogSetProblem[] } {
+  const problems: DialogSetProblem[] = [];
+  let kept = [...tasks];
+  for (;;) {
+    const byId = new Map(kept.map((task) => [task.id, task]));
+    const broken = new Set<string>();
+    for (const task of kept) {
+      task.nodes.forEach((node, i) => {
+        if (node.type !== 'dialog') return;
+        const at = `/nodes/${i}`;
+        const child = byId.get(node.dialog);
+        if (child === undefined) {
+          broken.add(task.id);
+          const others = [...byId.keys()].filter((id) => id !== task.id);
+          problems.push({
+            taskId: task.id,
+            pointer: `${at}/dialog`,
+            message: `Node "${node.id}" runs dialog "${node.dialog}", which is not installed (or did not load): install it (tva templates install ${node.dialog}) or name one of ${others.join(', ') || '(no other dialogs)'}.`,
+          });
+          return;
+        }
+        const declared = Object.keys(child.inputs ?? {});
+        for (const key of Object.keys(node.input ?? {})) {
+          if (declared.includes(key)) continue;
+          broken.add(task.id);
+          problems.push({
+            taskId: task.id,
+            pointer: `${at}/input/${pointerToken(key)}`,
+            message:
+              declared.length === 0
+                ? `"${key}" is not an input of "${child.id}": it declares no inputs, so it asks the user for everything.`
+                : `"${key}" is not an input of "${child.id}": use one of ${declared.join(', ')}.`,
+          });
+        }
+      });
+    }
+    const runs = new Map(kept.map((task) => [task.id, task.nodes.flatMap((n) => (n.type === 'dialog' && byId.has(n.dialog) ? [n.dialog] : []))]));
+    for (const group of stronglyConnected([...runs.keys()], runs)) {
+      const [only] = group;
+      if (group.length < 2 && !(only !== undefined && (runs.get(only) ?? []).includes(only))) continue;
+      const loop = [...group].sort();
+      for (const id of loop) {
+        broken.add(id);
+        const task = byId.get(id);
+        const index = task?.nodes.findIndex((n) => n.type === 'dialog' && loop.includes(n.dialog)) ?? -1;
+        problems.push({
+          taskId: id,
+          pointer: index < 0 ? '' : `/nodes/${index}/dialog`,
+          message: `Dialogs ${loop.map((d) => `"${d}"`).join(', ')} run each other in a loop: a dialog node may only run a dialog that does not, in turn, run it.`,
+        });
+      }
+    }
+    if (broken.size === 0) return { tasks: kept, problems };
+    kept = kept.filter((task) => !broken.has(task.id));
+  }
 }
 
 export interface DialogFileProblem extends DialogProblem {
@@ -430,5 +635,7 @@ export async function loadDialogDirectory(dir: string, options: ValidateDialogOp
     }
     tasks.push(result.task);
   }
-  return { tasks, problems };
+  const set = dialogSetProblems(tasks);
+  for (const { taskId, pointer, message } of set.problems) problems.push({ file: `${taskId}.json`, pointer, message });
+  return { tasks: set.tasks, problems };
 }

@@ -30,5 +30,11 @@ export {
   templateSchema,
   type Template,
 } from './schemas';
+export {
+  isVerifyPhoneNumberResult,
+  VERIFY_PHONE_NUMBER_OUTCOMES,
+  type VerifyPhoneNumberOutcome,
+  type VerifyPhoneNumberResult,
+} from './results';
 export { DialogWatcher, type DialogWatcherOptions } from './watcher';
 export { validateTemplate, type TemplateValidation, type TemplateValidationOptions } from './validate';

@@ -204,6 +204,8 @@ function summarize(node: Record<string, unknown>): string {
       return `${text(node['operation'])}(${input})${targets(node)}`;
     case 'message':
       return `${clip(`${node['status'] ? `[${text(node['status'])}] ` : ''}${text(node['text'])}`)}${targets(node)}`;
+    case 'dialog':
+      return `runs ${text(node['dialog'])}(${input})${targets(node)}`;
     case 'logic':
       return `set ${set}${targets(node)}`;
     default:

@@ -405,7 +405,7 @@ describe('dialog engine: entities, commands, logic and user state', () => {
       status: 'completed',
     });
     assert.deepStrictEqual(await chat.user(), { channel: 'call', savedAt: '2026-01-01T10:00:00.000Z' });
-    assert.deepStrictEqual(chat.results[0], { status: 'completed', entities: { channel: 'call', sure: true }, context: { saved: true } });
+    assert.deepStrictEqual(chat.results[0], { status: 'completed', outcome: 'completed', entities: { channel: 'call', sure: true }, context: { saved: true } });
     await play(chat, {
       title: 'default from user state',
       turns: [['set my preferences', ['Use call from now on?']], ['no', ['Nothing changed.']]],

@@ -70,3 +70,91 @@ export function sendSmsTask(): DialogTask {
 export function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/**
+ * A parent dialog (a test fixture, not a template) that needs a verified number before it saves it: its dialog
+ * node runs verify-phone-number with the number the user gave and branches on the typed outcome. docs/DIALOGS.md,
+ * "Dialogs that run dialogs", shows the same dialog.
+ */
+export function updateContactTask(): DialogTask {
+  return {
+    id: 'update-contact',
+    name: 'Update Contact Number',
+    description: 'Saves a new contact number once it is verified.',
+    start: 'intent',
+    nodes: [
+      { id: 'intent', type: 'intent', utterances: ['update my contact number'], next: 'number' },
+      { id: 'number', type: 'entity', entity: 'number', entityType: 'phone', prompt: 'Which number should we reach you at?', next: 'verify' },
+      {
+        id: 'verify',
+        type: 'dialog',
+        dialog: 'verify-phone-number',
+        input: { to: 'entities.number' },
+        resultAs: 'verification',
+        transitions: [
+          { if: "result.outcome == 'approved'", then: 'save' },
+          { if: "result.outcome == 'max_attempts'", then: 'tooManyAttempts' },
+          { if: "result.outcome == 'expired'", then: 'expired' },
+          { if: "result.outcome == 'canceled'", then: 'canceled' },
+        ],
+        next: 'failed',
+      },
+      { id: 'save', type: 'logic', set: { 'user.contactNumber': 'result.to' }, next: 'saved' },
+      { id: 'saved', type: 'message', text: 'Saved {{user.contactNumber}} as your contact number.' },
+      { id: 'tooManyAttempts', type: 'message', text: 'Too many attempts, so I did not save the number.', status: 'failed' },
+      { id: 'expired', type: 'message', text: 'The code expired, so I did not save the number.', status: 'failed' },
+      { id: 'canceled', type: 'message', text: 'OK, I did not save the number.', status: 'cancelled' },
+      { id: 'failed', type: 'message', text: 'The number could not be verified ({{result.outcome}}), so I did not save it.', status: 'failed' },
+    ],
+  };
+}
+
+/**
+ * Raw API calls as service nodes (twilioRequest): look up a message by its SID (a GET on the api domain, 20404
+ * answered), or count the Verify Services (a GET on the verify domain). docs/DIALOGS.md, "Raw API calls", shows it.
+ */
+export function messageLookupTask(): DialogTask {
+  return {
+    id: 'message-lookup',
+    name: 'Message Lookup',
+    description: "Looks up a message's status by its SID, or counts the Verify Services.",
+    start: 'intent',
+    nodes: [
+      { id: 'intent', type: 'intent', utterances: ['look up a message', 'count my verify services'], next: 'what' },
+      {
+        id: 'what',
+        type: 'entity',
+        entity: 'what',
+        entityType: 'enum',
+        values: [{ value: 'message' }, { value: 'services' }],
+        prompt: 'A message or the Verify Services?',
+        transitions: [{ if: "entities.what == 'services'", then: 'listServices' }],
+        next: 'sid',
+      },
+      { id: 'sid', type: 'entity', entity: 'sid', entityType: 'text', maxLength: 34, prompt: 'Which message? Give its SID (SM…).', next: 'fetch' },
+      {
+        id: 'fetch',
+        type: 'service',
+        operation: 'twilioRequest',
+        input: { method: "'GET'", domain: "'api'", path: "'/2010-04-01/Accounts/{AccountSid}/Messages/' + entities.sid + '.json'" },
+        transitions: [
+          { if: 'error.code == 20404', then: 'notFound' },
+          { if: 'error != null', then: 'failed' },
+        ],
+        next: 'found',
+      },
+      { id: 'found', type: 'message', text: 'The message to {{mask(result.body.to)}} is {{result.body.status}} (HTTP {{result.status}}).' },
+      { id: 'notFound', type: 'message', text: 'Twilio has no message {{entities.sid}}.', next: 'sid' },
+      {
+        id: 'listServices',
+        type: 'service',
+        operation: 'twilioRequest',
+        input: { method: "'GET'", domain: "'verify'", path: "'/v2/Services'", params: { PageSize: '20' } },
+        transitions: [{ if: 'error != null', then: 'failed' }],
+        next: 'services',
+      },
+      { id: 'services', type: 'message', text: 'You have {{len(result.body.services)}} Verify Service(s), the first "{{result.body.services[0].friendly_name}}".' },
+      { id: 'failed', type: 'message', text: 'That did not work: {{error.userMessage}}', status: 'failed' },
+    ],
+  };
+}

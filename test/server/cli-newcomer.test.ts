@@ -58,21 +58,22 @@ describe('tva templates with the server environment', () => {
 
   it('installs into DIALOGS_DIR, where the server loads dialogs from, when no --dialogs-dir is given', async () => {
     const dialogsDir = path.join(work, 'bot-dialogs');
-    const run = await tva({ DIALOGS_DIR: dialogsDir }, 'templates', 'install', 'send-sms');
+    const run = await tva({ DIALOGS_DIR: dialogsDir, DATA_DIR: path.join(work, 'data') }, 'templates', 'install', 'send-sms');
     assert.equal(run.code, 0, run.stderr);
     assert.ok(existsSync(path.join(dialogsDir, 'send-sms.json')), run.stdout);
+    assert.ok(existsSync(path.join(work, 'data')), 'the install is audited in the store of DATA_DIR');
   });
 
   it('lets --dialogs-dir win over DIALOGS_DIR', async () => {
     const flag = path.join(work, 'flag');
-    const run = await tva({ DIALOGS_DIR: path.join(work, 'env') }, 'templates', '--dialogs-dir', flag, 'install', 'send-sms');
+    const run = await tva({ DIALOGS_DIR: path.join(work, 'env'), DATA_DIR: path.join(work, 'data') }, 'templates', '--dialogs-dir', flag, 'install', 'send-sms');
     assert.equal(run.code, 0, run.stderr);
     assert.ok(existsSync(path.join(flag, 'send-sms.json')));
     assert.ok(!existsSync(path.join(work, 'env')));
   });
 
   it('says "not both" when given a template id and --all', async () => {
-    const run = await tva({ DIALOGS_DIR: work }, 'templates', 'install', 'send-sms', '--all');
+    const run = await tva({ DIALOGS_DIR: work, DATA_DIR: path.join(work, 'data') }, 'templates', 'install', 'send-sms', '--all');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^tva: Give a template id or --all, not both/);
   });

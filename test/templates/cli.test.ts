@@ -3,6 +3,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildProgram } from '../../src/cli/main';
+import { cliActor } from '../../src/cli/action';
+import { openStore } from '../../src/store';
 import { defaultTemplatesDir } from '../../src/templates';
 import { templateIds } from '../support/catalog';
 
@@ -41,7 +43,7 @@ describe('tva templates', () => {
   let work: string;
   let dialogs: string;
   let templates: string;
-  const dirs = () => ['--dialogs-dir', dialogs, '--templates-dir', templates];
+  const dirs = () => ['--dialogs-dir', dialogs, '--templates-dir', templates, '--data-dir', path.join(work, 'data')];
 
   beforeEach(() => {
     work = mkdtempSync(path.join(tmpdir(), 'tva-cli-'));
@@ -158,5 +160,53 @@ describe('tva templates', () => {
     const gone = await tva('templates', ...dirs(), 'uninstall', 'check-verification');
     assert.equal(gone.code, 0);
     assert.deepEqual(readdirSync(dialogs), []);
+  });
+
+  /** The template entries of the audit log in the store of --data-dir, oldest first. */
+  async function templateAudit(): Promise<{ actor: string; action: string; target: string | null; outcome: string; details: unknown }[]> {
+    const store = await openStore({ dataDir: path.join(work, 'data') });
+    try {
+      const { entries } = await store.listAudit();
+      return entries
+        .filter((e) => e.action.startsWith('template.'))
+        .map((e) => ({ actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, details: e.details }))
+        .reverse();
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('audits installs, upgrades and uninstalls in the store as cli:<user>, with the same entries as the admin API', async () => {
+    await tva('templates', ...dirs(), 'install', 'check-verification');
+    const tfile = path.join(templates, 'check-verification.json');
+    const installed = (JSON.parse(readFileSync(tfile, 'utf8')) as { version: string }).version;
+    const next = installed.replace(/\d+$/, (patch) => String(Number(patch) + 1));
+    writeFileSync(tfile, readFileSync(tfile, 'utf8').replace(`"version": "${installed}"`, `"version": "${next}"`));
+    assert.equal((await tva('templates', ...dirs(), 'upgrade', 'check-verification')).code, 0);
+    assert.equal((await tva('templates', ...dirs(), 'install', 'check-verification')).code, 0, 'already installed: no change');
+    assert.equal((await tva('templates', ...dirs(), 'uninstall', 'check-verification')).code, 0);
+    const actor = cliActor();
+    assert.match(actor, /^cli:/);
+    const file = 'check-verification.json';
+    assert.deepEqual(await templateAudit(), [
+      { actor, action: 'template.install', target: 'templates/check-verification', outcome: 'ok', details: { version: installed, file } },
+      { actor, action: 'template.upgrade', target: 'templates/check-verification', outcome: 'ok', details: { version: next, file } },
+      { actor, action: 'template.uninstall', target: 'templates/check-verification', outcome: 'ok', details: { version: next, previousVersion: next, file } },
+    ]);
+  });
+
+  it('changes nothing when the store that keeps the audit log cannot be opened', async () => {
+    const notADir = path.join(work, 'data-file');
+    writeFileSync(notADir, 'not a directory');
+    const run = await tva('templates', '--dialogs-dir', dialogs, '--templates-dir', templates, '--data-dir', notADir, 'install', 'send-sms');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^tva: Nothing was changed: the store that keeps the audit log \(.*data-file\) could not be opened: .*Check --data-dir \(DATA_DIR\) or DATABASE_URL\.$/m);
+    assert.ok(!readdirSync(work).includes('dialogs'));
+  });
+
+  it('opens no store to list or show', async () => {
+    await tva('templates', ...dirs(), 'list');
+    await tva('templates', ...dirs(), 'show', 'send-sms');
+    assert.ok(!readdirSync(work).includes('data'));
   });
 });
