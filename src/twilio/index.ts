@@ -14,8 +14,8 @@ export { isOperationName, OPERATION_NAMES, operations, runOperation } from './re
 export type { OperationName } from './registry';
 export type { Verification, VerifyService } from './schemas';
 export { withDeadline } from './deadline';
-export { outcomeUncertain, reconcileSend, sendsToPerson } from './reconcile';
-export type { Reconciliation } from './reconcile';
+export { outcomeUncertain, reconcileLocalStartsWith, reconcileSend, sendsToPerson } from './reconcile';
+export type { Reconciler, Reconciliation } from './reconcile';
 export { probeCredentials, TRIAL_ACCOUNT_WARNING } from './probe';
 export type { CredentialCheckFailure, CredentialCheckResult, CredentialProbe } from './probe';
 

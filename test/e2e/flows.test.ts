@@ -95,7 +95,7 @@ describe('end to end: the zero-config server with the emulator in process', func
     }
     assert.equal(outboxTo(world.emulator, busy).length, MAX_SENDS);
     const refused = textOf(await chat.say('resend'));
-    assert.match(refused, /I can't send more codes to \+14155550142 right now: Twilio allows only 5 in 10 minutes/);
+    assert.match(refused, /I can't send more codes to \+14155550142 right now: only 5 codes can be sent in 10 minutes/);
     assert.match(refused, /The code I already sent still works/);
     assert.equal(outboxTo(world.emulator, busy).length, MAX_SENDS, 'the sixth send is refused, not delivered');
     // The code already sent still verifies the number; a new verification of it is refused until later.
