@@ -4,7 +4,8 @@
  * `sendSms` operation from the configured sender, with the template of the dialog's usage type.
  */
 import { isRecord } from '../json';
-import { runOperation, TwilioActionError, type TwilioGateway } from '../twilio';
+import { operations, runOperation, TwilioActionError, type TwilioGateway } from '../twilio';
+import { invalidInputError, lazyValidator } from '../twilio/validation';
 import { smsLister } from './messages';
 import { DEFAULT_CODE_LENGTH, LocalVerifier, USAGE_TYPES, type TemplateSettings, type UsageType } from './verifier';
 
@@ -54,6 +55,37 @@ export function templateSettings(config: Readonly<Record<string, unknown>>): Tem
   };
 }
 
+interface InputSchema {
+  required?: readonly string[];
+  properties: Readonly<Record<string, object>>;
+}
+
+/**
+ * Each operation's own input schema, with `serviceSid` optional and free (there is no Verify Service), so inputs
+ * are refused in the same words as in the Verify mode.
+ */
+const localInputValidators = Object.fromEntries(
+  LOCAL_OTP_OPERATIONS.map((name) => {
+    const schema = operations[name].inputSchema as InputSchema;
+    const local = {
+      ...schema,
+      required: (schema.required ?? []).filter((field) => field !== 'serviceSid'),
+      properties: { ...schema.properties, serviceSid: { type: 'string', maxLength: 64 } },
+    };
+    return [name, lazyValidator<Record<string, unknown>>(local)];
+  }),
+);
+
+/** The input as the operation's schema reads it (defaults applied); throws TwilioActionError `invalid_input`. */
+function checkedInput(operation: string, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const validator = localInputValidators[operation];
+  const candidate = { ...input };
+  if (validator === undefined) return candidate;
+  const validate = validator();
+  if (!validate(candidate)) throw invalidInputError(validate.errors);
+  return candidate;
+}
+
 function sendInput(sender: string, to: string, body: string): Record<string, string> {
   return sender.startsWith('MG') ? { to, body, messagingServiceSid: sender } : { to, body, from: sender };
 }
@@ -73,6 +105,8 @@ export class MessageTemplatesOtp {
     config: Readonly<Record<string, unknown>>,
     onSent?: (sms: unknown) => Promise<void>,
   ): Promise<unknown> {
+    if (!isLocalOtpOperation(operation)) return runOperation(gw, operation, input);
+    input = checkedInput(operation, input);
     switch (operation) {
       case 'startVerification': {
         const settings = templateSettings(config);
