@@ -68,6 +68,8 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): ErrorD
       detail = { path: `${e.instancePath}/${params.additionalProperty}`, message: 'is not an allowed field' };
     } else if (e.keyword === 'pattern' && typeof params.pattern === 'string') {
       detail = { path: e.instancePath, message: PATTERN_HELP[params.pattern] ?? `must match ${params.pattern}` };
+    } else if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      detail = { path: e.instancePath, message: `must be one of: ${params.allowedValues.map(String).join(', ')}` };
     } else if (e.keyword === 'const') {
       detail = { path: e.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
     } else if (e.keyword === 'oneOf' || e.keyword === 'if') {
