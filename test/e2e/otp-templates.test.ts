@@ -4,6 +4,7 @@
  * anywhere: not in logs, the store (any namespace), the audit log or bot state.
  */
 import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/emulator';
 import { STORE_NAMESPACES } from '../../src/store';
 import { OTP_NAMESPACE } from '../../src/otp';
 import { ALICE_PHONE, findLeaks, outboxTo, startWorld, textOf, type World } from '../support/world';
@@ -45,6 +46,22 @@ describe('end to end: codes from message templates', function () {
     assert.match(details[0]?.message ?? '', /is required when otpMode is "messageTemplates"/);
     const unchanged = await world.admin('GET', '/api/admin/action');
     assert.equal((unchanged.body as { config: Record<string, unknown> }).config['otpMode'], undefined);
+  });
+
+  it('finds the code SMS among the Messages when the reply to its send was lost, sends no second one, and the code works', async () => {
+    // Twilio's clock is the real one: finding the SMS compares its creation time with the attempt's.
+    world = await startWorld({ clock: new ManualClock(new Date()) });
+    assert.equal((await useTemplates(world)).status, 200);
+    const chat = world.client('grace');
+    assert.match(textOf(await chat.say('send me a code')), /Which phone number should I send the code to\?/);
+    world.emulator.injectFault({ method: 'POST', path: `/2010-04-01/Accounts/${world.emulator.accountSid}/Messages.json`, afterPerform: 'drop', times: 1 });
+    assert.match(textOf(await chat.say(ALICE_PHONE)), /I texted a verification code to \+14155550123/);
+    const sent = outboxTo(world.emulator, ALICE_PHONE);
+    assert.equal(sent.length, 1);
+    const code = /^Acme sign-in code (\d{6})$/.exec(sent[0]?.body ?? '')?.[1];
+    assert.ok(code, sent[0]?.body);
+    assert.match(textOf(await chat.say('check my code')), /What's the code I sent to \+14155550123\?/);
+    assert.match(textOf(await chat.say(code)), /Approved/);
   });
 
   it('verifies a number with a code texted from the admin\'s register template, and keeps the code nowhere', async () => {
