@@ -4,8 +4,7 @@
  * `sendSms` operation from the configured sender, with the template of the dialog's usage type.
  */
 import { isRecord } from '../json';
-import { operations, runOperation, TwilioActionError, type TwilioGateway } from '../twilio';
-import { invalidInputError, lazyValidator } from '../twilio/validation';
+import { invalidInputError, lazyValidator, operations, runOperation, TwilioActionError, type TwilioGateway } from '../twilio';
 import { smsLister } from './messages';
 import { DEFAULT_CODE_LENGTH, LocalVerifier, USAGE_TYPES, type TemplateSettings, type UsageType } from './verifier';
 
@@ -23,6 +22,8 @@ export {
   USAGE_TYPES,
 } from './verifier';
 export type { LocalVerifierOptions, SmsSend, TemplateSettings, UsageType } from './verifier';
+export { smsLister } from './messages';
+export type { ListedSms } from './messages';
 
 /** The operations the message-templates mode runs itself. */
 export const LOCAL_OTP_OPERATIONS = ['startVerification', 'checkVerification', 'fetchVerification', 'updateVerification'] as const;

@@ -14,6 +14,7 @@ export { isOperationName, OPERATION_NAMES, operations, runOperation } from './re
 export type { OperationName } from './registry';
 export type { Verification, VerifyService } from './schemas';
 export { withDeadline } from './deadline';
+export { invalidInputError, lazyValidator } from './validation';
 export { outcomeUncertain, reconcileLocalStartsWith, reconcileSend, sendsToPerson } from './reconcile';
 export type { Reconciler, Reconciliation } from './reconcile';
 export { probeCredentials, TRIAL_ACCOUNT_WARNING } from './probe';

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { LocalVerifier, MessageTemplatesOtp, OTP_NAMESPACE } from '../../src/otp';
-import { smsLister } from '../../src/otp/messages';
+import { LocalVerifier, MessageTemplatesOtp, OTP_NAMESPACE, smsLister } from '../../src/otp';
 import type { Store } from '../../src/store';
 import { reconcileLocalStartsWith, reconcileSend, runOperation, TwilioActionError } from '../../src/twilio';
 import { EmulatorFixture, TEST_SENDER, TEST_TEMPLATES } from '../support/emulator';
