@@ -78,6 +78,10 @@ describe('end to end: codes from message templates', function () {
     const code = /^Welcome to Acme! Your registration code: (\d{8})$/.exec(sms?.body ?? '')?.[1];
     assert.ok(code, `the SMS is the admin's template: ${sms?.body}`);
 
+    // Sent through sendSms: the message ledger follows its delivery like any SMS (status callbacks).
+    const followed = (await world.started.store.list('messages')).map((d) => d.key);
+    assert.deepEqual(followed, [sms?.sid]);
+
     const wrong = code.endsWith('0') ? `${code.slice(0, -1)}1` : `${code.slice(0, -1)}0`;
     assert.match(textOf(await chat.say(wrong)), /That code isn't right\. You have 4 attempts left\./);
     assert.match(textOf(await chat.say(code)), /\+14155550123 is verified/);
