@@ -125,6 +125,17 @@ for (const mode of OTP_MODES_UNDER_TEST) describe(`templates start/check/cancel-
       after: async (b) => assert.equal((await b.user())['pendingVerificationChannel'], null),
     },
     {
+      title: 'check: "resend" texts a code again to the pending number, and the newest code approves',
+      turns: [
+        ...start(),
+        ...check(),
+        ['resend', [`I sent a new code to ${PHONE}. It's valid for 10 minutes.`, ASK_CODE]],
+        [() => assert.equal(fx.deliveries(PHONE), 2)],
+        [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
       title: 'another channel: WhatsApp',
       modes: ['verify'],
       turns: [
