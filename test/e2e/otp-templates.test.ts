@@ -48,6 +48,14 @@ describe('end to end: codes from message templates', function () {
     assert.equal((unchanged.body as { config: Record<string, unknown> }).config['otpMode'], undefined);
   });
 
+  it('passes the action\'s test without a Verify Service: a stale one is not checked in this mode', async () => {
+    world = await startWorld();
+    assert.equal((await useTemplates(world, { verifyServiceSid: `VA${'9'.repeat(32)}` })).status, 200);
+    const tested = (await world.admin('POST', '/api/admin/action/test')).body as { ok: boolean; checked: string };
+    assert.equal(tested.ok, true, JSON.stringify(tested));
+    assert.match(tested.checked, /codes are sent from the message templates \(no Verify Service is used\)/);
+  });
+
   it('finds the code SMS among the Messages when the reply to its send was lost, sends no second one, and the code works', async () => {
     // Twilio's clock is the real one: finding the SMS compares its creation time with the attempt's.
     world = await startWorld({ clock: new ManualClock(new Date()) });
