@@ -62,7 +62,7 @@ describe('manifest.json', () => {
     const user = manifest.authorizationTypes[1];
     assert.ok(user?.type === 'user-authorized');
     assert.deepEqual(user.profileFields.map((f) => f.name), ['name', 'description', 'tenancy', 'baseUrl', 'authorizationCheckUrl']);
-    assert.deepEqual(manifest.configuration.map((f) => f.name), ['verifyServiceSid', 'sender', 'messageTemplates']);
+    assert.deepEqual(manifest.configuration.map((f) => f.name), ['verifyServiceSid', 'sender', 'messageTemplates', 'otpMode', 'codeLength']);
     const secrets = manifest.authorizationTypes.flatMap((a) =>
       a.type === 'pre-authorized' ? a.credentials.flatMap((c) => c.fields) : a.userFields,
     );

@@ -50,8 +50,10 @@ export class IntegrationAction {
   private readonly users: UserCredentialStore;
   private readonly services: VerifyServices;
   private readonly raw: RawRequests;
+  private readonly secrets: SecretBox;
 
   constructor(options: IntegrationActionOptions) {
+    this.secrets = options.secrets;
     const checker = options.checker ?? createCredentialChecker();
     this.doc = new ActionDocument(options.store, options.secrets, options.now ?? (() => new Date()));
     this.profiles = new AuthProfiles(this.doc, checker);
@@ -71,6 +73,11 @@ export class IntegrationAction {
       rejectionProbes,
       pendingStartCheck: () => this.lifecycle.pendingStartCheck(),
     });
+  }
+
+  /** Keys derived from the secrets key for `label` (HKDF), current first: for keyed hashes that never leave the process. */
+  derivedKeys(label: string): Buffer[] {
+    return this.secrets.deriveKeys(label);
   }
 
   /** The action as admins see it (secrets masked). */

@@ -57,7 +57,9 @@ export {
 } from './start-check';
 export {
   ADMIN_SCHEMAS,
+  OTP_MODES,
   type ActionConfig,
+  type OtpMode,
   type AuditQuery,
   type AuthorizationInput,
   type AuthProfileInput,

@@ -324,6 +324,10 @@ export class ActionLifecycle {
       account.warning === undefined ? { ok: true, checked } : { ok: true, checked: `${checked}. Warning: ${account.warning}`, warning: account.warning };
     const serviceSid = record.config.verifyServiceSid;
     if (options.service !== true) return passed(`Twilio accepted the credentials of account ${credentials.accountSid}`);
+    // Codes from message templates need no Verify Service: a stale one must not fail the check.
+    if (record.config.otpMode === 'messageTemplates') {
+      return passed(`Twilio accepted the credentials of account ${credentials.accountSid}; codes are sent from the message templates (no Verify Service is used)`);
+    }
     if (serviceSid === undefined) {
       return passed(`Twilio accepted the credentials of account ${credentials.accountSid}; no Verify Service is configured yet`);
     }

@@ -49,6 +49,13 @@ export const PATTERN_HELP: Record<string, string> = {
 const accountSid = { type: 'string', pattern: PATTERNS.accountSid } as const;
 const secret = { type: 'string', pattern: PATTERNS.secret } as const;
 const baseUrl = { type: 'string', maxLength: 300, pattern: PATTERNS.baseUrl } as const;
+/**
+ * How one-time codes are sent: `verify` (default) through the Verify Service, with Twilio's fraud guard;
+ * `messageTemplates`: the action makes the code and texts it from the admin's message templates.
+ */
+export const OTP_MODES = ['verify', 'messageTemplates'] as const;
+export type OtpMode = (typeof OTP_MODES)[number];
+
 const messageTemplate = { type: 'string', minLength: 1, maxLength: 1600, pattern: PATTERNS.messageTemplate } as const;
 
 /** `PUT /api/admin/action/authorization`, pre-authorized with an Auth Token. */
@@ -134,8 +141,29 @@ export const actionConfigSchema = {
       additionalProperties: false,
       properties: { register: messageTemplate, signIn: messageTemplate, test: messageTemplate },
     },
+    otpMode: { type: 'string', enum: OTP_MODES },
+    codeLength: { type: 'integer', minimum: 4, maximum: 10 },
+  },
+  // Codes sent from the message templates need a sender and a template for every usage type.
+  if: { required: ['otpMode'], properties: { otpMode: { type: 'string', const: 'messageTemplates' } } },
+  then: {
+    required: ['sender', 'messageTemplates'],
+    properties: {
+      sender: { type: 'string' },
+      messageTemplates: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['register', 'signIn', 'test'],
+        properties: { register: messageTemplate, signIn: messageTemplate, test: messageTemplate },
+      },
+    },
   },
 } as const;
+
+/** What a `required` under the configuration's `then` (ajv's schema path prefix) means, for people. */
+export const CONDITIONAL_REQUIRED_HELP: Readonly<Record<string, string>> = {
+  '#/then/': 'is required when otpMode is "messageTemplates" (codes are sent from the templates, by the sender)',
+};
 
 
 /** `POST /api/admin/profiles` */

@@ -6,7 +6,7 @@
  * can still read both generations. Each record is bound to a context string (GCM additional data, e.g.
  * `credentials:<key>`), so a ciphertext copied onto another record does not decrypt.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 const NONCE_BYTES = 12;
@@ -101,6 +101,14 @@ export class SecretBox {
     const [first] = this.keys;
     if (!first) throw new SecretsError('missing_key', 'No secrets key is loaded.');
     return first;
+  }
+
+  /**
+   * Keys for another purpose (e.g. keyed hashes of one-time codes), derived with HKDF-SHA256 under `label`: one per
+   * loaded key, the current key's first. They are never stored; a rotation changes them.
+   */
+  deriveKeys(label: string): Buffer[] {
+    return this.keys.map((k) => Buffer.from(hkdfSync('sha256', k.key, Buffer.alloc(0), `tva ${label}`, KEY_BYTES)));
   }
 
   /** A box that seals with `key` and still opens everything this one opens. */

@@ -5,6 +5,7 @@ import { ActionError, type ErrorDetail } from './errors';
 import {
   actionConfigSchema,
   auditQuerySchema,
+  CONDITIONAL_REQUIRED_HELP,
   authorizationSchema,
   authProfileSchema,
   authProfileUpdateSchema,
@@ -61,11 +62,14 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): ErrorD
     const params = e.params as Record<string, unknown>;
     let detail: ErrorDetail;
     if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
-      detail = { path: `${e.instancePath}/${params.missingProperty}`, message: 'is required' };
+      const condition = Object.entries(CONDITIONAL_REQUIRED_HELP).find(([prefix]) => e.schemaPath.startsWith(prefix));
+      detail = { path: `${e.instancePath}/${params.missingProperty}`, message: condition?.[1] ?? 'is required' };
     } else if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
       detail = { path: `${e.instancePath}/${params.additionalProperty}`, message: 'is not an allowed field' };
     } else if (e.keyword === 'pattern' && typeof params.pattern === 'string') {
       detail = { path: e.instancePath, message: PATTERN_HELP[params.pattern] ?? `must match ${params.pattern}` };
+    } else if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      detail = { path: e.instancePath, message: `must be one of: ${params.allowedValues.map(String).join(', ')}` };
     } else if (e.keyword === 'const') {
       detail = { path: e.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
     } else if (e.keyword === 'oneOf' || e.keyword === 'if') {

@@ -13,7 +13,16 @@ import { noLogger } from '../dialogs';
 import { isMessageStatus, type MessageLedger, type MessageSender } from '../delivery';
 import { isRecord } from '../json';
 import type { Store } from '../store';
-import { createTwilioClient, TwilioActionError, type GatewayOptions, type TwilioCredentials, type TwilioGateway } from '../twilio';
+import { isLocalOtpOperation, LocalVerifier, MessageTemplatesOtp, OTP_KEY_LABEL, runsLocally } from '../otp';
+import {
+  createTwilioClient,
+  reconcileLocalStartsWith,
+  runOperation,
+  TwilioActionError,
+  type GatewayOptions,
+  type TwilioCredentials,
+  type TwilioGateway,
+} from '../twilio';
 import { REPLIES_NOT_KEPT } from './turns';
 
 export interface IntegrationRuntimeOptions {
@@ -88,6 +97,8 @@ export class IntegrationRuntime implements ActionRuntime {
   private readonly statusCallbackUrl: () => string | undefined;
   private readonly messages: MessageLedger | undefined;
   private config: { value: Record<string, unknown>; until: number } | undefined;
+  /** Verification operations in the message-templates mode. */
+  readonly otp: MessageTemplatesOtp;
 
   constructor(options: IntegrationRuntimeOptions) {
     this.action = options.action;
@@ -102,6 +113,10 @@ export class IntegrationRuntime implements ActionRuntime {
     this.logger = options.logger ?? noLogger;
     this.statusCallbackUrl = options.statusCallbackUrl ?? (() => undefined);
     this.messages = options.messages;
+    const action = options.action;
+    this.otp = new MessageTemplatesOtp(
+      new LocalVerifier({ store: options.store, keys: () => action.derivedKeys(OTP_KEY_LABEL), ...(options.now ? { now: options.now } : {}) }),
+    );
   }
 
   async resolveGateway(ref: UserRef): Promise<GatewayResolution> {
@@ -150,7 +165,24 @@ export class IntegrationRuntime implements ActionRuntime {
       if (this.gateways.size >= MAX_CACHED_GATEWAYS && oldest.done !== true) this.gateways.delete(oldest.value);
     }
     this.gateways.set(key, { gateway, until: now + this.gatewayCacheMs });
+    // After a crash or a lost reply, the turn guard asks whether a message-templates start already texted its code.
+    reconcileLocalStartsWith(gateway, async (gw, input, since) => this.otp.reconcileStart(gw, input, since, await this.publicConfig()));
     return gateway;
+  }
+
+  /**
+   * Verification operations run on the action's own code store in the message-templates mode (their SMS go through
+   * `sendSms`, so the message ledger follows their delivery); everything else goes to Twilio as is.
+   */
+  async runOperation(turn: TurnContext, call: { operation: string; gateway: TwilioGateway; input: Readonly<Record<string, unknown>> }): Promise<unknown> {
+    if (!isLocalOtpOperation(call.operation)) return runOperation(call.gateway, call.operation, call.input);
+    const config = await this.publicConfig();
+    if (!runsLocally(call.operation, call.input, config)) return runOperation(call.gateway, call.operation, call.input);
+    return this.otp.run(call.gateway, call.operation, call.input, config, async (sms) => {
+      await this.afterService(turn, { operation: 'sendSms', gateway: call.gateway, result: sms }).catch((err: unknown) => {
+        this.logger.error('recording a code SMS for delivery status failed', { problem: err instanceof Error ? err.message : String(err) });
+      });
+    });
   }
 
   async afterService(turn: TurnContext, call: { operation: string; gateway: TwilioGateway; result: unknown }): Promise<void> {

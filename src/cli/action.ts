@@ -77,6 +77,11 @@ function describeAction(view: ActionView): string {
   if (auth && auth.type === 'pre-authorized' && auth.baseUrl) lines.push(`  base URL: ${auth.baseUrl}`);
   if (view.config.verifyServiceSid) lines.push(`  Verify Service: ${view.config.verifyServiceSid}`);
   if (view.config.sender) lines.push(`  sender: ${view.config.sender}`);
+  lines.push(
+    view.config.otpMode === 'messageTemplates'
+      ? `  codes: message templates (${view.config.codeLength ?? 6} digits, texted from the sender)`
+      : '  codes: Twilio Verify',
+  );
   for (const [usage, text] of Object.entries(view.config.messageTemplates ?? {})) lines.push(`  template ${usage}: ${text}`);
   if (view.lastTest) {
     lines.push(`  last test: ${view.lastTest.ok ? 'passed' : `failed (${view.lastTest.code}: ${view.lastTest.message})`} at ${view.lastTest.at}`);
@@ -109,17 +114,31 @@ interface ConfigureOptions {
   templateRegister?: string;
   templateSignIn?: string;
   templateTest?: string;
+  otpMode?: string;
+  codeLength?: string;
+}
+
+/** `--code-length`: a whole number (the range is the configuration schema's, 4 to 10). */
+function parseCodeLength(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,2}$/.test(text.trim())) throw new CliError(`--code-length must be a whole number from 4 to 10, not "${text}".`);
+  return Number(text.trim());
 }
 
 async function configure(io: CliIo, opts: ConfigureOptions): Promise<void> {
   const authorizing = opts.accountSid !== undefined || opts.profile !== undefined || opts.createProfile !== undefined;
   const templates = { register: opts.templateRegister, signIn: opts.templateSignIn, test: opts.templateTest };
+  const codeLength = parseCodeLength(opts.codeLength);
   const configuring =
-    opts.verifyServiceSid !== undefined || opts.sender !== undefined || Object.values(templates).some((t) => t !== undefined);
+    opts.verifyServiceSid !== undefined ||
+    opts.sender !== undefined ||
+    opts.otpMode !== undefined ||
+    codeLength !== undefined ||
+    Object.values(templates).some((t) => t !== undefined);
   if (!authorizing && !configuring) {
     throw new CliError(
       'Nothing to configure. Give --account-sid (with the Auth Token on a prompt or --auth-token-stdin, or --api-key-sid), ' +
-        'or --profile <name>, and/or --verify-service-sid, --sender, --template-*.',
+        'or --profile <name>, and/or --verify-service-sid, --sender, --template-*, --otp-mode, --code-length.',
     );
   }
   if ([opts.accountSid, opts.profile, opts.createProfile].filter((o) => o !== undefined).length > 1) {
@@ -172,6 +191,9 @@ async function configure(io: CliIo, opts: ConfigureOptions): Promise<void> {
         ...(opts.verifyServiceSid !== undefined ? { verifyServiceSid: opts.verifyServiceSid } : {}),
         ...(opts.sender !== undefined ? { sender: opts.sender } : {}),
         ...(Object.keys(messageTemplates).length > 0 ? { messageTemplates } : {}),
+        // Checked with the rest by the configuration schema (a clear error names a wrong mode or what the mode lacks).
+        ...(opts.otpMode !== undefined ? { otpMode: opts.otpMode as NonNullable<ActionConfig['otpMode']> } : {}),
+        ...(codeLength !== undefined ? { codeLength } : {}),
       };
       view = await action.setConfig(config, actor);
     }
@@ -214,6 +236,11 @@ function registerAction(program: Command, io: CliIo): void {
     .option('--template-register <text>', 'SMS template for usage Register (must contain {{code}})')
     .option('--template-sign-in <text>', 'SMS template for usage SignIn (must contain {{code}})')
     .option('--template-test <text>', 'SMS template for usage Test (must contain {{code}})')
+    .option(
+      '--otp-mode <mode>',
+      'how codes are sent: verify (Twilio Verify, the default and recommended: Twilio\'s fraud guard) or messageTemplates (the action makes the codes and texts them with the templates above from --sender)',
+    )
+    .option('--code-length <digits>', 'digits per code in the messageTemplates mode, 4 to 10 (default 6)')
     .action(async (opts: ConfigureOptions) => configure(io, opts));
 
   action

@@ -39,6 +39,15 @@ const FIELD_TEXT: Readonly<Record<string, FieldText>> = {
     label: 'SMS message templates',
     description: 'The SMS text per usage type (register, sign-in, test), each with the {{code}} placeholder.',
   },
+  otpMode: {
+    label: 'How codes are sent',
+    description:
+      "verify (the default, recommended): Twilio Verify makes, sends and checks the codes, with Twilio's fraud guard. messageTemplates: the action makes the codes (4 to 10 digits, kept only as a keyed hash) and texts them from the sender with the message template of the dialog's usage type; needs sender and all three templates.",
+  },
+  codeLength: {
+    label: 'Code length',
+    description: 'Digits in a code in messageTemplates mode: 4 to 10 (default 6). Verify mode uses the Verify Service\'s code length.',
+  },
   name: { label: 'Profile name', description: 'A short name for the auth profile: lower-case letters, digits and hyphens.' },
   description: { label: 'Description', description: 'What the profile is for, shown to admins.' },
   tenancy: { label: 'Tenancy URLs', description: 'Whether the URLs hold {tenant}, which each user supplies when authorizing.' },
@@ -121,7 +130,7 @@ export function configurationFields(): ManifestField[] {
  * them secret (secrets are credentials, in the authorization). A compile error when the schema gains a field this
  * list does not name.
  */
-export const PUBLIC_CONFIG_FIELDS = ['verifyServiceSid', 'sender', 'messageTemplates'] as const satisfies ReadonlyArray<keyof ActionConfig>;
+export const PUBLIC_CONFIG_FIELDS = ['verifyServiceSid', 'sender', 'messageTemplates', 'otpMode', 'codeLength'] as const satisfies ReadonlyArray<keyof ActionConfig>;
 
 /** The names dialog expressions may read under `config`. */
 export function configFieldNames(): string[] {

@@ -824,7 +824,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     state.authorizationRequested = false;
     const input = this.buildInput(node, await this.scope(turn, state));
     const gateway = availability.gateway;
-    const run = () => runOperation(gateway, node.operation, input);
+    const runHook = this.runtime.runOperation?.bind(this.runtime);
+    const run = runHook ? () => runHook(turn, { operation: node.operation, gateway, input }) : () => runOperation(gateway, node.operation, input);
     const effects = turnEffectsOf(turn);
     try {
       const outcome = effects

@@ -37,6 +37,11 @@ export interface ActionRuntime {
   reportAuthFailure(ref: UserRef, code: number | string): Promise<void>;
   /** Audit of verification starts and checks (never a code). */
   audit(entry: AuditRecord): Promise<void>;
+  /**
+   * Runs a service node's operation, when the action decides how (e.g. verification operations in the
+   * message-templates mode run on the action's own code store). Without it, the operation goes to Twilio as is.
+   */
+  runOperation?(turn: TurnContext, call: { operation: string; gateway: TwilioGateway; input: Readonly<Record<string, unknown>> }): Promise<unknown>;
   /** Told of every successful Twilio call (e.g. to follow a sent SMS's delivery); failures here do not fail the turn. */
   afterService?(turn: TurnContext, call: { operation: string; gateway: TwilioGateway; result: unknown }): Promise<void>;
 }

@@ -16,8 +16,9 @@ export { isOperationName, OPERATION_NAMES, operations, runOperation } from './re
 export type { OperationName } from './registry';
 export type { Verification, VerifyService } from './schemas';
 export { withDeadline } from './deadline';
-export { outcomeUncertain, reconcileSend, sendsToPerson } from './reconcile';
-export type { Reconciliation } from './reconcile';
+export { invalidInputError, lazyValidator } from './validation';
+export { outcomeUncertain, reconcileLocalStartsWith, reconcileSend, sendsToPerson } from './reconcile';
+export type { Reconciler, Reconciliation } from './reconcile';
 export { probeCredentials, TRIAL_ACCOUNT_WARNING } from './probe';
 export type { CredentialCheckFailure, CredentialCheckResult, CredentialProbe } from './probe';
 

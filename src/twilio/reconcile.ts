@@ -4,7 +4,8 @@
  * - an SMS: the account's Messages to that number, newest first, for one with the same body created since the
  *   attempt began;
  * - a verification: Verify's Verification Attempts for the service and number since then, and the verification
- *   that attempt belongs to.
+ *   that attempt belongs to; in the message-templates mode (no Verify Service), the runtime's own reconciler
+ *   (`reconcileLocalStartsWith`: the code store, then the Messages to that number).
  * They answer `performed` with the operation's usual output, or `not-performed`; a failure to ask throws
  * TwilioActionError (and the caller must then say that it cannot know).
  */
@@ -19,11 +20,12 @@ import { lazyValidator } from './validation';
 
 export type Reconciliation = { kind: 'performed'; result: unknown } | { kind: 'not-performed' };
 
-type Reconciler = (gw: TwilioGateway, input: Readonly<Record<string, unknown>>, since: Date) => Promise<Reconciliation>;
+export type Reconciler = (gw: TwilioGateway, input: Readonly<Record<string, unknown>>, since: Date) => Promise<Reconciliation>;
 
 /** Clocks differ: look a little further back than the attempt's own start. */
 export const RECONCILE_SKEW_MS = 60_000;
 const LOOK_AT = 20;
+const VERIFY_SERVICE_SID = /^VA[0-9a-fA-F]{32}$/;
 
 const validSms = lazyValidator(smsMessageSchema);
 
@@ -46,8 +48,21 @@ const findSms: Reconciler = async (gw, input, since) => {
   return { kind: 'performed', result };
 };
 
+/**
+ * Starts that did not go to Verify (the message-templates mode: no VA… Service SID in the input) are answered by
+ * the runtime that ran them, registered per gateway: it reads its own store and the account's Messages.
+ */
+const localStarts = new WeakMap<TwilioGateway, Reconciler>();
+
+/** Registers how starts without a Verify Service, run over `gw`, are reconciled. */
+export function reconcileLocalStartsWith(gw: TwilioGateway, reconciler: Reconciler): void {
+  localStarts.set(gw, reconciler);
+}
+
 const findVerification: Reconciler = async (gw, input, since) => {
   const serviceSid = text(input, 'serviceSid');
+  const local = localStarts.get(gw);
+  if (local !== undefined && !VERIFY_SERVICE_SID.test(serviceSid)) return local(gw, input, since);
   const raw = text(input, 'to');
   const to = raw.includes('@') ? raw.trim() : normalizePhoneNumber(raw, gw.options.defaultRegion, 'To');
   const attempts = await gw.client.verify.v2.verificationAttempts.list({

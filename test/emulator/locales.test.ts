@@ -166,6 +166,8 @@ describe('test helper: the code in a code message', () => {
     ['Votre code de vérification Acme est : 98765432', '98765432'],
     ['Shop 24の認証コード: 4321（Acme Corpへの€39.99のお支払い）', '4321'],
     ['Your Acme verification code is: 4B7Z9Q', '4B7Z9Q'],
+    ['472551 is your Acme sign-in code.', '472551'],
+    ['Acme: use 882413 to confirm your phone number. It expires in 10 minutes.', '882413'],
   ];
   for (const [body, code] of cases) {
     it(`reads ${code} in "${body}"`, () => {

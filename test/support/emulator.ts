@@ -5,9 +5,14 @@
  * conversations that read the codes it "delivered".
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { TurnContext } from 'botbuilder';
 import twilio from 'twilio';
 import { createEmulator, ManualClock, type EmulatorExchange, type EmulatorOptions, type TwilioEmulator } from '../../src/emulator';
+import { LocalVerifier, MessageTemplatesOtp } from '../../src/otp';
+import { openStore, type Store } from '../../src/store';
 import { runOperation, type TwilioGateway } from '../../src/twilio';
+import type { GatewayResolution } from '../../src/dialogs';
 import { ACCOUNT_SID, AUTH_TOKEN, gatewayFor, TestRuntime } from './conversation';
 import { declaresStatus, describeErrors, errorValidator, responseValidator } from './oai';
 
@@ -28,11 +33,16 @@ export interface Harness {
 }
 
 /**
- * The code in a code message, in any of the emulator's languages: the first group of 4 to 10 letters and digits,
- * with a digit, right after a colon (every language puts the code there; a PSD2 amount or a name never follows one).
+ * The code in a code message. Verify's, in any of the emulator's languages: the first group of 4 to 10 letters and
+ * digits, with a digit, right after a colon (every language puts the code there; a PSD2 amount or a name never
+ * follows one). An admin's message template (the message-templates mode) may put it anywhere: then the first
+ * standalone group of 4 to 10 digits.
  */
 export function codeInMessage(body: string): string | undefined {
-  return /[:：]\s*(?=[0-9A-Za-z]*\d)([0-9A-Za-z]{4,10})(?![0-9A-Za-z])/.exec(body)?.[1];
+  return (
+    /[:：]\s*(?=[0-9A-Za-z]*\d)([0-9A-Za-z]{4,10})(?![0-9A-Za-z])/.exec(body)?.[1] ??
+    /(?<![0-9A-Za-z.,])(\d{4,10})(?![0-9A-Za-z.,])/.exec(body)?.[1]
+  );
 }
 
 /** Checks one exchange against the OAI spec; returns a problem sentence or undefined. */
@@ -136,20 +146,85 @@ export async function rejectsWith(promise: Promise<unknown>, code: number, statu
   });
 }
 
+/** How codes are sent, as the admin configures it (`otpMode`). */
+export type OtpModeUnderTest = 'verify' | 'messageTemplates';
+/** Both modes, for tables that must pass in each. */
+export const OTP_MODES_UNDER_TEST: readonly OtpModeUnderTest[] = ['verify', 'messageTemplates'];
+/** The sender and message templates the message-templates mode uses in tests. */
+export const TEST_SENDER = '+15005550006';
+export const TEST_TEMPLATES = {
+  register: 'Acme: use {{code}} to confirm your phone number. It expires in 10 minutes.',
+  signIn: '{{code}} is your Acme sign-in code.',
+  test: 'Acme test code: {{code}}',
+} as const;
+
+/** A {@link TestRuntime} whose verification operations run in the message-templates mode, like the bot's. */
+export class TemplatesTestRuntime extends TestRuntime {
+  readonly sent: unknown[] = [];
+  constructor(
+    resolution: GatewayResolution,
+    config: Record<string, unknown>,
+    readonly otp: MessageTemplatesOtp,
+  ) {
+    super(resolution, config);
+  }
+
+  async runOperation(_turn: TurnContext, call: { operation: string; gateway: TwilioGateway; input: Readonly<Record<string, unknown>> }): Promise<unknown> {
+    return this.otp.run(call.gateway, call.operation, call.input, this.config, async (sms) => {
+      this.sent.push(sms);
+    });
+  }
+}
+
 /** The local emulator on loopback with a manual clock and one Verify Service. */
 export class EmulatorFixture {
   readonly clock = new ManualClock(new Date('2026-03-01T09:00:00Z'));
   private started: { emulator: TwilioEmulator; gateway: TwilioGateway; serviceSid: string } | undefined;
+  private templates: { store: Store; otp: MessageTemplatesOtp } | undefined;
+
+  /** `mode`: how `runtime()` and `op()` send codes (default: Twilio Verify). */
+  constructor(readonly mode: OtpModeUnderTest = 'verify') {}
 
   async start(): Promise<void> {
     const emulator = createEmulator({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, clock: this.clock });
     const gateway = gatewayFor(await emulator.listen(0, '127.0.0.1'));
     const service = (await runOperation(gateway, 'createService', { friendlyName: 'Acme', skipSmsToLandlines: true })) as { sid: string };
     this.started = { emulator, gateway, serviceSid: service.sid };
+    if (this.mode === 'messageTemplates') {
+      const store = await openStore({ filename: ':memory:' });
+      const key = randomBytes(32);
+      const verifier = new LocalVerifier({ store, keys: () => [key], now: () => this.clock.now() });
+      this.templates = { store, otp: new MessageTemplatesOtp(verifier) };
+    }
   }
 
   async stop(): Promise<void> {
+    await this.templates?.store.close();
     await this.started?.emulator.close();
+  }
+
+  /** The code store of the message-templates mode. */
+  get otpStore(): Store {
+    assert.ok(this.templates, 'only in the messageTemplates mode');
+    return this.templates.store;
+  }
+
+  /** The configuration of this fixture's mode (plus `extra`). */
+  config(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const base: Record<string, unknown> =
+      this.mode === 'verify'
+        ? { verifyServiceSid: this.serviceSid }
+        : { otpMode: 'messageTemplates', sender: TEST_SENDER, messageTemplates: { ...TEST_TEMPLATES } };
+    return { ...base, ...extra };
+  }
+
+  /**
+   * Runs a verification operation as this mode's dialogs do (setup steps of a table): to Verify with the service,
+   * or on the message-templates verifier.
+   */
+  op(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    if (this.templates === undefined) return runOperation(this.gateway, operation, { serviceSid: this.serviceSid, ...input });
+    return this.templates.otp.run(this.gateway, operation, input, this.config());
   }
 
   private get running(): { emulator: TwilioEmulator; gateway: TwilioGateway; serviceSid: string } {
@@ -187,7 +262,10 @@ export class EmulatorFixture {
     return this.emulator.outbox().filter((m) => m.to === to).length;
   }
 
+  /** A runtime in this fixture's mode: Verify with the fixture's service, or message templates over a code store. */
   runtime(config: Record<string, unknown> = {}): TestRuntime {
-    return new TestRuntime({ kind: 'ready', gateway: this.gateway }, { verifyServiceSid: this.serviceSid, ...config });
+    const resolution: GatewayResolution = { kind: 'ready', gateway: this.gateway };
+    if (this.templates === undefined) return new TestRuntime(resolution, { verifyServiceSid: this.serviceSid, ...config });
+    return new TemplatesTestRuntime(resolution, this.config(config), this.templates.otp);
   }
 }

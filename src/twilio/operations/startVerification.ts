@@ -29,6 +29,12 @@ export const startVerificationInputSchema = {
     customCode: { type: 'string', pattern: '^[0-9]{4,10}$', description: 'A code of your own, 4 to 10 digits (the service must allow custom codes)' },
     amount: { type: 'string', minLength: 1, maxLength: 64, description: 'The amount of a PSD2 transaction, e.g. €39.99' },
     payee: { type: 'string', minLength: 1, maxLength: 128, description: 'The payee of a PSD2 transaction' },
+    usageType: {
+      type: 'string',
+      enum: ['register', 'signIn', 'test'],
+      description:
+        "What the code is for: register, signIn or test. In the message-templates mode it picks the admin's SMS template; Twilio Verify ignores it (it is never sent to Twilio).",
+    },
     channelConfiguration: {
       type: 'object',
       description: 'Channel settings, e.g. for email { "from": "no-reply@example.com", "from_name": "Acme", "template_id": "d-…" }',
@@ -53,7 +59,7 @@ export const startVerificationOperation = defineOperation<ParsedInput, Verificat
       to = problems.collect(() => normalizePhoneNumber(to, gw.options.defaultRegion, 'To'), '');
     }
     problems.throwIfAny();
-    const { serviceSid, to: _to, ...options } = input;
+    const { serviceSid, to: _to, usageType: _usageType, ...options } = input;
     const verification = await gw.client.verify.v2.services(serviceSid).verifications.create({ ...options, to });
     return verificationOutput(verification);
   },

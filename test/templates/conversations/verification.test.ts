@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import nock from 'nock';
 import { runOperation } from '../../../src/twilio';
 import { TaskChat, gatewayFor, play, SERVICE_SID, templateTask, TestRuntime, type Transcript } from '../../support/conversation';
-import { EmulatorFixture } from '../../support/emulator';
+import { EmulatorFixture, OTP_MODES_UNDER_TEST, type OtpModeUnderTest } from '../../support/emulator';
 
 const PHONE = '+14155550123';
 const EMAIL = 'ada@example.com';
@@ -18,8 +18,11 @@ const ASK_CODE = askCode();
 const NOTHING_PENDING = (what: string) =>
   `I haven't sent you a code that's still waiting, so there's nothing to ${what}. Say "send me a code" to get one.`;
 
-describe('templates start/check/cancel-verification and verification-status: conversations (Twilio = the emulator)', () => {
-  const fx = new EmulatorFixture();
+/** A row of the table, in both modes unless `modes` names the ones whose behaviour it shows. */
+type Row = Transcript & { modes?: readonly OtpModeUnderTest[] };
+
+for (const mode of OTP_MODES_UNDER_TEST) describe(`templates start/check/cancel-verification and verification-status: conversations in the ${mode} mode (Twilio = the emulator)`, () => {
+  const fx = new EmulatorFixture(mode);
   before(() => fx.start());
   after(() => fx.stop());
 
@@ -40,7 +43,7 @@ describe('templates start/check/cancel-verification and verification-status: con
   /** Right after Start Verification: the pending verification is used, no number asked. */
   const check = (to = PHONE): Transcript['turns'] => [['check my code', [askCode(to)]]];
 
-  const conversations: Transcript[] = [
+  const conversations: Row[] = [
     {
       title: 'start by SMS (the default), then check: approved',
       turns: [...start(), ...check(), [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]]],
@@ -49,6 +52,7 @@ describe('templates start/check/cancel-verification and verification-status: con
     },
     {
       title: 'start by email when the user says "email"',
+      modes: ['verify'],
       turns: [
         ['send me a code', [ASK_RECEIVER]],
         ['email', ['Which email address should I send the code to?']],
@@ -60,6 +64,7 @@ describe('templates start/check/cancel-verification and verification-status: con
     },
     {
       title: 'another channel: a voice call, chosen by synonym',
+      modes: ['verify'],
       turns: [
         ['send a verification code', [ASK_RECEIVER]],
         ['another channel', [ASK_CHANNEL]],
@@ -76,15 +81,20 @@ describe('templates start/check/cancel-verification and verification-status: con
     {
       title: 'check with no pending verification (a code sent elsewhere) asks for the number, or the email',
       turns: [
-        [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: PHONE, channel: 'sms' }).then(() => undefined)],
+        [() => fx.op('startVerification', { to: PHONE, channel: 'sms' }).then(() => undefined)],
         ['check my code', [ASK_CHECK_RECEIVER]],
         [PHONE, [ASK_CODE]],
         [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]],
-        [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: EMAIL, channel: 'email' }).then(() => undefined)],
-        ['check my code', [ASK_CHECK_RECEIVER]],
-        ['it came by email', ['Which email address did the code go to?']],
-        [EMAIL, [askCode(EMAIL)]],
-        [() => fx.lastCode(EMAIL), [`Approved: the code is correct and ${EMAIL} is verified.`]],
+        // Email exists only with Twilio Verify.
+        ...(mode === 'verify'
+          ? ([
+              [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: EMAIL, channel: 'email' }).then(() => undefined)],
+              ['check my code', [ASK_CHECK_RECEIVER]],
+              ['it came by email', ['Which email address did the code go to?']],
+              [EMAIL, [askCode(EMAIL)]],
+              [() => fx.lastCode(EMAIL), [`Approved: the code is correct and ${EMAIL} is verified.`]],
+            ] satisfies Transcript['turns'])
+          : []),
       ],
       status: 'completed',
     },
@@ -92,7 +102,7 @@ describe('templates start/check/cancel-verification and verification-status: con
       title: 'check: "another number" asks for the number instead of the pending one',
       turns: [
         ...start(),
-        [() => runOperation(fx.gateway, 'startVerification', { serviceSid: fx.serviceSid, to: OTHER, channel: 'sms' }).then(() => undefined)],
+        [() => fx.op('startVerification', { to: OTHER, channel: 'sms' }).then(() => undefined)],
         ['check my code', [ASK_CODE]],
         ['another number', [ASK_CHECK_RECEIVER]],
         [OTHER, [askCode(OTHER)]],
@@ -102,6 +112,7 @@ describe('templates start/check/cancel-verification and verification-status: con
     },
     {
       title: 'check: "resend" sends a new code to the pending number, by the channel it went by',
+      modes: ['verify'],
       turns: [
         ['send me a code', [ASK_RECEIVER]],
         ['email', ['Which email address should I send the code to?']],
@@ -114,7 +125,19 @@ describe('templates start/check/cancel-verification and verification-status: con
       after: async (b) => assert.equal((await b.user())['pendingVerificationChannel'], null),
     },
     {
+      title: 'check: "resend" texts a code again to the pending number, and the newest code approves',
+      turns: [
+        ...start(),
+        ...check(),
+        ['resend', [`I sent a new code to ${PHONE}. It's valid for 10 minutes.`, ASK_CODE]],
+        [() => assert.equal(fx.deliveries(PHONE), 2)],
+        [() => fx.lastCode(PHONE), [`Approved: the code is correct and ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
       title: 'another channel: WhatsApp',
+      modes: ['verify'],
       turns: [
         ['send me a code', [ASK_RECEIVER]],
         ['whatsapp', [ASK_CHANNEL]],
@@ -125,12 +148,41 @@ describe('templates start/check/cancel-verification and verification-status: con
     },
     {
       title: 'a landline (60205) is offered another channel and the same number is called',
+      modes: ['verify'],
       turns: [
         ['send me a code', [ASK_RECEIVER]],
         ['+15005550010', ["+15005550010 can't receive texts (it looks like a landline). Pick another way to get the code.", ASK_CHANNEL]],
         ['call', [/^I'm calling \+15005550010/]],
       ],
       status: 'completed',
+    },
+    {
+      title: 'with message templates another channel is refused: codes go by SMS only, and the user gives a phone number',
+      modes: ['messageTemplates'],
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['email', ['Which email address should I send the code to?']],
+        [EMAIL, ["I can only text codes here (this bot's codes go by SMS). Let's use a phone number.", ASK_RECEIVER]],
+        [PHONE, [/^I texted a verification code to \+14155550123/]],
+      ],
+      status: 'completed',
+      after: () => {
+        const [sms] = fx.emulator.outbox();
+        assert.equal(sms?.body, `${fx.lastCode(PHONE)} is your Acme sign-in code.`);
+      },
+    },
+    {
+      title: 'with message templates a voice call is refused, and the code is texted to the number given next',
+      modes: ['messageTemplates'],
+      turns: [
+        ['send me a code', [ASK_RECEIVER]],
+        ['another channel', [ASK_CHANNEL]],
+        ['call', [ASK_RECEIVER]],
+        [PHONE, ["I can only text codes here (this bot's codes go by SMS). Let's use a phone number.", ASK_RECEIVER]],
+        [PHONE, [/^I texted a verification code to \+14155550123/]],
+      ],
+      status: 'completed',
+      after: async (b) => assert.equal((await b.user())['pendingVerificationChannel'], 'sms'),
     },
     {
       title: 'a number Twilio rejects (60200) is explained and asked again',
@@ -192,7 +244,7 @@ describe('templates start/check/cancel-verification and verification-status: con
         [
           async () => {
             for (let i = 0; i < 5; i += 1) {
-              await runOperation(fx.gateway, 'checkVerification', { serviceSid: fx.serviceSid, to: PHONE, code: fx.wrongCode(PHONE) });
+              await fx.op('checkVerification', { to: PHONE, code: fx.wrongCode(PHONE) });
             }
           },
         ],
@@ -276,7 +328,7 @@ describe('templates start/check/cancel-verification and verification-status: con
           async () => {
             const user = await bot.user();
             sid = String(user['pendingVerificationSid']);
-            await runOperation(fx.gateway, 'checkVerification', { serviceSid: fx.serviceSid, to: PHONE, code: fx.lastCode(PHONE) });
+            await fx.op('checkVerification', { to: PHONE, code: fx.lastCode(PHONE) });
           },
         ],
         ['cancel my verification', [/^There's nothing to cancel: that verification was already approved, has expired/]],
@@ -290,7 +342,7 @@ describe('templates start/check/cancel-verification and verification-status: con
         [
           async () => {
             sid = String((await bot.user())['pendingVerificationSid']);
-            await runOperation(fx.gateway, 'updateVerification', { serviceSid: fx.serviceSid, verificationSid: sid, status: 'canceled' });
+            await fx.op('updateVerification', { verificationSid: sid, status: 'canceled' });
           },
         ],
         ['verification status', [/^The verification for \+14155550123 was canceled/]],
@@ -305,11 +357,11 @@ describe('templates start/check/cancel-verification and verification-status: con
     const key = 'test/users/user1/';
     await bot.storage.write({ [key]: { twilioVerify: { pendingVerificationSid: value, pendingVerificationTo: PHONE } } });
   }
-  for (const conversation of conversations) {
+  for (const conversation of conversations.filter((c) => c.modes === undefined || c.modes.includes(mode))) {
     it(conversation.title, () => play(bot, conversation));
   }
 
-  it('a 60203 with Retry-After says when to try again (nock)', async () => {
+  if (mode === 'verify') it('a 60203 with Retry-After says when to try again (nock)', async () => {
     const body = JSON.stringify({ code: 60203, message: 'Max send attempts reached', more_info: 'https://www.twilio.com/docs/errors/60203', status: 429 });
     const scope = nock('https://verify.twilio.com')
       .post(`/v2/Services/${SERVICE_SID}/Verifications`, (form: Record<string, string>) => form['To'] === PHONE && form['Channel'] === 'sms')

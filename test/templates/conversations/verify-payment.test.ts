@@ -219,3 +219,30 @@ describe('template verify-payment: conversations (Twilio = the emulator with a P
     assert.equal(results.at(-1)?.context['paymentConfirmed'], true);
   });
 });
+
+describe('template verify-payment in the message-templates mode', () => {
+  const fx = new EmulatorFixture('messageTemplates');
+  let psd2ServiceSid = '';
+  before(async () => {
+    await fx.start();
+    psd2ServiceSid = ((await runOperation(fx.gateway, 'createService', { friendlyName: 'Shop', psd2Enabled: true })) as { sid: string }).sid;
+  });
+  after(() => fx.stop());
+
+  it("still confirms the payment through Twilio Verify's PSD2 (a code of the action's own is not tied to the amount and payee)", async () => {
+    const chat = new TaskChat({ tasks: [await templateTask('verify-payment')], runtime: fx.runtime({ verifyServiceSid: psd2ServiceSid }), clock: fx.clock });
+    await play(chat, {
+      title: 'payment in the message-templates mode',
+      turns: [
+        ['verify a payment', [ASK_AMOUNT]],
+        ['€39.99', [ASK_PAYEE]],
+        ['Acme Corp', [ASK_PHONE]],
+        [PHONE, [SENT, PROMPT_CODE]],
+        [() => assert.match(fx.emulator.outbox().at(-1)?.body ?? '', /^Your Shop verification code is: \d{6} to pay €39\.99 to Acme Corp$/)],
+        [() => fx.lastCode(PHONE), [CONFIRMED]],
+      ],
+      status: 'completed',
+    });
+    assert.deepEqual(await fx.otpStore.list('otp'), [], 'the action made no code of its own');
+  });
+});

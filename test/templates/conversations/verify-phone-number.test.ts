@@ -1,21 +1,24 @@
 import assert from 'node:assert/strict';
 import { MESSAGES } from '../../../src/dialogs';
 import { TaskChat, gatewayFor, play, templateTask, TestRuntime, type Transcript } from '../../support/conversation';
-import { EmulatorFixture } from '../../support/emulator';
+import { EmulatorFixture, OTP_MODES_UNDER_TEST, TEST_SENDER, TEST_TEMPLATES, type OtpModeUnderTest } from '../../support/emulator';
 
 const PHONE = '+14155550123';
 const OTHER = '+14155550188';
 const PROMPT_CODE = 'What\'s the code? (Say "resend" if it didn\'t arrive, "change number" to use another number, or "cancel" to stop.)';
 const ASK_PHONE = "What's your mobile number? I'll text you a code. Use the international format, e.g. +14155550123.";
 
-describe('template verify-phone-number: conversations (Twilio = the emulator, injected clock)', () => {
-  const fx = new EmulatorFixture();
+/** A row of the table, in both modes unless `modes` names the ones whose behaviour it shows. */
+type Row = Transcript & { modes?: readonly OtpModeUnderTest[] };
+
+for (const mode of OTP_MODES_UNDER_TEST) describe(`template verify-phone-number: conversations in the ${mode} mode (Twilio = the emulator, injected clock)`, () => {
+  const fx = new EmulatorFixture(mode);
   before(() => fx.start());
   after(() => fx.stop());
 
   const wrong = (n: number) => (n === 1 ? 'That code isn\'t right. You have 1 attempt left.' : `That code isn't right. You have ${n} attempts left.`);
 
-  const conversations: Transcript[] = [
+  const conversations: Row[] = [
     {
       title: 'happy path: number, code, verified; the number and time are kept in user state',
       turns: [
@@ -42,7 +45,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
       status: 'completed',
     },
     {
-      title: '"resend" / "I didn\'t get it" sends the same code again while it is valid',
+      title: '"resend" / "I didn\'t get it" sends the code again; the newest text\'s code verifies the number',
       turns: [
         ['verify my phone', [ASK_PHONE]],
         [PHONE, [/^I texted a code/, PROMPT_CODE]],
@@ -51,14 +54,44 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
             codes.push(fx.lastCode(PHONE));
           },
         ],
-        ['resend', [`I sent the code to ${PHONE} again. While it's valid it's the same code, so any of the texts will do.`, PROMPT_CODE]],
-        ["I didn't get it", [/^I sent the code to \+14155550123 again/, PROMPT_CODE]],
+        ['resend', [`I sent a code to ${PHONE} again. If more than one text arrives, type the code from the newest one.`, PROMPT_CODE]],
+        ["I didn't get it", [/^I sent a code to \+14155550123 again/, PROMPT_CODE]],
+        [() => assert.equal(fx.deliveries(PHONE), 3)],
+        [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'with Twilio Verify a resend while the code is valid texts the same code, so any of the texts will do',
+      modes: ['verify'],
+      turns: [
+        ['verify my phone', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => codes.push(fx.lastCode(PHONE))],
+        ['resend', [/again/, PROMPT_CODE]],
+        [() => assert.equal(fx.lastCode(PHONE), codes[0])],
+        [() => codes[0] ?? '', [`Thanks: ${PHONE} is verified.`]],
+      ],
+      status: 'completed',
+    },
+    {
+      title: 'with message templates a resend texts a new code from the register template, and the old code stops working',
+      modes: ['messageTemplates'],
+      turns: [
+        ['verify my phone', [ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        [() => codes.push(fx.lastCode(PHONE))],
+        ['resend', [/again/, PROMPT_CODE]],
         [
           () => {
-            assert.equal(fx.deliveries(PHONE), 3);
-            assert.equal(fx.lastCode(PHONE), codes[0]);
+            const [first, second] = fx.emulator.outbox().filter((m) => m.to === PHONE);
+            assert.equal(second?.body, TEST_TEMPLATES.register.replace('{{code}}', fx.lastCode(PHONE)));
+            assert.equal(first?.body, TEST_TEMPLATES.register.replace('{{code}}', codes[0] ?? ''));
+            assert.equal(second?.from, TEST_SENDER);
+            assert.notEqual(fx.lastCode(PHONE), codes[0]);
           },
         ],
+        [() => codes[0] ?? '', ["That code isn't right. You have 4 attempts left.", PROMPT_CODE]],
         [() => fx.lastCode(PHONE), [`Thanks: ${PHONE} is verified.`]],
       ],
       status: 'completed',
@@ -154,7 +187,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
         [
           'resend',
           [
-            `I can't send more codes to ${PHONE} right now: Twilio allows only 5 in 10 minutes. The code I already sent still works until it expires, so type it when it arrives, or say "change number" or "cancel".`,
+            `I can't send more codes to ${PHONE} right now: only 5 codes can be sent in 10 minutes. The code I already sent still works until it expires, so type it when it arrives, or say "change number" or "cancel".`,
             PROMPT_CODE,
           ],
         ],
@@ -210,6 +243,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
     },
     {
       title: "Twilio's fraud guard (60410) is explained and another number asked",
+      modes: ['verify'],
       turns: [
         ['verify my phone number', [ASK_PHONE]],
         ['+15005550011', [`Twilio's fraud protection is blocking codes to +15005550011 for now. Let's try another number, or say "cancel" and try again later.`, ASK_PHONE]],
@@ -219,6 +253,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
     },
     {
       title: "a country outside the Verify Service's geo permissions (60605) is explained and another number asked",
+      modes: ['verify'],
       turns: [
         ['verify my phone number', [ASK_PHONE]],
         ['+15005550012', [/^This bot isn't allowed to send codes to \+15005550012's country\. Let's try a number from another country/, ASK_PHONE]],
@@ -237,12 +272,23 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
     },
     {
       title: 'a landline (60205) is explained and another number asked',
+      modes: ['verify'],
       turns: [
         ['verify my phone number', [ASK_PHONE]],
         ['+15005550010', ["+15005550010 can't receive texts (it isn't a mobile number). Let's try a mobile number.", ASK_PHONE]],
         ['cancel', [/cancelled/]],
       ],
       status: 'cancelled',
+    },
+    {
+      title: 'a number Messaging cannot text (21614) is explained and another number asked',
+      modes: ['messageTemplates'],
+      turns: [
+        ['verify my phone number', [ASK_PHONE]],
+        ['+15005550009', ["+15005550009 can't receive texts (it isn't a mobile number). Let's try a mobile number.", ASK_PHONE]],
+        [PHONE, [/^I texted a code/, PROMPT_CODE]],
+      ],
+      status: 'waiting',
     },
     {
       title: 'an unverified number on a trial account (21608) says what to do',
@@ -274,7 +320,7 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
 
   const codes: string[] = [];
   let currentBot: TaskChat;
-  for (const conversation of conversations) {
+  for (const conversation of conversations.filter((c) => c.modes === undefined || c.modes.includes(mode))) {
     it(conversation.title, async () => {
       codes.length = 0;
       fx.emulator.clearOutbox();
@@ -285,7 +331,25 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
     });
   }
 
-  it('asks for the Verify Service when none is configured', async () => {
+  if (mode === 'messageTemplates') {
+    it('never asks for a Verify Service, and the code SMS comes from the sender with the register template', async () => {
+      const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime: fx.runtime(), clock: fx.clock });
+      fx.emulator.clearOutbox();
+      await play(bot, {
+        title: 'no Verify Service',
+        turns: [
+          ['verify my phone number', [ASK_PHONE]],
+          [PHONE, [/^I texted a code/, PROMPT_CODE]],
+        ],
+        status: 'waiting',
+      });
+      const [sms] = fx.emulator.outbox();
+      assert.equal(sms?.from, TEST_SENDER);
+      assert.match(sms?.body ?? '', /^Acme: use \d{6} to confirm your phone number\. It expires in 10 minutes\.$/);
+    });
+  }
+
+  if (mode === 'verify') it('asks for the Verify Service when none is configured', async () => {
     const runtime = new TestRuntime({ kind: 'ready', gateway: fx.gateway }, {});
     const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime, clock: fx.clock });
     await play(bot, {
@@ -309,7 +373,8 @@ describe('template verify-phone-number: conversations (Twilio = the emulator, in
   });
 
   it('answers "not authorized" when Twilio rejects the stored credentials (20003)', async () => {
-    const runtime = new TestRuntime({ kind: 'ready', gateway: gatewayFor(fx.emulator.url, fx.emulator.accountSid, '0'.repeat(32)) }, { verifyServiceSid: fx.serviceSid });
+    const runtime = fx.runtime();
+    runtime.resolution = { kind: 'ready', gateway: gatewayFor(fx.emulator.url, fx.emulator.accountSid, '0'.repeat(32)) };
     const bot = new TaskChat({ tasks: [await templateTask('verify-phone-number')], runtime });
     await play(bot, {
       title: '20003',

@@ -1,6 +1,7 @@
 /**
- * The Configuration tab: the Verify Service (picked from the account's services, listed through Twilio, or created
- * there), the default sender, and the SMS message templates per usage type with a live preview of {{code}}.
+ * The Configuration tab: how codes are sent (Twilio Verify, recommended, or the message templates), the Verify Service
+ * (picked from the account's services, listed through Twilio, or created there), the default sender, and the SMS
+ * message templates per usage type with a live preview of {{code}}.
  */
 import { h, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -33,6 +34,9 @@ export function ConfigurationTab(props: { view: ActionView; onChanged: (view: Ac
   const [serviceSid, setServiceSid] = useState(config.verifyServiceSid ?? '');
   const [sender, setSender] = useState(config.sender ?? '');
   const [templates, setTemplates] = useState<Record<string, string>>({ ...(config.messageTemplates ?? {}) });
+  const [otpMode, setOtpMode] = useState<'verify' | 'messageTemplates'>(config.otpMode ?? 'verify');
+  const [codeLength, setCodeLength] = useState(config.codeLength === undefined ? '' : String(config.codeLength));
+  const modeGroup = useId('otp-mode');
   const [services, setServices] = useState<VerifyService[] | undefined>(undefined);
   const [servicesError, setServicesError] = useState<string | undefined>(undefined);
   const [newService, setNewService] = useState('');
@@ -81,6 +85,9 @@ export function ConfigurationTab(props: { view: ActionView; onChanged: (view: Ac
       ...(serviceSid.trim() ? { verifyServiceSid: serviceSid.trim() } : {}),
       ...(sender.trim() ? { sender: sender.trim() } : {}),
       ...(Object.keys(messageTemplates).length ? { messageTemplates } : {}),
+      // Verify is the default: it is written only when it replaces an earlier choice.
+      ...(otpMode === 'messageTemplates' || config.otpMode !== undefined ? { otpMode } : {}),
+      ...(otpMode === 'messageTemplates' && codeLength.trim() !== '' ? { codeLength: Number(codeLength.trim()) } : {}),
     };
     try {
       props.onChanged(await api.put<ActionView>('/api/admin/action/config', body));
@@ -96,7 +103,29 @@ export function ConfigurationTab(props: { view: ActionView; onChanged: (view: Ac
   };
 
   const known = services?.some((s) => s.sid === serviceSid) ?? false;
+  const templatesMode = otpMode === 'messageTemplates';
+  const modeRadio = (value: 'verify' | 'messageTemplates', label: string) =>
+    h('label', { class: 'choice' }, [
+      h('input', { type: 'radio', name: modeGroup, value, checked: otpMode === value, onChange: () => setOtpMode(value) }),
+      ` ${label}`,
+    ]);
   return h('form', { class: 'tab-panel__form', onSubmit: save, noValidate: true }, [
+    h('fieldset', { class: 'choices' }, [
+      h('legend', null, 'How codes are sent'),
+      modeRadio('verify', 'Twilio Verify (recommended: Twilio’s fraud guard)'),
+      modeRadio('messageTemplates', 'Message templates'),
+      h(
+        'p',
+        { class: 'field__hint' },
+        templatesMode
+          ? 'The action makes each code, keeps only a keyed hash, and texts it from the default sender with the template of the dialog’s usage type. Needs the sender and all three templates; SMS only.'
+          : 'Twilio Verify makes, sends and checks the codes, in any channel, with its fraud guard.',
+      ),
+      errors['otpMode'] ? h('p', { class: 'field__error', role: 'alert' }, errors['otpMode']) : null,
+    ]),
+    templatesMode
+      ? h(Field, { label: 'Code length', value: codeLength, onInput: setCodeLength, error: errors['codeLength'], placeholder: '6', hint: 'Digits per code: 4 to 10 (default 6).' })
+      : null,
     h('div', { class: 'field' }, [
       h('label', { for: selectId, class: 'field__label' }, 'Verify Service'),
       h('select', { id: selectId, class: 'field__input', value: known ? serviceSid : '', onChange: (e: Event) => setServiceSid(valueOf(e)) }, [
@@ -123,7 +152,7 @@ export function ConfigurationTab(props: { view: ActionView; onChanged: (view: Ac
             placeholder: example,
             onInput: (value: string) => setTemplates({ ...templates, [key]: value }),
             error: errors[`messageTemplates/${key}`],
-            hint: 'Must contain {{code}}. Empty: Twilio Verify’s own message.',
+            hint: templatesMode ? 'Must contain {{code}}. Required with message templates.' : 'Must contain {{code}}. Used with message templates; Twilio Verify sends its own message.',
           }),
           text.trim() === ''
             ? null

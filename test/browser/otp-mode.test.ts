@@ -1,0 +1,66 @@
+/**
+ * The console's "How codes are sent" picker in headless Chromium against the real server: an admin switches to
+ * message templates (refused next to the missing template first), and the action's configuration says so.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser } from 'playwright-core';
+import { ADMIN_TOKEN } from '../support/http';
+import { startWorld, type World } from '../support/world';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const browserMissing = !existsSync(CHROMIUM);
+
+describe(`the console's OTP mode picker in headless Chromium${browserMissing && !process.env.CI ? ` (skipped: ${CHROMIUM} is missing)` : ''}`, function () {
+  this.timeout(60_000);
+  let browser: Browser | undefined;
+  let world: World | undefined;
+
+  before(async function () {
+    if (browserMissing) {
+      if (!process.env.CI) this.skip();
+      assert.fail(`${CHROMIUM} is missing and CI is set`);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await world?.close();
+    await browser?.close();
+  });
+
+  it('switches codes to message templates once every template is given, Twilio Verify being the default', async () => {
+    assert.ok(browser);
+    world = await startWorld();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${world.url}/admin`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Configure' }).first().click();
+    await page.getByRole('tab', { name: 'Configuration' }).click();
+
+    const verify = page.getByRole('radio', { name: 'Twilio Verify (recommended: Twilio’s fraud guard)' });
+    assert.equal(await verify.isChecked(), true, 'Twilio Verify is the default');
+    await page.getByRole('radio', { name: 'Message templates' }).check();
+    await page.getByLabel('Code length').fill('8');
+    await page.getByLabel('Default sender').fill('+15005550006');
+    await page.getByLabel('Registration message').fill('Register with {{code}}');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText(/is required when otpMode is "messageTemplates"/).first().waitFor();
+    const axe = await new AxeBuilder({ page }).analyze();
+    assert.deepEqual(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), []);
+
+    await page.getByLabel('Sign-in message').fill('Sign in with {{code}}');
+    await page.getByLabel('Test message').fill('Test {{code}}');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText('Configuration saved.').waitFor();
+    const saved = await world.admin('GET', '/api/admin/action');
+    const config = (saved.body as { config: Record<string, unknown> }).config;
+    assert.deepEqual([config['otpMode'], config['codeLength'], config['sender']], ['messageTemplates', 8, '+15005550006']);
+    await context.close();
+  });
+});
