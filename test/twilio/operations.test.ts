@@ -153,6 +153,22 @@ for (const { name, credentials, apiHost, verifyHost, baseUrl } of credentialCase
         assert.ok(scope.isDone());
       });
 
+      const localeCases: [given: string, sent: string | undefined][] = [
+        ['en-US', 'en'],
+        ['pt-BR', 'pt-BR'],
+        ['fr', 'fr'],
+        ['tlh', undefined],
+      ];
+      for (const [given, sent] of localeCases) {
+        it(`sends the locale ${given} as ${sent === undefined ? 'no Locale (Twilio picks by the number)' : `Locale=${sent}`}`, async () => {
+          const scope = verify()
+            .post(`/v2/Services/${SERVICE_SID}/Verifications`, form({ To: '+15017122661', Channel: 'sms', ...(sent === undefined ? {} : { Locale: sent }) }))
+            .reply(...json(201, oaiExample('CreateVerification')));
+          await startVerification(gw, { serviceSid: SERVICE_SID, to: '+15017122661', locale: given });
+          assert.ok(scope.isDone());
+        });
+      }
+
       it('sends Channel=sms when no channel is given', async () => {
         const scope = verify()
           .post(`/v2/Services/${SERVICE_SID}/Verifications`, form({ To: '+15017122661', Channel: 'sms' }))

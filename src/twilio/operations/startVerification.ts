@@ -1,6 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { TwilioGateway } from '../client';
 import { defineOperation } from '../operation';
+import { verifyLocaleFor } from '../locales';
 import { isValidEmail, normalizePhoneNumber } from '../phone';
 import { type Verification, serviceSidSchema, verificationOutput, verificationSchema } from '../schemas';
 import { InputProblems } from '../validation';
@@ -23,7 +24,8 @@ export const startVerificationInputSchema = {
     locale: {
       type: 'string',
       pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$',
-      description: 'A language tag for the message, e.g. en, fr or pt-BR',
+      description:
+        'A language tag for the message, e.g. en, fr or pt-BR. A tag Twilio does not list is sent as the nearest listed one (en-US as en), or left out so Twilio picks by the number (Twilio answers 404 to an unlisted Locale)',
     },
     customFriendlyName: { type: 'string', minLength: 1, maxLength: 64, description: 'A name that replaces the service name in this message' },
     customCode: { type: 'string', pattern: '^[0-9]{4,10}$', description: 'A code of your own, 4 to 10 digits (the service must allow custom codes)' },
@@ -59,8 +61,13 @@ export const startVerificationOperation = defineOperation<ParsedInput, Verificat
       to = problems.collect(() => normalizePhoneNumber(to, gw.options.defaultRegion, 'To'), '');
     }
     problems.throwIfAny();
-    const { serviceSid, to: _to, usageType: _usageType, ...options } = input;
-    const verification = await gw.client.verify.v2.services(serviceSid).verifications.create({ ...options, to });
+    const { serviceSid, to: _to, usageType: _usageType, locale, ...options } = input;
+    // Twilio answers 404 to a Locale it does not list and advises retrying without it; we send the nearest listed
+    // one, or none, so a user's "en-US" never fails a start.
+    const listed = locale === undefined ? null : verifyLocaleFor(locale);
+    const verification = await gw.client.verify.v2
+      .services(serviceSid)
+      .verifications.create({ ...options, ...(listed === null ? {} : { locale: listed }), to });
     return verificationOutput(verification);
   },
 });
