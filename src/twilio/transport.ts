@@ -14,9 +14,12 @@ export const MIN_REQUEST_BUDGET_MS = 200;
  * 60 s for Twilio's edge), so a server hardly ever closes one just as a request is written on it.
  */
 export const IDLE_SOCKET_MS = 15_000;
-/** Connections per host, and idle ones kept per host (twilio-node's defaults). */
-const MAX_SOCKETS = 20;
-const MAX_FREE_SOCKETS = 5;
+/**
+ * Connections per host (twilio-node's agent allows 20: fifty conversations sending at once would queue behind
+ * them), and idle ones kept per host.
+ */
+const MAX_SOCKETS = 100;
+const MAX_FREE_SOCKETS = 20;
 
 /** Longest wait we honour from a Retry-After header, and the cap of our own exponential backoff. */
 export const MAX_RETRY_DELAY_MS = 30_000;
