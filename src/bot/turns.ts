@@ -36,6 +36,13 @@ import { outcomeUncertain, reconcileSend, sendsToPerson, TwilioActionError, with
 
 export const TURN_LOCKS_NAMESPACE = 'turnlocks';
 export const INTENTS_NAMESPACE = 'intents';
+/**
+ * Keys under this prefix in INTENTS_NAMESPACE mark the intents whose outcome is uncertain (`open/<intent key>`),
+ * so a send lists only those, not every intent its person had in a day. An uncertain intent always has its mark
+ * (both are written in one atomic write); a mark left behind by a crash after its intent was settled is ignored and
+ * removed.
+ */
+export const OPEN_INTENT_PREFIX = 'open/';
 
 /** How long a turn may take from its arrival, Twilio calls included. */
 export const DEFAULT_TURN_BUDGET_MS = 10_000;
@@ -404,23 +411,42 @@ export class TurnGuard {
     };
   }
 
+  /**
+   * Sends to this person whose outcome is open: this intent still pending (its turn crashed mid-send) or uncertain,
+   * and every other uncertain one (found through their marks), in key order.
+   */
+  private async openIntents(call: ServiceCall, key: string, own: { etag: string; value: unknown } | undefined, personPrefix: string) {
+    const docs = new Map<string, { etag: string; value: unknown }>();
+    if (own) docs.set(key, own);
+    for (const mark of await this.store.list<unknown>(INTENTS_NAMESPACE, { prefix: `${OPEN_INTENT_PREFIX}${personPrefix}` })) {
+      const target = mark.key.slice(OPEN_INTENT_PREFIX.length);
+      if (docs.has(target)) continue;
+      const doc = await this.store.get<unknown>(INTENTS_NAMESPACE, target);
+      if (doc && readIntent(doc.value)?.state === 'uncertain') docs.set(target, doc);
+      else await this.unmark(target);
+    }
+    return [...docs.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([docKey, doc]) => {
+        const record = readIntent(doc.value);
+        if (!record || record.operation !== call.operation || record.input === undefined) return [];
+        if (record.state !== 'uncertain' && !(record.state === 'pending' && docKey === key)) return [];
+        return [{ key: docKey, etag: doc.etag, record }];
+      });
+  }
+
   private async sendOnce(call: ServiceCall, run: () => Promise<unknown>, key: string, personPrefix: string, deadline: number): Promise<unknown> {
     const fingerprint = hashOf(call.operation, canonical(call.input));
-    const own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
+    let own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
     const ownRecord = own ? readIntent(own.value) : undefined;
     if (ownRecord?.state === 'performed') return ownRecord.result;
 
     // Sends to this person whose outcome is open (this intent after a crash, or an earlier one Twilio never
     // confirmed): ask Twilio before sending anything again.
-    const open = (await this.store.list<unknown>(INTENTS_NAMESPACE, { prefix: personPrefix })).flatMap((doc) => {
-      const record = readIntent(doc.value);
-      if (!record || record.operation !== call.operation || record.input === undefined) return [];
-      if (record.state !== 'uncertain' && !(record.state === 'pending' && doc.key === key)) return [];
-      return [{ key: doc.key, etag: doc.etag, record }];
-    });
-    for (const entry of open) {
+    for (const entry of await this.openIntents(call, key, own, personPrefix)) {
       const found = await this.reconcile(call, entry.record, deadline);
       await this.finish(entry.key, entry.etag, entry.record, found.kind === 'performed' ? { state: 'performed', result: found.result } : { state: 'not-performed' });
+      if (entry.key === key) own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
       if (found.kind === 'performed' && entry.record.fingerprint === fingerprint) {
         this.logger.info('send found already performed at Twilio; not sent again', { operation: call.operation });
         return found.result;
@@ -431,7 +457,7 @@ export class TurnGuard {
     const record: IntentRecord = { state: 'pending', operation: call.operation, fingerprint, startedAt, input: { ...call.input } };
     let etag: string;
     try {
-      const current = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
+      const current = own;
       const options = { expiresAt: this.expiry(this.retention.intentMs) };
       etag = await this.store.put(INTENTS_NAMESPACE, key, record, current ? { ...options, etag: current.etag } : { ...options, ifAbsent: true });
     } catch (err) {
@@ -507,15 +533,39 @@ export class TurnGuard {
     }
   }
 
-  /** Ends an intent: kept for the retention time, its input dropped once the outcome is known. */
+  /**
+   * Ends an intent: kept for the retention time, its input dropped once the outcome is known. An uncertain outcome
+   * is written with its mark, in one atomic write, and waits for the disk. A known outcome of a pending intent
+   * does not wait for the disk flush (SQLite): losing it in a power failure leaves the intent pending, which a
+   * rerun asks Twilio about, and the reply to the turn waits for the flush of its state, which covers it too.
+   */
   private async finish(key: string, etag: string, record: IntentRecord, outcome: Pick<IntentRecord, 'state' | 'result' | 'code'>): Promise<void> {
     const { input, ...rest } = record;
     const next: IntentRecord = { ...rest, ...outcome, ...(outcome.state === 'uncertain' && input ? { input } : {}) };
+    const expiresAt = this.expiry(this.retention.intentMs);
     try {
-      await this.store.put(INTENTS_NAMESPACE, key, next, { etag, expiresAt: this.expiry(this.retention.intentMs) });
+      if (outcome.state === 'uncertain') {
+        await this.store.putMany(INTENTS_NAMESPACE, [
+          { key, value: next, options: { etag, expiresAt } },
+          { key: `${OPEN_INTENT_PREFIX}${key}`, value: { since: next.startedAt }, options: { expiresAt } },
+        ]);
+        return;
+      }
+      await this.store.put(INTENTS_NAMESPACE, key, next, { etag, expiresAt, ephemeral: record.state === 'pending' });
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err;
       this.logger.warn('an intent changed under this turn', { state: outcome.state });
+      return;
+    }
+    if (record.state === 'uncertain') await this.unmark(key);
+  }
+
+  /** Removes the mark of an intent whose outcome is no longer uncertain. */
+  private async unmark(key: string): Promise<void> {
+    try {
+      await this.store.delete(INTENTS_NAMESPACE, `${OPEN_INTENT_PREFIX}${key}`);
+    } catch (err) {
+      this.logger.warn('could not remove the mark of a settled intent', { error: err instanceof Error ? err.name : 'unknown' });
     }
   }
 }

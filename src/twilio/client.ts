@@ -21,9 +21,10 @@ export interface GatewayOptions {
   /** Waits between retries; injected in tests. */
   sleep?: (ms: number) => Promise<void>;
   /**
-   * Reuse connections (default false). A kept-alive socket that Twilio closed while idle fails the next request
-   * with ECONNRESET, and a POST is never resent on our side; nock 14 also never ends a mocked kept-alive reply
-   * (nock/nock#3001), which made whole test files time out. One TLS handshake per request is cheap at chat pace.
+   * Reuse connections (default false; the bot's gateways turn it on): one TCP and TLS handshake per connection
+   * instead of per request. Idle connections are closed after IDLE_SOCKET_MS, before Twilio would close them; a
+   * POST whose reused connection dies anyway is not resent (its outcome is unknown, as after a timeout), a GET is
+   * sent once more. Off by default because nock 14 never ends a mocked kept-alive reply (nock/nock#3001).
    */
   keepAlive?: boolean;
   /**

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
@@ -6,6 +8,18 @@ import { errorFromReply, toTwilioActionError, TwilioActionError } from './errors
 
 /** A request is not started with less time than this left in the turn's budget: it could not be answered. */
 export const MIN_REQUEST_BUDGET_MS = 200;
+
+/**
+ * A kept-alive connection idle this long is closed on our side: well before a server's own idle timeout (assumed
+ * 60 s for Twilio's edge), so a server hardly ever closes one just as a request is written on it.
+ */
+export const IDLE_SOCKET_MS = 15_000;
+/**
+ * Connections per host (twilio-node's agent allows 20: fifty conversations sending at once would queue behind
+ * them), and idle ones kept per host.
+ */
+const MAX_SOCKETS = 100;
+const MAX_FREE_SOCKETS = 20;
 
 /** Longest wait we honour from a Retry-After header, and the cap of our own exponential backoff. */
 export const MAX_RETRY_DELAY_MS = 30_000;
@@ -64,11 +78,27 @@ function isEmptyBody(body: unknown): boolean {
 }
 
 /**
+ * True for a network failure on a kept-alive connection that was reused: the server may have closed it while idle,
+ * just as the request was written. Only an idempotent request may be sent again after it.
+ */
+function failedOnReusedSocket(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const request: unknown = Reflect.get(error, 'request');
+  const code: unknown = Reflect.get(error, 'code');
+  const reused = typeof request === 'object' && request !== null && Reflect.get(request, 'reusedSocket') === true;
+  return reused && (code === 'ECONNRESET' || code === 'EPIPE');
+}
+
+/**
  * The SDK's HTTP client with our policy on top. twilio-node's own `autoRetry` retries every 429 (60202 and 60203
  * included) with a random delay that ignores Retry-After, so it stays off and this class decides:
  * - a 429 rate limit is retried up to `maxRetries` times, waiting Retry-After (capped) or 1 s, 2 s, 4 s …;
- * - a GET that fails with a 5xx is retried once (reads are idempotent);
- * - nothing else is resent: a POST that timed out or failed with a 5xx may have been delivered, so the caller decides.
+ * - a GET that fails with a 5xx, or whose reused kept-alive connection was closed under it, is retried once (reads
+ *   are idempotent);
+ * - nothing else is resent: a POST that timed out, failed with a 5xx or lost its connection (reused or not) may have
+ *   been delivered, so the caller decides. Neither node's http client nor axios resends anything by itself.
+ * With `keepAlive` connections are reused (one TCP and TLS handshake per connection instead of per request), and
+ * closed after {@link IDLE_SOCKET_MS} idle.
  * Every failure leaves here as a TwilioActionError: non-2xx replies, network errors, and 2xx replies whose body is
  * not a JSON object (an HTML page from a proxy, a bare string).
  */
@@ -78,12 +108,22 @@ export class GatewayRequestClient extends twilio.RequestClient {
   constructor(options: RequestClient.RequestClientOptions, policy: RetryPolicy) {
     super({ ...options, autoRetry: false });
     this.policy = policy;
+    if (options.keepAlive === true) {
+      // twilio-node's https agent closes idle sockets after the request timeout, and it leaves http (the emulator, a
+      // proxy on loopback) to node's global agent: both get agents of our own, with our idle timeout.
+      const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS };
+      this.axios.defaults.httpAgent = new http.Agent(pool);
+      const sdkAgent: unknown = this.axios.defaults.httpsAgent;
+      // HTTP_PROXY makes twilio-node use a proxy agent: that one is kept as it is.
+      if (sdkAgent instanceof https.Agent) this.axios.defaults.httpsAgent = new https.Agent({ ...pool, ...(sdkAgent.options.ca ? { ca: sdkAgent.options.ca } : {}) });
+    }
   }
 
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<Response<TData>> {
     const now = this.policy.now ?? Date.now;
     let rateLimitRetries = 0;
     let serverErrorRetried = false;
+    let reconnected = false;
     for (;;) {
       const left = remainingBudgetMs(now());
       if (left !== undefined && left < MIN_REQUEST_BUDGET_MS) {
@@ -97,6 +137,10 @@ export class GatewayRequestClient extends twilio.RequestClient {
       try {
         response = await super.request(left === undefined ? opts : { ...opts, timeout: Math.min(opts.timeout ?? this.defaultTimeout, left) });
       } catch (error) {
+        if (opts.method === 'get' && !reconnected && failedOnReusedSocket(error)) {
+          reconnected = true;
+          continue;
+        }
         throw toTwilioActionError(error);
       }
       const { statusCode: status, body } = response;

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { ConversationState, TestAdapter, TurnContext, UserState, type Activity } from 'botbuilder';
-import { BUSY_MESSAGE, TurnGuard } from '../../src/bot';
-import { turnEffectsOf } from '../../src/dialogs';
+import { BUSY_MESSAGE, INTENTS_NAMESPACE, OPEN_INTENT_PREFIX, TurnGuard } from '../../src/bot';
+import { turnEffectsOf, type ServiceCall } from '../../src/dialogs';
 import { openStore, type Store } from '../../src/store';
 import { createTwilioClient } from '../../src/twilio';
+import { EmulatorFixture } from '../support/emulator';
 
 const CONVERSATION = 'conv-1';
 
@@ -134,5 +135,83 @@ describe('TurnGuard', () => {
     });
     assert.equal(ran, false);
     assert.deepEqual(replies, ['first answer']);
+  });
+});
+
+describe('TurnGuard: intents of sends', () => {
+  const fixture = new EmulatorFixture();
+  let store: Store;
+  let conversationState: ConversationState;
+  let userState: UserState;
+  const adapter = new TestAdapter();
+  const clock = Date.parse('2030-01-01T00:00:00Z');
+
+  before(() => fixture.start());
+  after(() => fixture.stop());
+  beforeEach(async () => {
+    store = await openStore({ filename: ':memory:', now: () => new Date(clock) });
+    conversationState = new ConversationState(store.botStorage());
+    userState = new UserState(store.botStorage());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const guard = () => new TurnGuard({ store, conversationState, userState, budgetMs: 5_000, now: () => new Date(clock) });
+  const smsCall = (body: string): ServiceCall => ({
+    ref: { channelId: 'test', userId: 'user-1' },
+    dialog: 'send-sms',
+    node: 'send',
+    occurrence: 0,
+    operation: 'sendSms',
+    input: { to: '+14155550123', from: '+15005550006', body },
+    gateway: fixture.gateway,
+  });
+  /** Runs one turn that performs `call` with `run`; resolves with the error it threw, if any. */
+  const sendInTurn = async (id: string, call: ServiceCall, run: () => Promise<unknown>): Promise<unknown> => {
+    const turn = new TurnContext(adapter, activity(id));
+    let failure: unknown;
+    await guard().run(turn, async () => {
+      const effects = turnEffectsOf(turn);
+      assert.ok(effects, 'the guard hands the turn its effects');
+      try {
+        await effects.perform(call, run);
+      } catch (err) {
+        failure = err;
+      }
+    });
+    return failure;
+  };
+  const marks = async () => (await store.list(INTENTS_NAMESPACE, { prefix: OPEN_INTENT_PREFIX })).map((doc) => doc.key);
+  const intentKeys = async () => (await store.list(INTENTS_NAMESPACE)).map((doc) => doc.key).filter((key) => !key.startsWith(OPEN_INTENT_PREFIX));
+
+  it('marks a send whose outcome is unknown, and drops the mark once a later send learns from Twilio that it was not sent', async () => {
+    const lost = await sendInTurn('a1', smsCall('first'), () => Promise.reject(new Error('socket hang up')));
+    assert.equal((lost as { code?: unknown }).code, 'outcome_unknown');
+    const [uncertain] = await intentKeys();
+    assert.deepEqual(await marks(), [`${OPEN_INTENT_PREFIX}${uncertain}`]);
+
+    let sent = 0;
+    assert.equal(await sendInTurn('a2', smsCall('second'), async () => ({ sid: `SM${++sent}` })), undefined);
+    assert.equal(sent, 1);
+    assert.deepEqual(await marks(), []);
+    assert.equal((await store.get<{ state: string }>(INTENTS_NAMESPACE, uncertain ?? ''))?.value.state, 'not-performed');
+  });
+
+  it('leaves no mark after a send Twilio confirmed', async () => {
+    assert.equal(await sendInTurn('a1', smsCall('confirmed'), async () => ({ sid: 'SM1' })), undefined);
+    const [key] = await intentKeys();
+    assert.equal((await store.get<{ state: string }>(INTENTS_NAMESPACE, key ?? ''))?.value.state, 'performed');
+    assert.deepEqual(await marks(), []);
+  });
+
+  it('ignores and removes a mark whose intent was settled meanwhile (a crash between the two writes)', async () => {
+    assert.equal(await sendInTurn('a1', smsCall('one'), async () => ({ sid: 'SM1' })), undefined);
+    const [settled] = await intentKeys();
+    await store.put(INTENTS_NAMESPACE, `${OPEN_INTENT_PREFIX}${settled}`, { since: 'then' });
+    let sent = 0;
+    assert.equal(await sendInTurn('a2', smsCall('two'), async () => ({ sid: `SM${++sent}` })), undefined);
+    assert.equal(sent, 1);
+    assert.deepEqual(await marks(), []);
   });
 });
