@@ -10,7 +10,8 @@
 // - `node` alone (`node -e` listening with node:http): the floor no Node server goes under;
 // - baseline: the bare botbuilder echo bot on restify (bench/start-baseline.cjs);
 // - product: `node --no-deprecation dist/src/main.js` (run `npm run build` first);
-// - npm start: `npm start` as a newcomer runs it, with nothing changed since the last build.
+// - npm start: `npm start` as a newcomer runs it, with nothing changed since the last build;
+// - with `--compare DIR`: `node dist/src/main.js` of another checkout (built), e.g. the commit before a change.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -30,6 +31,7 @@ function option(name, fallback) {
 
 const runs = Number(option('runs', '10'));
 const only = option('only', '');
+const compare = option('compare', '');
 if (!Number.isInteger(runs) || runs < 1) {
   process.stderr.write('--runs must be a whole number of at least 1.\n');
   process.exit(2);
@@ -64,6 +66,7 @@ const targets = [
   { name: 'baseline (echo bot)', command: process.execPath, args: [path.join(__dirname, 'start-baseline.cjs')] },
   { name: 'node dist/src/main.js', command: process.execPath, args: ['--no-deprecation', 'dist/src/main.js'] },
   { name: 'npm start', command: 'npm', args: ['start', '--silent'] },
+  ...(compare ? [{ name: `${path.basename(compare)}: main.js`, command: process.execPath, args: ['--no-deprecation', 'dist/src/main.js'], cwd: path.resolve(compare) }] : []),
 ].filter((t) => only === '' || t.name.includes(only));
 
 /** Spawns one target (in a process group of its own), waits until /healthz answers 200, stops it; the time in ms. */
@@ -75,7 +78,7 @@ async function timeOne(target) {
   for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'DATABASE_URL', 'PUBLIC_BASE_URL']) delete env[name];
   let output = '';
   const started = process.hrtime.bigint();
-  const child = spawn(target.command, target.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(target.command, target.args, { cwd: target.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   let exited = false;
