@@ -6,6 +6,10 @@
 // banner line comes earlier and promises less. Each run starts zero-config in a fresh temporary DATA_DIR on free
 // ports (PORT and EMULATOR_PORT), then is stopped with SIGTERM before the next one starts (one at a time).
 //
+// Also printed: the CPU time (user + system) the target's processes had used when it was ready, read from /proc
+// (Linux; every process of its process group, including finished children such as npm's): start is CPU-bound, so
+// on a busy machine this moves much less than the wall-clock time.
+//
 // Targets, interleaved run by run so a noisy machine weighs on all of them alike:
 // - `node` alone (`node -e` listening with node:http): the floor no Node server goes under;
 // - baseline: the bare botbuilder echo bot on restify (bench/start-baseline.cjs);
@@ -48,6 +52,33 @@ function freePort() {
   });
 }
 
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on Linux
+
+/** CPU ms used so far by every process of the group `pgid` and its reaped children; undefined off Linux. */
+function groupCpuMs(pgid) {
+  let entries;
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  for (const entry of entries) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state ppid pgrp ... utime(14) stime(15) cutime(16) cstime(17).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
 function healthy(port) {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (res) => {
@@ -69,7 +100,7 @@ const targets = [
   ...(compare ? [{ name: `${path.basename(compare)}: main.js`, command: process.execPath, args: ['--no-deprecation', 'dist/src/main.js'], cwd: path.resolve(compare) }] : []),
 ].filter((t) => only === '' || t.name.includes(only));
 
-/** Spawns one target (in a process group of its own), waits until /healthz answers 200, stops it; the time in ms. */
+/** Spawns one target (in a process group of its own), waits until /healthz answers 200, stops it; ms to ready and CPU ms. */
 async function timeOne(target) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tva-bench-start-'));
   const port = await freePort();
@@ -85,7 +116,7 @@ async function timeOne(target) {
   child.once('exit', () => (exited = true));
   try {
     for (;;) {
-      if (await healthy(port)) return Number(process.hrtime.bigint() - started) / 1e6;
+      if (await healthy(port)) return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: groupCpuMs(child.pid) };
       if (exited) throw new Error(`${target.name} exited before it was ready:\n${output}`);
       if (Number(process.hrtime.bigint() - started) / 1e6 > LIMIT_MS) throw new Error(`${target.name} not ready after ${LIMIT_MS} ms:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -116,21 +147,27 @@ async function main() {
   // npm start is timed as it is meant to be fast: nothing changed since the last build (this builds if needed).
   execFileSync(process.execPath, ['scripts/build-if-changed.cjs'], { cwd: ROOT, stdio: 'inherit' });
   const times = new Map(targets.map((t) => [t.name, []]));
+  const cpu = new Map(targets.map((t) => [t.name, []]));
   for (const target of targets) await timeOne(target); // one warm-up each (disk cache), not counted
   for (let i = 0; i < runs; i++) {
-    for (const target of targets) times.get(target.name).push(await timeOne(target));
+    for (const target of targets) {
+      const { ms, cpuMs } = await timeOne(target);
+      times.get(target.name).push(ms);
+      if (cpuMs !== undefined) cpu.get(target.name).push(cpuMs);
+    }
   }
-  const rows = targets.map((t) => ({ name: t.name, ...summary(times.get(t.name)) }));
+  const rows = targets.map((t) => ({ name: t.name, ...summary(times.get(t.name)), cpuMedian: cpu.get(t.name).length ? summary(cpu.get(t.name)).median : undefined }));
   const baseline = rows.find((r) => r.name.startsWith('baseline'));
   if (process.argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ runs, cpus: os.cpus().length, rows }, null, 2)}\n`);
     return;
   }
   process.stdout.write(`time to ready (GET /healthz 200), ${runs} runs each, ${os.cpus().length} CPUs, ms\n`);
-  process.stdout.write(`${'target'.padEnd(24)}${'min'.padStart(7)}${'median'.padStart(8)}${'max'.padStart(7)}${'median/baseline'.padStart(17)}\n`);
+  process.stdout.write(`${'target'.padEnd(24)}${'min'.padStart(7)}${'median'.padStart(8)}${'max'.padStart(7)}${'median/baseline'.padStart(17)}${'CPU median'.padStart(12)}\n`);
   for (const r of rows) {
     const ratio = baseline ? (r.median / baseline.median).toFixed(2) : '';
-    process.stdout.write(`${r.name.padEnd(24)}${r.min.toFixed(0).padStart(7)}${r.median.toFixed(0).padStart(8)}${r.max.toFixed(0).padStart(7)}${ratio.padStart(17)}\n`);
+    const cpuText = r.cpuMedian === undefined ? '' : r.cpuMedian.toFixed(0);
+    process.stdout.write(`${r.name.padEnd(24)}${r.min.toFixed(0).padStart(7)}${r.median.toFixed(0).padStart(8)}${r.max.toFixed(0).padStart(7)}${ratio.padStart(17)}${cpuText.padStart(12)}\n`);
   }
 }
 
