@@ -135,8 +135,21 @@ type Step =
   /** A dialog node began another dialog: its turn result is this dialog's (see resumeDialog). */
   | { kind: 'handed'; turn: DialogTurnResult };
 
-/** Nodes run in one turn before the engine decides the dialog is stuck. */
+/**
+ * Nodes run in one turn before the engine decides the dialog is stuck. The budget is the turn's, shared by the
+ * dialogs a dialog node begins and the one it resumes: a parent that begins an at-once-ending dialog in a loop
+ * (through an entity node its default fills) would otherwise start a fresh budget on every resume and never end.
+ */
 export const MAX_STEPS_PER_TURN = 50;
+const STEPS_TAKEN = Symbol('twilio-verify-action.stepsTaken');
+
+/** Counts one step against the turn's budget; false when it is spent. */
+function takeStep(turn: TurnContext): boolean {
+  const taken = turn.turnState.get(STEPS_TAKEN) as number | undefined;
+  if ((taken ?? 0) >= MAX_STEPS_PER_TURN) return false;
+  turn.turnState.set(STEPS_TAKEN, (taken ?? 0) + 1);
+  return true;
+}
 const DEFAULT_RETRIES = 3;
 /** An enum node with more values than this gets no automatic buttons (a list that long is better typed). */
 const MAX_AUTOMATIC_SUGGESTIONS = 6;
@@ -524,7 +537,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     first?: (node: DialogNode) => Promise<Step>,
   ): Promise<DialogTurnResult> {
     let pending = first;
-    for (let steps = 0; steps < MAX_STEPS_PER_TURN; steps += 1) {
+    while (takeStep(dc.context)) {
       const node = this.nodes.get(state.node);
       if (!node) {
         this.log('error', 'node missing from the dialog task', { node: state.node });
