@@ -141,6 +141,18 @@ function describeVerifier(label: string, factory: () => StoreHarness, skipReason
       assert.equal((await check(fx.lastCode(PHONE)))['status'], 'approved');
     });
 
+    it('a resend never texts the code it replaces, even when the generator draws it again (4-digit codes collide 1 in 10,000)', async () => {
+      const draws = ['1234', '1234', '1234', '5678'];
+      const fixed = new MessageTemplatesOtp(new LocalVerifier({ store, keys: () => [key], now: () => fx.clock.now(), newCode: () => draws.shift() ?? '0000' }));
+      const config = { ...CONFIG, codeLength: 4 };
+      await run('startVerification', { to: PHONE, usageType: 'register' }, config, fixed);
+      assert.equal(fx.lastCode(PHONE), '1234');
+      await run('startVerification', { to: PHONE, usageType: 'register' }, config, fixed);
+      assert.equal(fx.lastCode(PHONE), '5678');
+      assert.equal((await check('1234', fixed))['status'], 'pending');
+      assert.equal((await check('5678', fixed))['status'], 'approved');
+    });
+
     it('a canceled verification is fetchable as canceled, and its code no longer checks', async () => {
       const v = await start();
       const canceled = (await run('updateVerification', { verificationSid: v['sid'], status: 'canceled' })) as Record<string, unknown>;
