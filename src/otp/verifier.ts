@@ -84,6 +84,8 @@ export interface LocalVerifierOptions {
   /** HMAC keys, current first (older ones still check codes made before a key rotation). Never stored. */
   keys: () => readonly Buffer[];
   now?: () => Date;
+  /** Draws a code of `length` digits; {@link newCode} (a CSPRNG) unless a test injects its own draws. */
+  newCode?: (length: number) => string;
 }
 
 function invalid(param: string, message: string): TwilioActionError {
@@ -113,11 +115,13 @@ export class LocalVerifier {
   private readonly store: Store;
   private readonly keys: () => readonly Buffer[];
   private readonly now: () => Date;
+  private readonly draw: (length: number) => string;
 
   constructor(options: LocalVerifierOptions) {
     this.store = options.store;
     this.keys = options.keys;
     this.now = options.now ?? (() => new Date());
+    this.draw = options.newCode ?? newCode;
   }
 
   /** The store key of a number: a hash, so keys (which may be logged) name no phone number. */
@@ -215,7 +219,7 @@ export class LocalVerifier {
     const template = settings.templates[usageType];
     const to = this.phone(gw, text(input, 'to'));
     const numberKey = this.numberKey(to);
-    const code = newCode(settings.codeLength);
+    let code = this.draw(settings.codeLength);
     let previous: CurrentCode | null = null;
     let sentAt = 0;
     const started = await this.update(numberKey, (record, now) => {
@@ -231,6 +235,11 @@ export class LocalVerifier {
       let pointer: string | undefined;
       if (live !== undefined && live.status === 'pending' && !live.deleted && !live.owesMaxAttemptsError) {
         current = { ...live, usageType, attempts: [...live.attempts, attempt], updatedAt: now, sendStartedAt: now, messageSid: null, hash: '' };
+        // A resend must make the old code stop working: a draw equal to it (1 in 10^codeLength) is drawn again.
+        for (let redraw = 0; this.matches(live, code); redraw += 1) {
+          if (redraw >= 20) throw new TwilioActionError({ code: 'unexpected_error', status: 0, twilioMessage: 'No new code could be drawn' });
+          code = this.draw(settings.codeLength);
+        }
       } else {
         const sid = `VE${randomBytes(16).toString('hex')}`;
         pointer = sid;
