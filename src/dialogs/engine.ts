@@ -275,6 +275,21 @@ function childResultOf(value: unknown): ChildDialogResult {
   return result;
 }
 
+/**
+ * The entities a checkVerification node sends as its code: verification codes, which never leave the dialog in its
+ * result (a caller may keep a result in state, and codes are never stored in clear).
+ */
+function codeEntitiesOf(task: DialogTask): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const node of task.nodes) {
+    if (node.type !== 'service' || node.operation !== 'checkVerification') continue;
+    const source: unknown = node.input['code'];
+    const match = typeof source === 'string' ? /^\s*entities\.([A-Za-z][A-Za-z0-9_]*)\s*$/.exec(source) : null;
+    if (match?.[1] !== undefined) names.add(match[1]);
+  }
+  return names;
+}
+
 /** Runs one dialog task as a botbuilder dialog. */
 export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   readonly task: DialogTask;
@@ -286,6 +301,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   private readonly nodes: ReadonlyMap<string, DialogNode>;
   private readonly firstUtterance: string;
   private readonly callsTwilio: boolean;
+  /** Entities holding a verification code (see codeEntitiesOf): left out of the result. */
+  private readonly codeEntities: ReadonlySet<string>;
   private readonly interruptions: DialogTaskDialogOptions['interruptions'];
   private readonly nextSteps: () => readonly string[];
 
@@ -301,6 +318,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     const intent = this.nodes.get(options.task.start);
     this.firstUtterance = intent?.type === 'intent' ? (intent.utterances[0] ?? options.task.name) : options.task.name;
     this.callsTwilio = options.task.nodes.some((node) => node.type === 'service');
+    this.codeEntities = codeEntitiesOf(options.task);
     this.interruptions = options.interruptions;
     this.nextSteps = options.nextSteps ?? (() => []);
   }
@@ -479,7 +497,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   private resultOf(state: Pick<TaskState, 'entities' | 'context'>, status: DialogEndStatus, outcome?: string): DialogTaskResult {
-    return { status, outcome: this.outcomeOf(status, outcome), entities: state.entities, context: state.context };
+    const entities = Object.fromEntries(Object.entries(state.entities).filter(([name]) => !this.codeEntities.has(name)));
+    return { status, outcome: this.outcomeOf(status, outcome), entities, context: state.context };
   }
 
   /** The declared result fields, evaluated as the dialog ends (a broken one reads as null and is logged). */
