@@ -3,7 +3,7 @@
  * SMS to the emulator through the real sendSms operation. The verifier's clock is the emulator's manual clock.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { LocalVerifier, MessageTemplatesOtp, OTP_NAMESPACE, smsLister } from '../../src/otp';
 import type { Store } from '../../src/store';
 import { reconcileLocalStartsWith, reconcileSend, runOperation, TwilioActionError } from '../../src/twilio';
@@ -82,6 +82,26 @@ function describeVerifier(label: string, factory: () => StoreHarness, skipReason
       const stored = JSON.stringify(await store.list(OTP_NAMESPACE));
       assert.ok(stored.includes('"hash"'));
       assert.ok(!stored.includes(code), 'the code is stored in clear');
+    });
+
+    it('keeps the phone number nowhere in the store in clear: neither in keys nor in values', async () => {
+      const v = await start();
+      await run('fetchVerification', { verificationSid: v['sid'] });
+      const docs = await store.list(OTP_NAMESPACE);
+      assert.ok(docs.length > 0);
+      const stored = JSON.stringify(docs);
+      for (const form of [PHONE, PHONE.slice(1), PHONE.slice(2)]) assert.ok(!stored.includes(form), `the store holds ${form}: ${stored}`);
+      const unkeyed = createHash('sha256').update(`tva-otp\0${PHONE}`).digest('hex').slice(0, 40);
+      assert.ok(!stored.includes(unkeyed), 'a key is a plain hash of the number, which anyone can reverse by trying numbers');
+    });
+
+    it('still reads the number of a verification by SID and checks it by number after a key rotation', async () => {
+      const v = await start();
+      const rotated = new MessageTemplatesOtp(verifierOn(store, () => [randomBytes(32), key]));
+      const fetched = (await run('fetchVerification', { verificationSid: v['sid'] }, CONFIG, rotated)) as Record<string, unknown>;
+      assert.deepEqual([fetched['to'], fetched['status']], [PHONE, 'pending']);
+      const approved = await check(fx.lastCode(PHONE), rotated);
+      assert.deepEqual([approved['to'], approved['status']], [PHONE, 'approved']);
     });
 
     it('approves the right code once: the same code again finds no verification (20404)', async () => {
