@@ -19,6 +19,7 @@ import { runOperation, TwilioActionError } from '../twilio';
 import { describeEntity, normalizeWords, recognizeEntity, type EntityValue } from './entities';
 import {
   displayValue,
+  evaluatePath,
   evaluateExpression,
   ExpressionError,
   isTruthy,
@@ -816,10 +817,17 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     return Dialog.EndOfTurn;
   }
 
-  private buildInput(node: ServiceNode, scope: ExpressionScope): Record<string, JsonValue> {
+  private buildInput(node: ServiceNode, scope: ExpressionScope): { input: Record<string, JsonValue>; problem?: string } {
     const input: Record<string, JsonValue> = {};
+    let problem: string | undefined;
     // Null means "not given": optional parameters stay out of the request.
     for (const [key, source] of Object.entries(node.input)) {
+      if (node.operation === 'twilioRequest' && key === 'path' && typeof source === 'string') {
+        const built = evaluatePath(source, scope, { now: () => this.clock.now() });
+        if ('problem' in built) problem = built.problem;
+        else input[key] = built.path;
+        continue;
+      }
       if (typeof source === 'string') {
         const value = toJson(this.evaluate(source, scope));
         if (value !== null) input[key] = value;
@@ -832,7 +840,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       }
       if (Object.keys(nested).length > 0) input[key] = nested;
     }
-    return input;
+    return problem === undefined ? { input } : { input, problem };
   }
 
   private async runService(turn: TurnContext, state: TaskState, node: ServiceNode): Promise<Step> {
@@ -854,10 +862,15 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
         break;
     }
     state.authorizationRequested = false;
-    const input = this.buildInput(node, await this.scope(turn, state));
+    const { input, problem } = this.buildInput(node, await this.scope(turn, state));
     const gateway = availability.gateway;
     const runHook = this.runtime.runOperation?.bind(this.runtime);
-    const run = runHook ? () => runHook(turn, { operation: node.operation, gateway, input }) : () => runOperation(gateway, node.operation, input);
+    const run =
+      problem !== undefined
+        ? () => Promise.reject(new TwilioActionError({ code: 'invalid_input', status: 0, param: 'Path', twilioMessage: problem, problems: [problem] }))
+        : runHook
+          ? () => runHook(turn, { operation: node.operation, gateway, input })
+          : () => runOperation(gateway, node.operation, input);
     const effects = turnEffectsOf(turn);
     try {
       const outcome = effects
