@@ -63,6 +63,29 @@ describe(`the console's OTP mode picker in headless Chromium${browserMissing && 
     assert.deepEqual([config['otpMode'], config['codeLength'], config['sender']], ['messageTemplates', 8, '+15005550006']);
     await context.close();
   });
+  it('says what to type when the code length is not a number, and saves nothing', async () => {
+    assert.ok(browser);
+    world ??= await startWorld();
+    const before = await world.admin('GET', '/api/admin/action');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${world.url}/admin`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Configure' }).first().click();
+    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await page.getByRole('radio', { name: 'Message templates' }).check();
+    await page.getByLabel('Code length').fill('six');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText('Type the number of digits per code, from 4 to 10 (e.g. 6), or leave it empty for 6.').waitFor();
+    await page.getByText('The code length is not a number. Nothing was saved.').waitFor();
+    const after = await world.admin('GET', '/api/admin/action');
+    assert.deepEqual((after.body as { config: unknown }).config, (before.body as { config: unknown }).config);
+    await context.close();
+  });
+
   it('switches to message templates and back on a 390 px phone, without sideways scrolling or axe violations', async () => {
     assert.ok(browser);
     await world?.close();
