@@ -121,7 +121,36 @@ export function parseAuthorization(value: unknown): AuthorizationInput {
 }
 
 /** Validates an action configuration. */
-export const parseActionConfig = (value: unknown): ActionConfig => check(validators.config(), value, 'The configuration is invalid.');
+export function parseActionConfig(value: unknown): ActionConfig {
+  const config = check(validators.config(), value, 'The configuration is invalid.');
+  const details = templateLengthProblems(config);
+  if (details.length > 0) throw new ActionError('invalid_request', 'The configuration is invalid.', { details });
+  return config;
+}
+
+/** Twilio's limit on a message body (error 21617 above it). */
+const MAX_SMS_BODY = 1600;
+const PLACEHOLDER = '{{code}}';
+
+/**
+ * Templates whose SMS would pass Twilio's 1600 characters once each {{code}} holds a code of the configured length
+ * (6 by default): saved, every code sent from them would fail.
+ */
+function templateLengthProblems(config: ActionConfig): ErrorDetail[] {
+  const digits = config.codeLength ?? 6;
+  const problems: ErrorDetail[] = [];
+  for (const [usage, template] of Object.entries(config.messageTemplates ?? {})) {
+    if (typeof template !== 'string') continue;
+    const sent = template.split(PLACEHOLDER).join('0'.repeat(digits)).length;
+    if (sent > MAX_SMS_BODY) {
+      problems.push({
+        path: `/messageTemplates/${usage}`,
+        message: `is too long: with a ${digits}-digit code its SMS has ${sent} characters, and Twilio sends at most ${MAX_SMS_BODY} (shorten it by ${sent - MAX_SMS_BODY})`,
+      });
+    }
+  }
+  return problems;
+}
 /** Validates a new auth profile. */
 export const parseAuthProfile = (value: unknown): AuthProfileInput => check(validators.profile(), value, 'The auth profile is invalid.');
 /** Validates an auth profile update. */

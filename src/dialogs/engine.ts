@@ -22,6 +22,7 @@ import { runOperation, TwilioActionError } from '../twilio';
 import { describeEntity, normalizeWords, recognizeEntity, type EntityValue } from './entities';
 import {
   displayValue,
+  evaluatePath,
   evaluateExpression,
   ExpressionError,
   isTruthy,
@@ -138,8 +139,21 @@ type Step =
   /** A dialog node began another dialog: its turn result is this dialog's (see resumeDialog). */
   | { kind: 'handed'; turn: DialogTurnResult };
 
-/** Nodes run in one turn before the engine decides the dialog is stuck. */
+/**
+ * Nodes run in one turn before the engine decides the dialog is stuck. The budget is the turn's, shared by the
+ * dialogs a dialog node begins and the one it resumes: a parent that begins an at-once-ending dialog in a loop
+ * (through an entity node its default fills) would otherwise start a fresh budget on every resume and never end.
+ */
 export const MAX_STEPS_PER_TURN = 50;
+const STEPS_TAKEN = Symbol('twilio-verify-action.stepsTaken');
+
+/** Counts one step against the turn's budget; false when it is spent. */
+function takeStep(turn: TurnContext): boolean {
+  const taken = turn.turnState.get(STEPS_TAKEN) as number | undefined;
+  if ((taken ?? 0) >= MAX_STEPS_PER_TURN) return false;
+  turn.turnState.set(STEPS_TAKEN, (taken ?? 0) + 1);
+  return true;
+}
 const DEFAULT_RETRIES = 3;
 /** An enum node with more values than this gets no automatic buttons (a list that long is better typed). */
 const MAX_AUTOMATIC_SUGGESTIONS = 6;
@@ -265,6 +279,21 @@ function childResultOf(value: unknown): ChildDialogResult {
   return result;
 }
 
+/**
+ * The entities a checkVerification node sends as its code: verification codes, which never leave the dialog in its
+ * result (a caller may keep a result in state, and codes are never stored in clear).
+ */
+function codeEntitiesOf(task: DialogTask): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const node of task.nodes) {
+    if (node.type !== 'service' || node.operation !== 'checkVerification') continue;
+    const source: unknown = node.input['code'];
+    const match = typeof source === 'string' ? /^\s*entities\.([A-Za-z][A-Za-z0-9_]*)\s*$/.exec(source) : null;
+    if (match?.[1] !== undefined) names.add(match[1]);
+  }
+  return names;
+}
+
 /** Runs one dialog task as a botbuilder dialog. */
 export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   readonly task: DialogTask;
@@ -276,6 +305,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   private readonly nodes: ReadonlyMap<string, DialogNode>;
   private readonly firstUtterance: string;
   private readonly callsTwilio: boolean;
+  /** Entities holding a verification code (see codeEntitiesOf): left out of the result. */
+  private readonly codeEntities: ReadonlySet<string>;
   private readonly interruptions: DialogTaskDialogOptions['interruptions'];
   private readonly nextSteps: () => readonly string[];
 
@@ -291,6 +322,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     const intent = this.nodes.get(options.task.start);
     this.firstUtterance = intent?.type === 'intent' ? (intent.utterances[0] ?? options.task.name) : options.task.name;
     this.callsTwilio = options.task.nodes.some((node) => node.type === 'service');
+    this.codeEntities = codeEntitiesOf(options.task);
     this.interruptions = options.interruptions;
     this.nextSteps = options.nextSteps ?? (() => []);
   }
@@ -469,7 +501,8 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   private resultOf(state: Pick<TaskState, 'entities' | 'context'>, status: DialogEndStatus, outcome?: string): DialogTaskResult {
-    return { status, outcome: this.outcomeOf(status, outcome), entities: state.entities, context: state.context };
+    const entities = Object.fromEntries(Object.entries(state.entities).filter(([name]) => !this.codeEntities.has(name)));
+    return { status, outcome: this.outcomeOf(status, outcome), entities, context: state.context };
   }
 
   /** The declared result fields, evaluated as the dialog ends (a broken one reads as null and is logged). */
@@ -527,7 +560,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     first?: (node: DialogNode) => Promise<Step>,
   ): Promise<DialogTurnResult> {
     let pending = first;
-    for (let steps = 0; steps < MAX_STEPS_PER_TURN; steps += 1) {
+    while (takeStep(dc.context)) {
       const node = this.nodes.get(state.node);
       if (!node) {
         this.log('error', 'node missing from the dialog task', { node: state.node });
@@ -787,10 +820,17 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     return Dialog.EndOfTurn;
   }
 
-  private buildInput(node: ServiceNode, scope: ExpressionScope): Record<string, JsonValue> {
+  private buildInput(node: ServiceNode, scope: ExpressionScope): { input: Record<string, JsonValue>; problem?: string } {
     const input: Record<string, JsonValue> = {};
+    let problem: string | undefined;
     // Null means "not given": optional parameters stay out of the request.
     for (const [key, source] of Object.entries(node.input)) {
+      if (node.operation === 'twilioRequest' && key === 'path' && typeof source === 'string') {
+        const built = evaluatePath(source, scope, { now: () => this.clock.now() });
+        if ('problem' in built) problem = built.problem;
+        else input[key] = built.path;
+        continue;
+      }
       if (typeof source === 'string') {
         const value = toJson(this.evaluate(source, scope));
         if (value !== null) input[key] = value;
@@ -803,7 +843,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       }
       if (Object.keys(nested).length > 0) input[key] = nested;
     }
-    return input;
+    return problem === undefined ? { input } : { input, problem };
   }
 
   private async runService(turn: TurnContext, state: TaskState, node: ServiceNode): Promise<Step> {
@@ -825,10 +865,15 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
         break;
     }
     state.authorizationRequested = false;
-    const input = this.buildInput(node, await this.scope(turn, state));
+    const { input, problem } = this.buildInput(node, await this.scope(turn, state));
     const gateway = availability.gateway;
     const runHook = this.runtime.runOperation?.bind(this.runtime);
-    const run = runHook ? () => runHook(turn, { operation: node.operation, gateway, input }) : () => runOperation(gateway, node.operation, input);
+    const run =
+      problem !== undefined
+        ? () => Promise.reject(new TwilioActionError({ code: 'invalid_input', status: 0, param: 'Path', twilioMessage: problem, problems: [problem] }))
+        : runHook
+          ? () => runHook(turn, { operation: node.operation, gateway, input })
+          : () => runOperation(gateway, node.operation, input);
     const effects = turnEffectsOf(turn);
     try {
       const outcome = effects

@@ -356,6 +356,38 @@ export function evaluateExpression(source: string, scope: ExpressionScope, optio
   return value === undefined ? null : value;
 }
 
+/** One path segment a value may fill in a raw API call's path: letters, digits, "_", "~", "-" and inner dots. */
+const PATH_SEGMENT = /^[A-Za-z0-9_~-](?:[A-Za-z0-9._~-]*[A-Za-z0-9_~-])?$/;
+
+/**
+ * Evaluates a raw API call's path ('/2010-04-01/Accounts/{AccountSid}/Messages/' + entities.sid + '.json'): the
+ * quoted literals of its "+" chain are the dialog author's and go as written; every other part is a value (a user's
+ * answer, a result) and must be exactly one path segment, so no value can climb or branch to another resource.
+ * Answers the path, or the problem in words.
+ */
+export function evaluatePath(source: string, scope: ExpressionScope, options: EvaluationOptions = {}): { path: string } | { problem: string } {
+  const operands: Expression[] = [];
+  let tree = compileExpression(source);
+  while (tree.kind === 'binary' && tree.op === '+') {
+    operands.unshift(tree.right);
+    tree = tree.left;
+  }
+  operands.unshift(tree);
+  let path = '';
+  for (const operand of operands) {
+    if (operand.kind === 'literal' && typeof operand.value === 'string') {
+      path += operand.value;
+      continue;
+    }
+    const value = displayValue(run(operand, scope, source, options) ?? null);
+    if (!PATH_SEGMENT.test(value)) {
+      return { problem: `Invalid parameter: Path. A value in the path must be one segment of letters, digits, ".", "_", "~" or "-", not ${JSON.stringify(value.slice(0, 40))}` };
+    }
+    path += value;
+  }
+  return { path };
+}
+
 type TemplatePart = { text: string } | { expression: string };
 const templateCache = new Map<string, TemplatePart[]>();
 

@@ -29,6 +29,7 @@ export {
   configFieldsOfExpression,
   configFieldsOfTemplate,
   evaluateExpression,
+  evaluatePath,
   ExpressionError,
   renderTemplate,
 } from './expressions';

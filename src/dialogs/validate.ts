@@ -493,6 +493,16 @@ function rawRequestProblems(node: ServiceNode, at: string): DialogProblem[] {
   if (node.operation !== 'twilioRequest') return [];
   const problems: DialogProblem[] = [];
   const input = node.input;
+  const missing: Record<string, string> = {
+    method: "one of 'GET', 'POST', 'DELETE'",
+    domain: "'api' or 'verify'",
+    path: 'a quoted literal beginning with /, e.g. \'/v2/Services\'',
+  };
+  for (const [key, what] of Object.entries(missing)) {
+    if (input[key] === undefined) {
+      problems.push({ pointer: `${at}/input`, message: `A raw API call must say its ${key}: add "${key}": ${what}.` });
+    }
+  }
   const literalOf = (key: string): string | undefined => {
     const value = input[key];
     return typeof value === 'string' ? literalString(value) : undefined;

@@ -14,6 +14,11 @@ import { boolParam, intParam, param, paging, type Handler, type TwilioRequest } 
 import { listedVerifyLocale } from '../twilio';
 import type { EmulatorState, ServiceRecord, VerificationChannel, VerificationRecord } from './state';
 
+/** 60206, as Twilio answers a PSD2 service's start or check without both Amount and Payee (HTTP 400). */
+function psd2ParamsRequired(): TwilioError {
+  return new TwilioError(400, 60206, "'Amount' & 'Payee' params are required");
+}
+
 /** Seconds a code stays valid. */
 export const CODE_VALIDITY_SECONDS = 600;
 /** Wrong checks allowed; the next check answers 60202. */
@@ -306,8 +311,7 @@ export const createVerification: Handler = (state, req) => {
   const amount = param(req.form, 'Amount')?.trim();
   const payee = param(req.form, 'Payee')?.trim();
   // PSD2 (dynamic linking): the amount and payee are part of what the user approves, so Twilio requires both.
-  if (service.psd2Enabled && !amount) throw invalidParameter('Amount');
-  if (service.psd2Enabled && !payee) throw invalidParameter('Payee');
+  if (service.psd2Enabled && (!amount || !payee)) throw psd2ParamsRequired();
   const magic = verifyMagicError(to, channel, service.skipSmsToLandlines);
   if (magic) throw magic;
   if (channel !== 'email' && !reachableFromTrial(state, to)) throw unverified(to);
@@ -395,8 +399,7 @@ export const checkVerification: Handler = (state, req) => {
   // (https://www.twilio.com/docs/verify/verifying-transactions-psd2). Without PSD2 they are ignored.
   const amount = service.psd2Enabled ? param(req.form, 'Amount')?.trim() : undefined;
   const payee = service.psd2Enabled ? param(req.form, 'Payee')?.trim() : undefined;
-  if (service.psd2Enabled && !amount) throw invalidParameter('Amount');
-  if (service.psd2Enabled && !payee) throw invalidParameter('Payee');
+  if (service.psd2Enabled && (!amount || !payee)) throw psd2ParamsRequired();
 
   let v: VerificationRecord | undefined;
   if (verificationSid !== undefined) {

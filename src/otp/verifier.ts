@@ -10,10 +10,11 @@
  *   verification SID), so the code cannot be sent again;
  * - compared with `crypto.timingSafeEqual`.
  * State is one store document per number (namespace `otp`, expiring), changed only by compare-and-set on its eTag,
+ * keyed by an HMAC of the number and holding the number only sealed (AES-256-GCM), both under the derived key,
  * so any number of instances sharing the store agree, and concurrent checks cannot exceed five. Failures use
  * Verify's codes and shapes: 20404, 60200, 60202, 60203, and Messaging's own (21211, 21610 …) for the SMS.
  */
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { StoreConflictError, type Store, type StoredDocument } from '../store';
 import { normalizePhoneNumber, TwilioActionError, type TwilioGateway } from '../twilio';
 import type { ListedSms } from './messages';
@@ -68,8 +69,15 @@ interface CurrentCode {
   messageSid: string | null;
 }
 
+/** The number, sealed (AES-256-GCM under a subkey of the HMAC key): the store never holds it in clear. */
+interface SealedNumber {
+  nonce: string;
+  data: string;
+  tag: string;
+}
+
 interface NumberRecord {
-  to: string;
+  to: SealedNumber;
   /** Send times (ms) within the last window. */
   sends: number[];
   current: CurrentCode | null;
@@ -84,6 +92,8 @@ export interface LocalVerifierOptions {
   /** HMAC keys, current first (older ones still check codes made before a key rotation). Never stored. */
   keys: () => readonly Buffer[];
   now?: () => Date;
+  /** Draws a code of `length` digits; {@link newCode} (a CSPRNG) unless a test injects its own draws. */
+  newCode?: (length: number) => string;
 }
 
 function invalid(param: string, message: string): TwilioActionError {
@@ -113,16 +123,71 @@ export class LocalVerifier {
   private readonly store: Store;
   private readonly keys: () => readonly Buffer[];
   private readonly now: () => Date;
+  private readonly draw: (length: number) => string;
 
   constructor(options: LocalVerifierOptions) {
     this.store = options.store;
     this.keys = options.keys;
     this.now = options.now ?? (() => new Date());
+    this.draw = options.newCode ?? newCode;
   }
 
-  /** The store key of a number: a hash, so keys (which may be logged) name no phone number. */
-  private numberKey(to: string): string {
-    return `n/${createHash('sha256').update(`tva-otp\0${to}`).digest('hex').slice(0, 40)}`;
+  /**
+   * The store key of a number under `key`: a keyed hash, so keys (which may be logged) name no phone number, and one
+   * cannot be reversed by hashing every number without the key.
+   */
+  private numberKeyUnder(key: Buffer, to: string): string {
+    return `n/${createHmac('sha256', key).update(`tva-otp number\0${to}`).digest('hex').slice(0, 40)}`;
+  }
+
+  private currentKey(): Buffer {
+    const [key] = this.keys();
+    if (key === undefined) throw new TwilioActionError({ code: 'unexpected_error', status: 0, twilioMessage: 'No key for code hashes is loaded' });
+    return key;
+  }
+
+  /**
+   * The store key of a number's record: under the current key, or under a previous key while a record made before a
+   * key rotation still lives there (its codes and send counts keep counting).
+   */
+  private async numberKey(to: string): Promise<string> {
+    const [current, ...previous] = this.keys();
+    if (current === undefined) throw new TwilioActionError({ code: 'unexpected_error', status: 0, twilioMessage: 'No key for code hashes is loaded' });
+    const preferred = this.numberKeyUnder(current, to);
+    if (previous.length === 0) return preferred;
+    if ((await this.store.get(OTP_NAMESPACE, preferred)) !== undefined) return preferred;
+    for (const key of previous) {
+      const older = this.numberKeyUnder(key, to);
+      if ((await this.store.get(OTP_NAMESPACE, older)) !== undefined) return older;
+    }
+    return preferred;
+  }
+
+  private static sealKey(key: Buffer): Buffer {
+    return createHmac('sha256', key).update('tva-otp number sealing').digest();
+  }
+
+  private seal(to: string): SealedNumber {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', LocalVerifier.sealKey(this.currentKey()), nonce);
+    const data = Buffer.concat([cipher.update(to, 'utf8'), cipher.final()]);
+    return { nonce: nonce.toString('base64'), data: data.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  }
+
+  /** The number of a record, opened with whichever loaded key sealed it; throws when none can. */
+  private open(sealed: SealedNumber | string): string {
+    // A record written before numbers were sealed (it expires within 10 minutes).
+    if (typeof sealed === 'string') return sealed;
+    for (const key of this.keys()) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', LocalVerifier.sealKey(key), Buffer.from(sealed.nonce, 'base64'));
+        decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+        return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+      } catch {
+        // Sealed under another key: try the next.
+      }
+    }
+    throw notFound();
   }
 
   private hashes(sid: string, code: string): Buffer[] {
@@ -214,8 +279,8 @@ export class LocalVerifier {
     if (!USAGE_TYPES.includes(usageType)) throw invalid('UsageType', `Use one of: ${USAGE_TYPES.join(', ')}.`);
     const template = settings.templates[usageType];
     const to = this.phone(gw, text(input, 'to'));
-    const numberKey = this.numberKey(to);
-    const code = newCode(settings.codeLength);
+    const numberKey = await this.numberKey(to);
+    let code = this.draw(settings.codeLength);
     let previous: CurrentCode | null = null;
     let sentAt = 0;
     const started = await this.update(numberKey, (record, now) => {
@@ -231,6 +296,11 @@ export class LocalVerifier {
       let pointer: string | undefined;
       if (live !== undefined && live.status === 'pending' && !live.deleted && !live.owesMaxAttemptsError) {
         current = { ...live, usageType, attempts: [...live.attempts, attempt], updatedAt: now, sendStartedAt: now, messageSid: null, hash: '' };
+        // A resend must make the old code stop working: a draw equal to it (1 in 10^codeLength) is drawn again.
+        for (let redraw = 0; this.matches(live, code); redraw += 1) {
+          if (redraw >= 20) throw new TwilioActionError({ code: 'unexpected_error', status: 0, twilioMessage: 'No new code could be drawn' });
+          code = this.draw(settings.codeLength);
+        }
       } else {
         const sid = `VE${randomBytes(16).toString('hex')}`;
         pointer = sid;
@@ -254,7 +324,7 @@ export class LocalVerifier {
       if (hash === undefined) throw new TwilioActionError({ code: 'unexpected_error', status: 0, twilioMessage: 'No key for code hashes is loaded' });
       current.hash = hash.toString('hex');
       sentAt = now;
-      return { record: { to, sends: [...sends, now], current }, result: current, ...(pointer === undefined ? {} : { pointer }) };
+      return { record: { to: record !== undefined && typeof record.to === 'object' ? record.to : this.seal(to), sends: [...sends, now], current }, result: current, ...(pointer === undefined ? {} : { pointer }) };
     });
 
     let message: { sid: string };
@@ -298,7 +368,7 @@ export class LocalVerifier {
     const sid = text(input, 'verificationSid');
     let numberKey: string | undefined;
     if (sid !== undefined) numberKey = await this.keyOfSid(sid);
-    else numberKey = this.numberKey(this.phone(gw, text(input, 'to')));
+    else numberKey = await this.numberKey(this.phone(gw, text(input, 'to')));
     if (numberKey === undefined) throw notFound();
     const checked = await this.update<Record<string, unknown> | null>(numberKey, (record, now) => {
       const current = this.live(record, now);
@@ -326,7 +396,7 @@ export class LocalVerifier {
         sid: current.sid,
         serviceSid: TEMPLATES_SERVICE,
         accountSid: gw.accountSid,
-        to: record.to,
+        to: this.open(record.to),
         channel: 'sms',
         status: approved ? 'approved' : 'pending',
         valid: approved,
@@ -349,7 +419,7 @@ export class LocalVerifier {
     const doc = await this.store.get<NumberRecord>(OTP_NAMESPACE, numberKey);
     const current = this.live(doc?.value, this.now().getTime());
     if (!doc || current === undefined || current.sid !== sid || current.deleted) throw notFound();
-    return this.verification(gw, doc.value.to, current);
+    return this.verification(gw, this.open(doc.value.to), current);
   }
 
   /** Cancels (or approves) a pending verification (updateVerification); 20404 when it is not pending. */
@@ -365,7 +435,7 @@ export class LocalVerifier {
       current.status = status;
       current.updatedAt = now;
       if (status === 'approved') current.deleted = true;
-      return { record, result: this.verification(gw, record.to, current) };
+      return { record, result: this.verification(gw, this.open(record.to), current) };
     });
   }
 
@@ -383,7 +453,7 @@ export class LocalVerifier {
     listMessages: (to: string) => Promise<readonly ListedSms[]>,
   ): Promise<{ kind: 'performed'; result: unknown } | { kind: 'not-performed' }> {
     const to = this.phone(gw, text(input, 'to'));
-    const numberKey = this.numberKey(to);
+    const numberKey = await this.numberKey(to);
     const doc = await this.store.get<NumberRecord>(OTP_NAMESPACE, numberKey);
     const now = this.now().getTime();
     const current = this.live(doc?.value, now);

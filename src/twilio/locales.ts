@@ -29,7 +29,8 @@ export function listedVerifyLocale(value: string): VerifyLocale | undefined {
 /**
  * The Verify `Locale` for a user's BCP 47 language tag (e.g. a chat activity's `locale`), or null when Twilio lists
  * none for it: the tag itself when listed ("en-GB", "pt-BR", "zh-HK"), else its language ("en-US" -> "en",
- * "es-MX" -> "es", "pt-PT" -> "pt", "zh-Hant-TW" -> "zh"), else null ("xx", "tlh", malformed input), so the caller
+ * "es-MX" -> "es", "pt-PT" -> "pt"; Chinese by script: "zh-TW" and "zh-Hant-TW" -> "zh-HK", Twilio's Traditional
+ * Chinese), else null ("xx", "tlh", malformed input), so the caller
  * leaves `Locale` out and Twilio picks the language from the phone number's country. Underscores count as hyphens
  * ("pt_BR").
  */
@@ -41,5 +42,16 @@ export function verifyLocaleFor(tag: unknown): VerifyLocale | null {
   const language = LANGUAGE_ALIASES[first] ?? first;
   // The region is the first 2-letter subtag after the language, past an optional 4-letter script ("zh-Hant-TW").
   const region = parts.slice(1).find((part) => /^[A-Za-z]{2}$/.test(part));
+  if (language === 'zh') return chineseLocale(parts.slice(1).find((part) => /^[A-Za-z]{4}$/.test(part)), region);
   return (region === undefined ? undefined : listedVerifyLocale(`${language}-${region}`)) ?? listedVerifyLocale(language) ?? null;
+}
+
+/**
+ * Chinese by script: Twilio lists zh and zh-CN (Simplified) and zh-HK (Traditional). Traditional is the script of
+ * zh-Hant and, without a script subtag, of Taiwan, Hong Kong and Macao; everything else reads Simplified.
+ */
+function chineseLocale(script: string | undefined, region: string | undefined): VerifyLocale {
+  const traditional = script === undefined ? ['TW', 'HK', 'MO'].includes(region?.toUpperCase() ?? '') : script.toLowerCase() === 'hant';
+  if (traditional) return 'zh-HK';
+  return region?.toUpperCase() === 'CN' ? 'zh-CN' : 'zh';
 }

@@ -151,6 +151,43 @@ describe("a developer's WaterfallDialog that requires a verified number (beginDi
     assert.deepEqual([result.outcome, result.to, result.channel, result.status], ['approved', PHONE, 'sms', 'completed']);
   });
 
+  it('resolves beginDialog without the verification code the user typed: a parent may keep its result in state', async () => {
+    fx.emulator.clearOutbox();
+    fx.clock.advance(3600);
+    const storage = new MemoryStorage();
+    const conversationState = new ConversationState(storage);
+    const userState = new UserState(storage);
+    const twilioVerify = new TwilioVerifyDialogs({ runtime: fx.runtime(), dialogs: [await templateTask('verify-phone-number')], userState, clock: fx.clock });
+    const dialogs = new DialogSet(conversationState.createProperty<DialogState>('dialogState'));
+    dialogs.add(twilioVerify.taskDialog('verify-phone-number'));
+    dialogs.add(
+      new WaterfallDialog('keeping-parent', [
+        async (step) => step.beginDialog('verify-phone-number', { to: PHONE }),
+        async (step) => step.endDialog(step.result),
+      ]),
+    );
+    const ended: unknown[] = [];
+    const chat = new TestConversation(async (turn) => {
+      const dc = await dialogs.createContext(turn);
+      const result = await dc.continueDialog();
+      if (result.status === DialogTurnStatus.empty) await dc.beginDialog('keeping-parent');
+      if (result.status === DialogTurnStatus.complete) ended.push(result.result);
+      await conversationState.saveChanges(turn);
+      await userState.saveChanges(turn);
+    });
+    await chat.say('start');
+    const code = fx.wrongCode(PHONE);
+    await chat.say(code);
+    const right = fx.lastCode(PHONE);
+    assert.deepEqual(await chat.say(right), [`Thanks: ${PHONE} is verified.`]);
+    const [result] = ended;
+    assert.ok(isVerifyPhoneNumberResult(result));
+    assert.equal(result.entities['phone'], PHONE);
+    const whole = JSON.stringify(result);
+    assert.ok(!whole.includes(right), `the result holds the approved code: ${whole}`);
+    assert.ok(!whole.includes(code), `the result holds a wrong code: ${whole}`);
+  });
+
   it('refuses to hand out a dialog that is not installed, saying how to install it', async () => {
     const twilioVerify = new TwilioVerifyDialogs({ runtime: fx.runtime(), dialogs: [], userState: new UserState(new MemoryStorage()) });
     assert.throws(() => twilioVerify.taskDialog('verify-phone-number'), /No dialog "verify-phone-number" is installed \(installed: none\)\. Install it: npx tva templates install verify-phone-number/);

@@ -63,4 +63,67 @@ describe(`the console's OTP mode picker in headless Chromium${browserMissing && 
     assert.deepEqual([config['otpMode'], config['codeLength'], config['sender']], ['messageTemplates', 8, '+15005550006']);
     await context.close();
   });
+  it('says what to type when the code length is not a number, and saves nothing', async () => {
+    assert.ok(browser);
+    world ??= await startWorld();
+    const before = await world.admin('GET', '/api/admin/action');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${world.url}/admin`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Configure' }).first().click();
+    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await page.getByRole('radio', { name: 'Message templates' }).check();
+    await page.getByLabel('Code length').fill('six');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText('Type the number of digits per code, from 4 to 10 (e.g. 6), or leave it empty for 6.').waitFor();
+    await page.getByText('The code length is not a number. Nothing was saved.').waitFor();
+    const after = await world.admin('GET', '/api/admin/action');
+    assert.deepEqual((after.body as { config: unknown }).config, (before.body as { config: unknown }).config);
+    await context.close();
+  });
+
+  it('switches to message templates and back on a 390 px phone, without sideways scrolling or axe violations', async () => {
+    assert.ok(browser);
+    await world?.close();
+    world = await startWorld();
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const phoneIsClean = async (label: string) => {
+      const axe = await new AxeBuilder({ page }).analyze();
+      assert.deepEqual(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), [], label);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${label}: scrolls sideways by ${overflow} px`);
+    };
+    await page.goto(`${world.url}/admin`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Configure' }).first().click();
+    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await page.getByRole('radio', { name: 'Message templates' }).check();
+    await page.getByLabel('Code length').fill('7');
+    await page.getByLabel('Default sender').fill('+15005550006');
+    await page.getByLabel('Registration message').fill('Register with {{code}}');
+    await page.getByLabel('Sign-in message').fill('Sign in with {{code}}');
+    await page.getByLabel('Test message').fill('Test {{code}}');
+    await phoneIsClean('message templates picked');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText('Configuration saved.').waitFor();
+    const saved = (await world.admin('GET', '/api/admin/action')).body as { config: Record<string, unknown> };
+    assert.deepEqual([saved.config['otpMode'], saved.config['codeLength']], ['messageTemplates', 7]);
+
+    await page.getByRole('radio', { name: 'Twilio Verify (recommended: Twilio’s fraud guard)' }).check();
+    assert.equal(await page.getByLabel('Code length').count(), 0, 'the code length is a message-templates setting');
+    await phoneIsClean('Twilio Verify picked');
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByText('Configuration saved.').waitFor();
+    const back = (await world.admin('GET', '/api/admin/action')).body as { config: Record<string, unknown> };
+    assert.equal(back.config['otpMode'], 'verify');
+    await context.close();
+  });
 });

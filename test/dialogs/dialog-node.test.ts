@@ -206,6 +206,9 @@ describe('dialogs that run dialogs, typed results and raw API calls: validation'
     ['a path made only from user input', { method: "'GET'", domain: "'api'", path: 'entities.path' }, '/nodes/1/input/path', /must start with a quoted literal/],
     ['a path with ..', { method: "'GET'", domain: "'api'", path: "'/2010-04-01/../x'" }, '/nodes/1/input/path', /can't hold \.\., \? or #/],
     ['a path with a query', { method: "'GET'", domain: "'verify'", path: "'/v2/Services?PageSize=1'" }, '/nodes/1/input/path', /give query parameters under params/],
+    ['no method', { domain: "'api'", path: "'/x'" }, '/nodes/1/input', /A raw API call must say its method: add "method": one of 'GET', 'POST', 'DELETE'/],
+    ['no domain', { method: "'GET'", path: "'/x'" }, '/nodes/1/input', /A raw API call must say its domain: add "domain": 'api' or 'verify'/],
+    ['no path', { method: "'GET'", domain: "'api'" }, '/nodes/1/input', /A raw API call must say its path: add "path": a quoted literal beginning with \//],
   ];
   for (const [title, input, pointer, message] of rawCases) {
     it(`refuses a raw API call with ${title}`, () => {

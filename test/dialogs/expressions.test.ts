@@ -4,6 +4,7 @@ import {
   configFieldsOfExpression,
   configFieldsOfTemplate,
   evaluateExpression,
+  evaluatePath,
   ExpressionError,
   renderTemplate,
   type ExpressionScope,
@@ -141,4 +142,24 @@ describe('expressions', () => {
     assert.deepStrictEqual(configFieldsOfTemplate('From {{config.sender}} via {{lower(config.region)}}'), ['sender', 'region']);
     assert.deepStrictEqual(configFieldsOfExpression('entities.config'), []);
   });
+});
+
+describe("evaluatePath: a raw API call's path", () => {
+  const scope = { entities: { sid: 'SM0123', climb: '../Calls', deeper: 'SM1/Media', empty: '', dotted: 'a.b' } };
+  const rows: [source: string, want: { path: string } | RegExp][] = [
+    ["'/v2/Services'", { path: '/v2/Services' }],
+    ["'/2010-04-01/Accounts/{AccountSid}/Messages/' + entities.sid + '.json'", { path: '/2010-04-01/Accounts/{AccountSid}/Messages/SM0123.json' }],
+    ["'/x/' + entities.dotted", { path: '/x/a.b' }],
+    ["'/x/' + entities.climb", /one segment/],
+    ["'/x/' + entities.deeper", /one segment/],
+    ["'/x/' + entities.empty", /one segment/],
+    ["'/x/' + entities.missing", /one segment/],
+  ];
+  for (const [source, want] of rows) {
+    it(`${source} ${want instanceof RegExp ? 'is refused' : `is ${want.path}`}`, () => {
+      const got = evaluatePath(source, scope);
+      if (want instanceof RegExp) assert.match('problem' in got ? got.problem : '', want);
+      else assert.deepEqual(got, want);
+    });
+  }
 });

@@ -45,14 +45,24 @@ describe('a raw API call (twilioRequest) as a dialog service node: conversations
       audits: () => [{ method: 'GET', domain: 'api', path: `/2010-04-01/Accounts/{AccountSid}/Messages/SM${'0'.repeat(32)}.json`, outcome: 'error:20404' }],
     },
     {
-      title: 'a path the operation refuses at run time (.. from what the user typed) is an error the dialog handles, not a call',
+      title: 'a value that would climb out of its segment (.. from what the user typed) is an error the dialog handles, not a call',
       turns: [
         ['look up a message', ['A message or the Verify Services?']],
         ['message', ['Which message? Give its SID (SM…).']],
         ['../../Calls', [/^That did not work: /]],
       ],
       status: 'failed',
-      audits: () => [{ method: 'GET', domain: 'api', path: '/2010-04-01/Accounts/{AccountSid}/Messages/../../Calls.json', outcome: 'error:invalid_input' }],
+      audits: () => [{ method: 'GET', domain: 'api', path: null, outcome: 'error:invalid_input' }],
+    },
+    {
+      title: 'a value holding a "/" (a deeper resource the dialog never named) is refused, not called',
+      turns: [
+        ['look up a message', ['A message or the Verify Services?']],
+        ['message', ['Which message? Give its SID (SM…).']],
+        [`SM${"1".repeat(10)}/Media`, [/^That did not work: /]],
+      ],
+      status: 'failed',
+      audits: () => [{ method: 'GET', domain: 'api', path: null, outcome: 'error:invalid_input' }],
     },
     {
       title: 'list Verify Services on the verify domain, with a query parameter',

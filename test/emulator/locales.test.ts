@@ -137,10 +137,10 @@ describe('emulator: PSD2 checks carry the amount and payee the code was sent for
     assert.equal(check.status, 'pending');
   });
 
-  it('requires Amount and Payee on a check (60200 naming the missing one)', async () => {
+  it("requires Amount and Payee on a check with Twilio's 60206 ('Amount' & 'Payee' params are required)", async () => {
     const checks = h.client.verify.v2.services(serviceSid).verificationChecks;
-    await rejectsWith(checks.create({ to: US, code: h.lastCode(US), payee: 'Acme Corp' }), 60200, 400, 'Invalid parameter: Amount');
-    await rejectsWith(checks.create({ to: US, code: h.lastCode(US), amount: '€39.99' }), 60200, 400, 'Invalid parameter: Payee');
+    await rejectsWith(checks.create({ to: US, code: h.lastCode(US), payee: 'Acme Corp' }), 60206, 400, "'Amount' & 'Payee' params are required");
+    await rejectsWith(checks.create({ to: US, code: h.lastCode(US), amount: '€39.99' }), 60206, 400, "'Amount' & 'Payee' params are required");
   });
 
   it('sends a new code when the same number starts a verification for another transaction', async () => {

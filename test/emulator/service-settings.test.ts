@@ -35,11 +35,11 @@ describe('emulator: Verify Service settings that change behaviour', () => {
       assert.equal(h.lastCode(TO), '4321');
     });
 
-    it('requires Amount and Payee on a PSD2 service and shows them in the code message', async () => {
+    it("requires Amount and Payee on a PSD2 service (Twilio's 60206) and shows them in the code message", async () => {
       const service = await h.client.verify.v2.services.create({ friendlyName: 'Shop', psd2Enabled: true });
       const verifications = h.client.verify.v2.services(service.sid).verifications;
-      await rejectsWith(verifications.create({ to: TO, channel: 'sms', payee: 'Acme' }), 60200, 400, 'Invalid parameter: Amount');
-      await rejectsWith(verifications.create({ to: TO, channel: 'sms', amount: '€39.99' }), 60200, 400, 'Invalid parameter: Payee');
+      await rejectsWith(verifications.create({ to: TO, channel: 'sms', payee: 'Acme' }), 60206, 400, "'Amount' & 'Payee' params are required");
+      await rejectsWith(verifications.create({ to: TO, channel: 'sms', amount: '€39.99' }), 60206, 400, "'Amount' & 'Payee' params are required");
       const v = await verifications.create({ to: TO, channel: 'sms', amount: '€39.99', payee: 'Acme Corp' });
       assert.equal(v.amount, '€39.99');
       assert.equal(v.payee, 'Acme Corp');

@@ -40,6 +40,18 @@ describe('OTP mode configuration', () => {
     ]);
   });
 
+  it('refuses a template whose SMS would pass 1600 characters once {{code}} holds a code of the configured length', () => {
+    const long = `${'x'.repeat(1592)}{{code}}`;
+    const config = { otpMode: 'messageTemplates', sender: '+15005550006', messageTemplates: { ...TEMPLATES, signIn: long }, codeLength: 10 };
+    assert.deepEqual(detailsOf(() => parseActionConfig(config)), [
+      {
+        path: '/messageTemplates/signIn',
+        message: 'is too long: with a 10-digit code its SMS has 1602 characters, and Twilio sends at most 1600 (shorten it by 2)',
+      },
+    ]);
+    assert.deepEqual(parseActionConfig({ ...config, codeLength: 8 }), { ...config, codeLength: 8 });
+  });
+
   it('refuses a template without {{code}} and an unknown mode, saying what is allowed', () => {
     const details = detailsOf(() =>
       parseActionConfig({ otpMode: 'templates', sender: '+15005550006', messageTemplates: { ...TEMPLATES, test: 'no code here' } }),

@@ -3,7 +3,7 @@
  * SMS to the emulator through the real sendSms operation. The verifier's clock is the emulator's manual clock.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { LocalVerifier, MessageTemplatesOtp, OTP_NAMESPACE, smsLister } from '../../src/otp';
 import type { Store } from '../../src/store';
 import { reconcileLocalStartsWith, reconcileSend, runOperation, TwilioActionError } from '../../src/twilio';
@@ -84,6 +84,26 @@ function describeVerifier(label: string, factory: () => StoreHarness, skipReason
       assert.ok(!stored.includes(code), 'the code is stored in clear');
     });
 
+    it('keeps the phone number nowhere in the store in clear: neither in keys nor in values', async () => {
+      const v = await start();
+      await run('fetchVerification', { verificationSid: v['sid'] });
+      const docs = await store.list(OTP_NAMESPACE);
+      assert.ok(docs.length > 0);
+      const stored = JSON.stringify(docs);
+      for (const form of [PHONE, PHONE.slice(1), PHONE.slice(2)]) assert.ok(!stored.includes(form), `the store holds ${form}: ${stored}`);
+      const unkeyed = createHash('sha256').update(`tva-otp\0${PHONE}`).digest('hex').slice(0, 40);
+      assert.ok(!stored.includes(unkeyed), 'a key is a plain hash of the number, which anyone can reverse by trying numbers');
+    });
+
+    it('still reads the number of a verification by SID and checks it by number after a key rotation', async () => {
+      const v = await start();
+      const rotated = new MessageTemplatesOtp(verifierOn(store, () => [randomBytes(32), key]));
+      const fetched = (await run('fetchVerification', { verificationSid: v['sid'] }, CONFIG, rotated)) as Record<string, unknown>;
+      assert.deepEqual([fetched['to'], fetched['status']], [PHONE, 'pending']);
+      const approved = await check(fx.lastCode(PHONE), rotated);
+      assert.deepEqual([approved['to'], approved['status']], [PHONE, 'approved']);
+    });
+
     it('approves the right code once: the same code again finds no verification (20404)', async () => {
       await start();
       const code = fx.lastCode(PHONE);
@@ -139,6 +159,18 @@ function describeVerifier(label: string, factory: () => StoreHarness, skipReason
       assert.notEqual(fx.lastCode(PHONE), oldCode);
       assert.equal((await check(oldCode))['status'], 'pending');
       assert.equal((await check(fx.lastCode(PHONE)))['status'], 'approved');
+    });
+
+    it('a resend never texts the code it replaces, even when the generator draws it again (4-digit codes collide 1 in 10,000)', async () => {
+      const draws = ['1234', '1234', '1234', '5678'];
+      const fixed = new MessageTemplatesOtp(new LocalVerifier({ store, keys: () => [key], now: () => fx.clock.now(), newCode: () => draws.shift() ?? '0000' }));
+      const config = { ...CONFIG, codeLength: 4 };
+      await run('startVerification', { to: PHONE, usageType: 'register' }, config, fixed);
+      assert.equal(fx.lastCode(PHONE), '1234');
+      await run('startVerification', { to: PHONE, usageType: 'register' }, config, fixed);
+      assert.equal(fx.lastCode(PHONE), '5678');
+      assert.equal((await check('1234', fixed))['status'], 'pending');
+      assert.equal((await check('5678', fixed))['status'], 'approved');
     });
 
     it('a canceled verification is fetchable as canceled, and its code no longer checks', async () => {
@@ -220,7 +252,7 @@ function describeVerifier(label: string, factory: () => StoreHarness, skipReason
     });
 
     it('reconciles a start whose SMS never left as not performed', async () => {
-      const verifier = verifierOn(store);
+      const verifier = new LocalVerifier({ store, keys: () => [key], now: () => fx.clock.now(), newCode: () => '424242' });
       const since = fx.clock.now();
       const settings = { sender: TEST_SENDER, templates: TEST_TEMPLATES, codeLength: 6 };
       await rejectsWithCode(

@@ -79,6 +79,13 @@ export function ConfigurationTab(props: { view: ActionView; onChanged: (view: Ac
     setBusy(true);
     setErrors({});
     setStatus(undefined);
+    if (otpMode === 'messageTemplates' && codeLength.trim() !== '' && !/^\d+$/.test(codeLength.trim())) {
+      // Number('six') would reach the server as null ("must be integer"): say here what to type instead.
+      setErrors({ codeLength: 'Type the number of digits per code, from 4 to 10 (e.g. 6), or leave it empty for 6.' });
+      setStatus({ kind: 'error', text: 'The code length is not a number. Nothing was saved.' });
+      setBusy(false);
+      return;
+    }
     const messageTemplates: Record<string, string> = {};
     for (const { key } of USAGES) if ((templates[key] ?? '').trim() !== '') messageTemplates[key] = templates[key] ?? '';
     const body: ActionConfig = {
