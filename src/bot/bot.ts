@@ -4,7 +4,10 @@
  * end of every turn, and turns any failure into one clear sentence (the broken dialog stack is cleared).
  */
 import { ActivityHandler, type ConversationState, type TurnContext, type UserState } from 'botbuilder';
-import { DialogSet, type DialogState } from 'botbuilder-dialogs';
+// From botbuilder-dialogs' own files: its index loads every prompt and the text recognizers behind them (about a
+// sixth of start; we use none). test/startup/start-cost.test.ts keeps them unloaded.
+import type { DialogState } from 'botbuilder-dialogs';
+import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
 import { noLogger, redactDigits, TurnSupersededError, type ActionRuntime, type DialogLogger, type DialogTask } from '../dialogs';
 import type { CountryCode } from '../twilio';
 import { runTwilioVerify, TwilioVerifyDialogs } from './component';

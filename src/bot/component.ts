@@ -12,16 +12,13 @@ import {
   type StatePropertyAccessor,
   type TurnContext,
 } from 'botbuilder';
-import {
-  ComponentDialog,
-  Dialog,
-  DialogEvents,
-  DialogSet,
-  type DialogEvent,
-  DialogTurnStatus,
-  type DialogContext,
-  type DialogTurnResult,
-} from 'botbuilder-dialogs';
+// From botbuilder-dialogs' own files: its index loads every prompt and the text recognizers behind them (about a
+// sixth of start; we use none). test/startup/start-cost.test.ts keeps them unloaded.
+import type { DialogContext, DialogEvent, DialogTurnResult } from 'botbuilder-dialogs';
+import { ComponentDialog } from 'botbuilder-dialogs/lib/componentDialog';
+import { Dialog, DialogTurnStatus } from 'botbuilder-dialogs/lib/dialog';
+import { DialogEvents } from 'botbuilder-dialogs/lib/dialogEvents';
+import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
 import {
   CANCEL_WORDS,
   DialogTaskDialog,

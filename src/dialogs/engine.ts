@@ -12,7 +12,10 @@ import {
   type StatePropertyAccessor,
   type TurnContext,
 } from 'botbuilder';
-import { Dialog, type DialogContext, type DialogInstance, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
+// From botbuilder-dialogs' own files: its index loads every prompt and the text recognizers behind them (about a
+// sixth of start; we use none). test/startup/start-cost.test.ts keeps them unloaded.
+import type { DialogContext, DialogInstance, DialogReason, DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog } from 'botbuilder-dialogs/lib/dialog';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { auditActionOf } from '../definition';
 import { runOperation, TwilioActionError } from '../twilio';

@@ -34,11 +34,29 @@ export type DialogValidation = { ok: true; task: DialogTask } | { ok: false; pro
 
 const NODE_TYPES = ['intent', 'entity', 'service', 'dialog', 'message', 'logic'];
 
+/** The options of the Ajv of dialogs and templates (test/schemas.test.ts compiles their schemas with them). */
+export const DIALOG_AJV_OPTIONS = { allErrors: true, discriminator: true } as const;
+
+let shared: Ajv2020 | undefined;
+
+/**
+ * The one Ajv of dialogs and templates, with the dialog schema added (the template schema refers to it), created on
+ * first use. `validateSchema: false`: our schemas are not checked against the meta-schema at run time (compiling it
+ * cost every start); test/schemas.test.ts does it once.
+ */
+export function dialogAjv(): Ajv2020 {
+  if (!shared) {
+    shared = new Ajv2020({ ...DIALOG_AJV_OPTIONS, validateSchema: false });
+    shared.addSchema(dialogSchema);
+  }
+  return shared;
+}
+
 let compiled: ValidateFunction | undefined;
 
 /** Compiled on first use, so importing this module costs nothing. */
 function schemaValidator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, discriminator: true }).compile(dialogSchema);
+  compiled ??= dialogAjv().compile(dialogSchema);
   return compiled;
 }
 

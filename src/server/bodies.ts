@@ -1,16 +1,16 @@
 /**
  * The JSON Schemas of the bodies and forms the server reads itself (the admin API's bodies are the action's, see
  * `schemas/admin/*.json`): the template upgrade body, a Bot Framework activity, and the authorization link form.
- * Each is validated by ajv, then typed from its schema; a refusal is an {@link HttpError} 400 naming each problem.
+ * Each is validated by ajv (the action's shared strict instance, each validator compiled on first use), then typed
+ * from its schema; a refusal is an {@link HttpError} 400 naming each problem.
  */
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import type { ErrorObject } from 'ajv/dist/2020';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ErrorDetail } from '../auth';
+import { lazyValidator } from '../auth/validation';
 import { HttpError } from './http';
 import { ACCOUNT_SID_RULE, operations, SECRET_RULE } from '../twilio';
 import { SIGN_IN_BODY_SCHEMA, type SignInBody } from './console-contract';
-
-const ajv = new Ajv2020({ allErrors: true, strict: true });
 
 function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -35,14 +35,14 @@ export const UPGRADE_BODY_SCHEMA = {
   properties: { force: { type: 'boolean' } },
 } as const;
 
-const validateUpgrade = ajv.compile<FromSchema<typeof UPGRADE_BODY_SCHEMA>>(UPGRADE_BODY_SCHEMA);
+const validateUpgrade = lazyValidator<FromSchema<typeof UPGRADE_BODY_SCHEMA>>(UPGRADE_BODY_SCHEMA);
 
 /** The upgrade body, or a 400 `invalid_request` saying which field is wrong. */
 export function parseUpgradeBody(body: unknown): { force: boolean } {
   if (body === undefined) return { force: false };
   if (!isObject(body)) throw new HttpError(400, 'invalid_request', 'The body must be a JSON object.', [{ path: '', message: 'must be object' }]);
-  if (validateUpgrade(body)) return { force: body.force === true };
-  const details = detailsOf(validateUpgrade.errors);
+  if (validateUpgrade()(body)) return { force: body.force === true };
+  const details = detailsOf(validateUpgrade().errors);
   const unknown = details.find((d) => d.message === 'unknown property');
   if (unknown) {
     const name = unknown.path.slice(1);
@@ -77,7 +77,7 @@ export const ACTIVITY_SCHEMA = {
 
 export type IncomingActivity = FromSchema<typeof ACTIVITY_SCHEMA>;
 
-const validateActivity = ajv.compile<IncomingActivity>(ACTIVITY_SCHEMA);
+const validateActivity = lazyValidator<IncomingActivity>(ACTIVITY_SCHEMA);
 
 /** The activity, checked against {@link ACTIVITY_SCHEMA}; a 400 `invalid_activity` naming every problem otherwise. */
 export function parseActivity(body: unknown): IncomingActivity {
@@ -86,8 +86,8 @@ export function parseActivity(body: unknown): IncomingActivity {
       { path: '', message: 'must be object' },
     ]);
   }
-  if (validateActivity(body)) return body;
-  const details = detailsOf(validateActivity.errors);
+  if (validateActivity()(body)) return body;
+  const details = detailsOf(validateActivity().errors);
   const first = details[0];
   throw new HttpError(400, 'invalid_activity', `The activity is malformed${first ? `: ${first.path || 'body'} ${first.message}` : ''}.`, details);
 }
@@ -107,7 +107,7 @@ export const LINK_FORM_SCHEMA = {
 
 export type LinkForm = FromSchema<typeof LINK_FORM_SCHEMA>;
 
-const validateLinkForm = ajv.compile<LinkForm>(LINK_FORM_SCHEMA);
+const validateLinkForm = lazyValidator<LinkForm>(LINK_FORM_SCHEMA);
 
 const LINK_FORM_PROBLEMS: Readonly<Record<keyof LinkForm, string>> = {
   accountSid: `This must be ${ACCOUNT_SID_RULE.help}.`,
@@ -123,34 +123,34 @@ export function parseLinkForm(form: URLSearchParams, tenancy: boolean): { values
     ...(tenancy ? { tenant: (form.get('tenant') ?? '').trim() } : {}),
   };
   const problems: Partial<Record<keyof LinkForm, string>> = {};
-  if (validateLinkForm(values)) return { values, problems };
-  for (const detail of detailsOf(validateLinkForm.errors)) {
+  if (validateLinkForm()(values)) return { values, problems };
+  for (const detail of detailsOf(validateLinkForm().errors)) {
     const field = detail.path.slice(1);
     if (field === 'accountSid' || field === 'authToken' || field === 'tenant') problems[field] = LINK_FORM_PROBLEMS[field];
   }
   return { values, problems };
 }
 
-const validateSignIn = ajv.compile<SignInBody>(SIGN_IN_BODY_SCHEMA);
+const validateSignIn = lazyValidator<SignInBody>(SIGN_IN_BODY_SCHEMA);
 
 /** The sign-in body, or a 400 `invalid_request` naming the wrong field. */
 export function parseSignInBody(body: unknown): { token: string } {
-  if (body !== undefined && isObject(body) && validateSignIn(body)) return { token: body.token };
-  const details = body === undefined ? [{ path: '/token', message: 'is required' }] : detailsOf(validateSignIn.errors);
+  if (body !== undefined && isObject(body) && validateSignIn()(body)) return { token: body.token };
+  const details = body === undefined ? [{ path: '/token', message: 'is required' }] : detailsOf(validateSignIn().errors);
   throw new HttpError(400, 'invalid_request', 'Send {"token": "<ADMIN_TOKEN>"} as JSON.', details.length ? details : [{ path: '', message: 'must be object' }]);
 }
 
 /* The Verify Service bodies are the createService / updateService operations' inputs: one schema, one truth. */
-const validateCreateService = ajv.compile(operations.createService.inputSchema);
-const validateUpdateService = ajv.compile(operations.updateService.inputSchema);
+const validateCreateService = lazyValidator(operations.createService.inputSchema);
+const validateUpdateService = lazyValidator(operations.updateService.inputSchema);
 
 const SERVICE_SETTINGS_HINT =
   'Send the settings as JSON, e.g. {"friendlyName": "Acme", "codeLength": 6}: friendlyName (1 to 30 characters), codeLength, lookupEnabled, skipSmsToLandlines, dtmfInputRequired, ttsName, psd2Enabled, doNotShareWarningEnabled, customCodeEnabled, defaultTemplateSid, pushIncludeDate, pushApnCredentialSid, pushFcmCredentialSid.';
 
 /** `POST /api/admin/services`: the createService operation's input, or a 400 `invalid_request` naming the wrong field. */
 export function parseCreateServiceBody(body: unknown): Record<string, unknown> {
-  if (body !== undefined && isObject(body) && validateCreateService(body)) return { ...body };
-  const details = body === undefined ? [{ path: '/friendlyName', message: 'is required' }] : detailsOf(validateCreateService.errors);
+  if (body !== undefined && isObject(body) && validateCreateService()(body)) return { ...body };
+  const details = body === undefined ? [{ path: '/friendlyName', message: 'is required' }] : detailsOf(validateCreateService().errors);
   throw new HttpError(400, 'invalid_request', SERVICE_SETTINGS_HINT, details.length ? details : [{ path: '', message: 'must be object' }]);
 }
 
@@ -158,8 +158,8 @@ export function parseCreateServiceBody(body: unknown): Record<string, unknown> {
 export function parseUpdateServiceBody(serviceSid: string, body: unknown): Record<string, unknown> {
   if (isObject(body) && !('serviceSid' in body)) {
     const input = { ...body, serviceSid };
-    if (validateUpdateService(input)) return { ...body };
-    const details = detailsOf(validateUpdateService.errors).map((d) =>
+    if (validateUpdateService()(input)) return { ...body };
+    const details = detailsOf(validateUpdateService().errors).map((d) =>
       d.path === '' && d.message.includes('fewer than 2') ? { path: '', message: 'names at least one setting' } : d,
     );
     throw new HttpError(400, 'invalid_request', SERVICE_SETTINGS_HINT, details);

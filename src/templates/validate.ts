@@ -4,8 +4,9 @@
  * against its file and dialog, `requires.config` against what the dialog reads). Every problem has a JSON pointer
  * into the template file.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import { dialogSchema, validateDialogTask } from '../dialogs';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import { validateDialogTask } from '../dialogs';
+import { dialogAjv } from '../dialogs/validate';
 import type { TemplateProblem } from './errors';
 import { templateSchema, type Template } from './schemas';
 
@@ -22,9 +23,7 @@ let compiled: ValidateFunction | undefined;
 
 function envelopeValidator(): ValidateFunction {
   if (compiled === undefined) {
-    const ajv = new Ajv2020({ allErrors: true, discriminator: true });
-    ajv.addSchema(dialogSchema);
-    compiled = ajv.compile(templateSchema);
+    compiled = dialogAjv().compile(templateSchema);
   }
   return compiled;
 }
