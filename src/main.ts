@@ -117,7 +117,8 @@ export async function start(options: StartOptions = {}): Promise<Started> {
   }
 }
 
-if (require.main === module) {
+/** Runs the server as a program: started, stopped on SIGINT/SIGTERM, a failure in one line and exit code 1. */
+export function main(): void {
   start().then(
     (started) => {
       const stop = () => {
@@ -135,3 +136,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main();
