@@ -111,6 +111,7 @@ export class PostgresStore extends DocumentStore {
     namespace: string,
     writes: DocumentWrite[],
     conflictMessage?: (key: string) => string,
+    audit?: { records: AuditRecord[]; at: Date },
   ): Promise<void> {
     const updatedAt = this.now();
     const apply = async (db: pg.Pool | pg.PoolClient): Promise<void> => {
@@ -151,8 +152,18 @@ export class PostgresStore extends DocumentStore {
         }
         throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
       }
+      for (const r of audit?.records ?? []) {
+        await db.query('INSERT INTO audit_log (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+          audit?.at,
+          r.actor,
+          r.action,
+          r.target,
+          r.outcome,
+          r.details,
+        ]);
+      }
     };
-    if (writes.length === 1) return apply(this.pool);
+    if (writes.length === 1 && audit === undefined) return apply(this.pool);
     await this.transaction(apply);
   }
 
