@@ -317,12 +317,22 @@ async function migrate(
  * and the broken client is discarded instead of returned to the pool.
  */
 async function withClient(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error) => {
     broken ??= error;
   };
-  client.on('error', onError);
+  const client = await new Promise<pg.PoolClient>((resolve, reject) => {
+    pool.connect((error, connected) => {
+      if (error || connected === undefined) {
+        reject(error ?? new Error('The PostgreSQL pool gave no connection.'));
+        return;
+      }
+      // Attached in the pool's callback, not after an await: the pool may hand over a client while pg is still
+      // parsing a chunk of its socket, and the termination notice that follows in that chunk is emitted at once.
+      connected.on('error', onError);
+      resolve(connected);
+    });
+  });
   try {
     await work(client);
   } catch (error) {
