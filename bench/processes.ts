@@ -3,7 +3,7 @@
  * with `node -r tsx/cjs` like the others so no bot gets a head start, and its resident memory read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 
@@ -35,7 +35,9 @@ export async function freePort(): Promise<number> {
 /**
  * Spawns `node -r tsx/cjs <script> ...args` and resolves when its output matches `ready` (group 1: the URL). With
  * BENCH_PROFILE_DIR set, each server gets `--cpu-prof` there; the bench/serve.ts processes write their profile
- * when stopped, the product's (src/main.ts under tsx) so far exit without it (see the README's Performance).
+ * when stopped, the product's (src/main.ts under tsx) so far exit without it (see the README's Performance). With
+ * BENCH_LOG_DIR set, everything each server writes to stdout and stderr is kept there, one file per process
+ * (`<script>[-<first argument>]-<pid>.log`); otherwise only the start of it, to find its URL.
  */
 export function spawnServer(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServerProcess> {
   const profileDir = process.env.BENCH_PROFILE_DIR;
@@ -46,6 +48,15 @@ export function spawnServer(script: string, args: string[], env: NodeJS.ProcessE
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  const logDir = process.env.BENCH_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    const name = `${path.basename(script, path.extname(script))}${args[0] && !args[0].startsWith('-') ? `-${args[0]}` : ''}-${child.pid ?? 'unknown'}.log`;
+    const log = createWriteStream(path.join(logDir, name));
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('close', () => log.end());
+  }
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) {

@@ -391,7 +391,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       DATA_DIR: path.join(tempDir, name),
       DIALOGS_DIR: dialogsDir,
       ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
       ...extra,
     });
     const mainScript = path.join('src', 'main.ts');
@@ -428,6 +428,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       const two = await started(spawnServer(mainScript, [], await productEnv('pg', { ...twilioEnv, DATABASE_URL: schema.url }), READY));
       bots.push({ id: 'product-postgres-2', label: 'product, PostgreSQL, 2 instances', servers: [one, two], outbox: shared });
     }
+    // BENCH_BOTS (comma-separated ids) keeps only those product rows, for quicker runs while iterating.
+    const only = process.env.BENCH_BOTS?.split(',').map((id) => id.trim()).filter((id) => id !== '');
+    if (only && only.length > 0) bots.splice(0, bots.length, ...bots.filter((bot) => bot.id === 'handwritten' || only.includes(bot.id)));
     for (const bot of bots) for (const server of bot.servers) await waitUntilReady(server.url, fetchImpl);
     const idleRssMb: Partial<Record<BotId, number>> = {};
     const echoBot: Bot = { id: 'echo', label: 'echo bot (bare botbuilder)', servers: [echo] };

@@ -23,7 +23,7 @@ import {
   type TwilioCredentials,
   type TwilioGateway,
 } from '../twilio';
-import { REPLIES_NOT_KEPT } from './turns';
+import { REPLIES_NOT_KEPT, turnAuditOf } from './turns';
 
 export interface IntegrationRuntimeOptions {
   action: IntegrationAction;
@@ -226,13 +226,16 @@ export class IntegrationRuntime implements ActionRuntime {
     // The link is a bearer secret until used: it must not be kept for replaying to copies of this activity.
     turn.turnState.set(REPLIES_NOT_KEPT, true);
     await turn.sendActivity(MessageFactory.suggestedActions(['done'], authorizationMessage(url)));
-    await this.store.appendAudit({
-      actor: 'runtime',
-      action: 'authlink.create',
-      target: `${channelId}:${userId}`,
-      outcome: 'ok',
-      details: { profile },
-    });
+    await this.audit(
+      {
+        actor: 'runtime',
+        action: 'authlink.create',
+        target: `${channelId}:${userId}`,
+        outcome: 'ok',
+        details: { profile },
+      },
+      turn,
+    );
     this.logger.info('authorization link sent', { profile });
   }
 
@@ -250,7 +253,13 @@ export class IntegrationRuntime implements ActionRuntime {
     }
   }
 
-  async audit(entry: AuditRecord): Promise<void> {
-    await this.store.appendAudit(entry);
+  /**
+   * In a guarded turn the entry joins the commit of the turn's state (one disk flush, durable before the reply);
+   * elsewhere it is written at once.
+   */
+  async audit(entry: AuditRecord, turn?: TurnContext): Promise<void> {
+    const pending = turn === undefined ? undefined : turnAuditOf(turn);
+    if (pending) pending.add(entry);
+    else await this.store.appendAudit(entry);
   }
 }

@@ -15,6 +15,10 @@
  *   holds the result. A turn run again after a crash finds the record and asks Twilio what happened instead of
  *   sending again (see `reconcileSend`); so does any later send to the same person while an earlier outcome is
  *   unknown. When Twilio cannot tell, the user hears that plainly and nothing is sent.
+ * - **Audit entries in the turn's commit.** Entries written during the turn (a verification started or checked, an
+ *   SMS sent) are collected ({@link turnAuditOf}) and committed in the same transaction as the turn's state, before
+ *   its reply: one disk flush instead of two. A turn that ends without committing its state (it failed, or was
+ *   superseded) still writes them, on their own, before it ends: what was sent is never left unaudited.
  * - **A time budget.** Each turn has `budgetMs` (default 10 s) from its arrival: Twilio calls get what is left,
  *   never a longer wait, so a channel's patience is not outlasted. When a send's outcome is still unknown at the
  *   end, the user hears so at once; where the channel takes proactive messages (replies go to a `serviceUrl`), the
@@ -31,7 +35,7 @@ import {
   type UserState,
 } from 'botbuilder';
 import { noLogger, TURN_EFFECTS, TurnSupersededError, type DialogLogger, type ServiceCall, type TurnEffects } from '../dialogs';
-import { BOT_STATE_NAMESPACE, StoreConflictError, type PutItem, type Store } from '../store';
+import { BOT_STATE_NAMESPACE, checkAudit, StoreConflictError, type AuditInput, type PutItem, type Store } from '../store';
 import { outcomeUncertain, reconcileSend, sendsToPerson, TwilioActionError, withDeadline } from '../twilio';
 
 export const TURN_LOCKS_NAMESPACE = 'turnlocks';
@@ -60,6 +64,37 @@ export const DEFAULT_RETENTION = {
  * its replies are not kept in the ledger, and a copy of its activity gets a short note instead.
  */
 export const REPLIES_NOT_KEPT = Symbol.for('twilio-verify-action.replies-not-kept');
+
+/** Where a guarded turn collects the audit entries that join its state's commit (see {@link turnAuditOf}). */
+const TURN_AUDIT = Symbol.for('twilio-verify-action.turn-audit');
+
+/** Collects a guarded turn's audit entries: each is checked at once, and committed with the turn's state. */
+export interface TurnAudit {
+  /** Throws StoreValidationError for an entry the store would refuse (so it cannot fail the turn's commit). */
+  add(entry: AuditInput): void;
+}
+
+/** The turn's audit collector when a guard runs it and has not committed yet; otherwise write entries directly. */
+export function turnAuditOf(turn: TurnContext): TurnAudit | undefined {
+  const audit: unknown = turn.turnState.get(TURN_AUDIT);
+  return audit instanceof PendingAudit && audit.open ? audit : undefined;
+}
+
+class PendingAudit implements TurnAudit {
+  readonly entries: AuditInput[] = [];
+  open = true;
+
+  add(entry: AuditInput): void {
+    checkAudit(entry);
+    this.entries.push(entry);
+  }
+
+  /** Hands over the entries for one commit; later entries (none in practice) are written directly. */
+  close(): AuditInput[] {
+    this.open = false;
+    return this.entries.splice(0);
+  }
+}
 
 /** What the background recheck of an unknown outcome tells the user, by operation and finding. */
 export const RECHECK_MESSAGES: Readonly<Record<string, { performed: string; notPerformed: string }>> = {
@@ -255,6 +290,10 @@ export class TurnGuard {
       return;
     }
     let releasing: Promise<void> | undefined;
+    const audit = new PendingAudit();
+    turn.turnState.set(TURN_AUDIT, audit);
+    // The entries handed to the state's commit; emptied once it committed them.
+    let joining: AuditInput[] = [];
     try {
       const loaded = await this.load(turn);
       const conversation = this.conversationState.get(turn) as Record<string, unknown>;
@@ -280,7 +319,8 @@ export class TurnGuard {
           current[LEDGER_PROPERTY] = [...readLedger(current).filter((e) => e.id !== activityId), entry].slice(-TURN_LEDGER_SIZE);
         }
       }
-      const saving = this.save(turn, loaded);
+      joining = audit.close();
+      const saving = this.save(turn, loaded, joining);
       // With group commit the lease goes in the same commit as the state, after it (one disk flush per turn, and
       // never a released lease without the state); otherwise only once the state is committed.
       if (this.store.groupCommit) releasing = this.release(lease);
@@ -291,7 +331,19 @@ export class TurnGuard {
       this.logger.warn('turn superseded: nothing committed', { activity: activity.type });
       turn.bufferedReplyActivities.length = 0;
     } finally {
+      // Not committed with the state (the turn failed or was superseded): entries of calls that happened are still
+      // written, and durable before the turn ends.
+      const unwritten = [...joining, ...audit.close()];
+      if (unwritten.length > 0) await this.writeAudit(unwritten);
       await (releasing ?? this.release(lease));
+    }
+  }
+
+  private async writeAudit(entries: AuditInput[]): Promise<void> {
+    try {
+      await this.store.putMany(BOT_STATE_NAMESPACE, [], { audit: entries });
+    } catch (err) {
+      this.logger.error('audit failed', { entries: entries.length, problem: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -350,10 +402,11 @@ export class TurnGuard {
 
   /**
    * Writes both states in one atomic write, each with the eTag it was read with (or created only if still absent);
-   * user state only when it changed. The store call is issued before the first await, so a write the caller issues
-   * right after lands in the same group commit.
+   * user state only when it changed; the turn's audit entries join it. The store call is issued before the first
+   * await, so a write the caller issues right after lands in the same group commit. On a conflict nothing is
+   * written, and `audit` keeps the entries (the caller writes them on their own).
    */
-  private async save(turn: TurnContext, loaded: Loaded[]): Promise<void> {
+  private async save(turn: TurnContext, loaded: Loaded[], audit: AuditInput[]): Promise<void> {
     const states: Array<[ConversationState | UserState, number]> = [
       [this.conversationState, this.retention.conversationMs],
       [this.userState, this.retention.userMs],
@@ -371,9 +424,10 @@ export class TurnGuard {
       items.push({ key, value: rest, options: before.etag === undefined ? { ifAbsent: true, expiresAt } : { etag: before.etag, expiresAt } });
       values.push(value);
     }
-    if (items.length === 0) return;
+    if (items.length === 0 && audit.length === 0) return;
     try {
-      const etags = await this.store.putMany(BOT_STATE_NAMESPACE, items);
+      const etags = await this.store.putMany(BOT_STATE_NAMESPACE, items, audit.length === 0 ? undefined : { audit });
+      audit.length = 0;
       for (const [i, value] of values.entries()) value.eTag = etags[i];
     } catch (err) {
       if (err instanceof StoreConflictError) throw new TurnSupersededError('The state changed under this turn.');

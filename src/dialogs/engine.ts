@@ -903,7 +903,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
       });
       if (isTwentyThree(state.error.code)) await this.runtime.reportAuthFailure(ref, state.error.code);
     }
-    await this.auditService(ref, node, input, state);
+    await this.auditService(turn, ref, node, input, state);
 
     const scope = await this.scope(turn, state);
     for (const transition of node.transitions ?? []) {
@@ -928,6 +928,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
 
   /** Audits the call when the definition says the operation is audited (verification starts and checks). */
   private async auditService(
+    turn: TurnContext,
     ref: UserRef,
     node: ServiceNode,
     input: Record<string, JsonValue>,
@@ -939,7 +940,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     if (action === 'twilio.request') {
       // Like `tva api`'s entry: where the call went, never its parameters or Twilio's reply.
       const where = { method: input['method'] ?? null, domain: input['domain'] ?? null, path: input['path'] ?? null };
-      await this.writeAudit({
+      await this.writeAudit(turn, {
         actor: `${ref.channelId}:${ref.userId}`,
         action,
         outcome: state.error ? `error:${String(state.error.code)}` : 'ok',
@@ -957,7 +958,7 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     const details: Record<string, unknown> = { dialog: this.task.id, node: node.id };
     if (typeof input['channel'] === 'string') details['channel'] = input['channel'];
     if (typeof result['sid'] === 'string') details[action === 'sms.send' ? 'messageSid' : 'verificationSid'] = result['sid'];
-    await this.writeAudit({
+    await this.writeAudit(turn, {
       actor: `${ref.channelId}:${ref.userId}`,
       action,
       ...(to === undefined ? {} : { target: to.length > 4 ? `…${to.slice(-4)}` : '…' }),
@@ -967,9 +968,9 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
   }
 
   /** An audit entry that cannot be written is logged; it does not fail the user's turn. */
-  private async writeAudit(entry: AuditRecord): Promise<void> {
+  private async writeAudit(turn: TurnContext, entry: AuditRecord): Promise<void> {
     try {
-      await this.runtime.audit(entry);
+      await this.runtime.audit(entry, turn);
     } catch (err) {
       this.log('error', 'audit failed', { action: entry.action, problem: err instanceof Error ? err.message : String(err) });
     }

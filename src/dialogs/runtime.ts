@@ -35,8 +35,11 @@ export interface ActionRuntime {
   requestUserAuthorization(turn: TurnContext, profile: string): Promise<void>;
   /** Twilio rejected the stored credentials (20003): the action goes into its error state. */
   reportAuthFailure(ref: UserRef, code: number | string): Promise<void>;
-  /** Audit of verification starts and checks (never a code). */
-  audit(entry: AuditRecord): Promise<void>;
+  /**
+   * Audit of verification starts and checks (never a code). Given the turn, the bot may commit the entry with the
+   * turn's state instead of on its own.
+   */
+  audit(entry: AuditRecord, turn?: TurnContext): Promise<void>;
   /**
    * Runs a service node's operation, when the action decides how (e.g. verification operations in the
    * message-templates mode run on the action's own code store). Without it, the operation goes to Twilio as is.

@@ -9,6 +9,7 @@ import type {
   DeleteOptions,
   ListOptions,
   PutItem,
+  PutManyOptions,
   PutOptions,
   Store,
   StoreCheck,
@@ -84,11 +85,15 @@ export abstract class DocumentStore implements Store {
 
   /** Live documents only (not past their expiry), here and in every read below. */
   protected abstract fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]>;
-  /** Applies every write or none; throws StoreConflictError (with `conflictMessage` when given) otherwise. */
+  /**
+   * Applies every write, and inserts every audit record (stamped `auditAt`), or none; throws StoreConflictError
+   * (with `conflictMessage` when given) otherwise.
+   */
   protected abstract writeDocuments(
     namespace: string,
     writes: DocumentWrite[],
     conflictMessage?: (key: string) => string,
+    audit?: { records: AuditRecord[]; at: Date },
   ): Promise<void>;
   protected abstract deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome>;
   protected abstract deleteDocuments(namespace: string, keys: string[]): Promise<void>;
@@ -116,13 +121,17 @@ export abstract class DocumentStore implements Store {
     return write.etag;
   }
 
-  async putMany(namespace: string, items: PutItem[]): Promise<string[]> {
+  async putMany(namespace: string, items: PutItem[], options: PutManyOptions = {}): Promise<string[]> {
     this.assertOpen();
     const ns = checkNamespace(namespace);
     if (!Array.isArray(items)) throw new StoreValidationError('Invalid putMany: pass an array of { key, value, options }.');
     const writes = items.map((item) => toWrite(item.key, item.value, item.options ?? {}));
     if (new Set(writes.map((w) => w.key)).size !== writes.length) throw new StoreValidationError('Invalid putMany: each key at most once.');
-    if (writes.length > 0) await this.writeDocuments(ns, writes);
+    const { audit = [] } = options;
+    if (!Array.isArray(audit)) throw new StoreValidationError('Invalid putMany: "audit" must be an array of audit entries.');
+    const records = audit.map(checkAudit);
+    if (records.length > 0) await this.writeDocuments(ns, writes, undefined, { records, at: this.now() });
+    else if (writes.length > 0) await this.writeDocuments(ns, writes);
     return writes.map((w) => w.etag);
   }
 

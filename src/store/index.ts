@@ -11,6 +11,7 @@ export { StoreConflictError, StoreOpenError, StoreValidationError } from './erro
 export { MIGRATIONS, STORE_SCHEMA_VERSION, type Migration } from './migrations';
 export { sqlitePath } from './sqlite';
 export { BOT_STATE_NAMESPACE } from './document-store';
+export { checkAudit } from './validate';
 export {
   STORE_NAMESPACES,
   type AuditEntry,
@@ -21,6 +22,7 @@ export {
   type KnownNamespace,
   type ListOptions,
   type PutItem,
+  type PutManyOptions,
   type PutOptions,
   type Store,
   type StoreCheck,

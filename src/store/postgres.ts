@@ -111,6 +111,7 @@ export class PostgresStore extends DocumentStore {
     namespace: string,
     writes: DocumentWrite[],
     conflictMessage?: (key: string) => string,
+    audit?: { records: AuditRecord[]; at: Date },
   ): Promise<void> {
     const updatedAt = this.now();
     const apply = async (db: pg.Pool | pg.PoolClient): Promise<void> => {
@@ -151,8 +152,18 @@ export class PostgresStore extends DocumentStore {
         }
         throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
       }
+      for (const r of audit?.records ?? []) {
+        await db.query('INSERT INTO audit_log (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+          audit?.at,
+          r.actor,
+          r.action,
+          r.target,
+          r.outcome,
+          r.details,
+        ]);
+      }
     };
-    if (writes.length === 1) return apply(this.pool);
+    if (writes.length === 1 && audit === undefined) return apply(this.pool);
     await this.transaction(apply);
   }
 
@@ -251,17 +262,11 @@ export class PostgresStore extends DocumentStore {
   }
 
   private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
+    await withClient(this.pool, async (client) => {
       await client.query('BEGIN');
       await work(client);
       await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 
@@ -275,8 +280,7 @@ async function migrate(
   onApplied: StoreOptions['onMigrationApplied'],
 ): Promise<void> {
   const applied: { version: number; name: string }[] = [];
-  const client = await pool.connect();
-  try {
+  await withClient(pool, async (client) => {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -302,11 +306,42 @@ async function migrate(
       applied.push({ version: migration.version, name: migration.name });
     }
     await client.query('COMMIT');
+  });
+  for (const migration of applied) onApplied?.(migration);
+}
+
+/**
+ * Runs `work` in a transaction on a client checked out of the pool, rolled back when `work` throws. While checked
+ * out, a client has no listener of the pool's: its connection dropping (a server restart, `pg_terminate_backend`, a
+ * network cut) would emit an unhandled 'error' and end the whole process. Here that error fails this call only,
+ * and the broken client is discarded instead of returned to the pool.
+ */
+async function withClient(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  const client = await new Promise<pg.PoolClient>((resolve, reject) => {
+    pool.connect((error, connected) => {
+      if (error || connected === undefined) {
+        reject(error ?? new Error('The PostgreSQL pool gave no connection.'));
+        return;
+      }
+      // Attached in the pool's callback, not after an await: the pool may hand over a client while pg is still
+      // parsing a chunk of its socket, and the termination notice that follows in that chunk is emitted at once.
+      connected.on('error', onError);
+      resolve(connected);
+    });
+  });
+  try {
+    await work(client);
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollback: unknown) => {
+      broken ??= rollback instanceof Error ? rollback : new Error(String(rollback));
+    });
     throw error;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(broken);
   }
-  for (const migration of applied) onApplied?.(migration);
 }

@@ -305,8 +305,13 @@ export class SqliteStore extends DocumentStore {
     return this.sql.fetch.all(namespace, JSON.stringify(keys), this.nowText());
   }
 
-  protected writeDocuments(namespace: string, writes: DocumentWrite[], conflictMessage?: (key: string) => string): Promise<void> {
-    const { upsert, update, insert, create } = this.sql;
+  protected writeDocuments(
+    namespace: string,
+    writes: DocumentWrite[],
+    conflictMessage?: (key: string) => string,
+    audit?: { records: AuditRecord[]; at: Date },
+  ): Promise<void> {
+    const { upsert, update, insert, create, insertAudit } = this.sql;
     return this.enqueue(() => {
       const updatedAt = this.nowText();
       for (const w of writes) {
@@ -323,7 +328,10 @@ export class SqliteStore extends DocumentStore {
         if (w.createIfMissing && insert.run(namespace, w.key, w.json, w.etag, updatedAt, expiresAt).changes === 1) continue;
         throw new StoreConflictError(namespace, w.key, conflictMessage?.(w.key));
       }
-    }, !writes.every((w) => w.ephemeral === true));
+      if (audit === undefined) return;
+      const at = audit.at.toISOString();
+      for (const r of audit.records) insertAudit.run(at, r.actor, r.action, r.target, r.outcome, r.details);
+    }, audit !== undefined || !writes.every((w) => w.ephemeral === true));
   }
 
   protected deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome> {

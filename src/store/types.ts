@@ -42,6 +42,15 @@ export interface PutItem {
   options?: PutOptions;
 }
 
+/** Options of {@link Store.putMany}. */
+export interface PutManyOptions {
+  /**
+   * Audit entries committed in the same transaction as the documents (one disk flush for both): all of them or
+   * none, so a conflict writes no entry either. Entries get the store's clock at the commit.
+   */
+  audit?: AuditInput[];
+}
+
 export interface DeleteOptions {
   etag?: string;
 }
@@ -95,9 +104,10 @@ export interface Store {
   put(namespace: string, key: string, value: unknown, options?: PutOptions): Promise<string>;
   /**
    * Creates or replaces several documents of one namespace atomically (all or none) and returns their new etags in
-   * order; throws StoreConflictError, writing nothing, when any etag or `ifAbsent` fails.
+   * order; throws StoreConflictError, writing nothing, when any etag or `ifAbsent` fails. `options.audit` entries
+   * join the same commit.
    */
-  putMany(namespace: string, items: PutItem[]): Promise<string[]>;
+  putMany(namespace: string, items: PutItem[], options?: PutManyOptions): Promise<string[]>;
   /**
    * True when writes issued in the same turn of the event loop are committed together, in the order they were
    * issued (SQLite's group commit): a caller may then issue a dependent write without awaiting the first one and

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { ConversationState, TestAdapter, TurnContext, UserState, type Activity } from 'botbuilder';
 import { BUSY_MESSAGE, INTENTS_NAMESPACE, OPEN_INTENT_PREFIX, TurnGuard } from '../../src/bot';
+import { turnAuditOf } from '../../src/bot/turns';
 import { turnEffectsOf, type ServiceCall } from '../../src/dialogs';
-import { openStore, type Store } from '../../src/store';
+import { openStore, type PutItem, type PutManyOptions, type PutOptions, type Store } from '../../src/store';
 import { createTwilioClient } from '../../src/twilio';
 import { EmulatorFixture } from '../support/emulator';
 
@@ -213,5 +214,123 @@ describe('TurnGuard: intents of sends', () => {
     assert.equal(await sendInTurn('a2', smsCall('two'), async () => ({ sid: `SM${++sent}` })), undefined);
     assert.equal(sent, 1);
     assert.deepEqual(await marks(), []);
+  });
+});
+
+describe('TurnGuard: audit entries of a turn', () => {
+  const fixture = new EmulatorFixture();
+  let store: Store;
+  /** Every write the guard asked the store for, as "method namespace [ephemeral] [+audit]", in order. */
+  let writes: string[];
+  let conversationState: ConversationState;
+  let userState: UserState;
+  const adapter = new TestAdapter();
+  const clock = Date.parse('2030-01-01T00:00:00Z');
+  const entry = { actor: 'test:user-1', action: 'sms.send', target: '…0123', outcome: 'queued' };
+
+  /** The real store, with its writes noted on the way through (reads pass untouched). */
+  function noting(real: Store): Store {
+    return Object.assign(Object.create(real) as Store, {
+      put: (namespace: string, key: string, value: unknown, options?: PutOptions) => {
+        writes.push(`put ${namespace}${options?.ephemeral === true ? ' ephemeral' : ''}`);
+        return real.put(namespace, key, value, options);
+      },
+      putMany: (namespace: string, items: PutItem[], options?: PutManyOptions) => {
+        writes.push(`putMany ${namespace}${(options?.audit?.length ?? 0) > 0 ? ' +audit' : ''}`);
+        return real.putMany(namespace, items, options);
+      },
+      delete: (namespace: string, key: string, options?: { etag?: string }) => {
+        writes.push(`delete ${namespace}`);
+        return real.delete(namespace, key, options);
+      },
+      appendAudit: (input: Parameters<Store['appendAudit']>[0]) => {
+        writes.push('appendAudit');
+        return real.appendAudit(input);
+      },
+    });
+  }
+
+  before(() => fixture.start());
+  after(() => fixture.stop());
+  beforeEach(async () => {
+    writes = [];
+    store = await openStore({ filename: ':memory:', now: () => new Date(clock) });
+    conversationState = new ConversationState(store.botStorage());
+    userState = new UserState(store.botStorage());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const guard = () => new TurnGuard({ store: noting(store), conversationState, userState, budgetMs: 5_000, now: () => new Date(clock) });
+  const actions = async () => (await store.listAudit()).entries.map((e) => `${e.action} ${e.outcome}`);
+
+  it('commits a send turn in two durable writes: the intent before the send, then the state with its audit entry', async () => {
+    const turn = new TurnContext(adapter, activity('a1'));
+    await guard().run(turn, async () => {
+      await conversationState.createProperty<number>('step').set(turn, 1);
+      const effects = turnEffectsOf(turn);
+      assert.ok(effects);
+      await effects.perform(
+        {
+          ref: { channelId: 'test', userId: 'user-1' },
+          dialog: 'send-sms',
+          node: 'send',
+          occurrence: 0,
+          operation: 'sendSms',
+          input: { to: '+14155550123', from: '+15005550006', body: 'hello' },
+          gateway: fixture.gateway,
+        },
+        async () => ({ sid: 'SM1' }),
+      );
+      turnAuditOf(turn)?.add(entry);
+    });
+    assert.deepEqual(writes, [
+      'put turnlocks ephemeral',
+      'put turnlocks ephemeral',
+      'put intents',
+      'put intents ephemeral',
+      'putMany botstate +audit',
+      'delete turnlocks',
+    ]);
+    assert.deepEqual(await actions(), ['sms.send queued']);
+  });
+
+  it('writes the audit entries of a turn that failed after its call, before the failure reaches the adapter', async () => {
+    const turn = new TurnContext(adapter, activity('a1'));
+    await assert.rejects(
+      guard().run(turn, async () => {
+        turnAuditOf(turn)?.add(entry);
+        throw new Error('the dialog broke after the send');
+      }),
+      /the dialog broke/,
+    );
+    assert.deepEqual(await actions(), ['sms.send queued']);
+  });
+
+  it('writes the audit entries of a turn whose state changed under it, though its state is not committed', async () => {
+    const turn = new TurnContext(adapter, activity('a1'));
+    const key = conversationState.getStorageKey(turn) ?? '';
+    await guard().run(turn, async () => {
+      await conversationState.createProperty<number>('step').set(turn, 1);
+      turnAuditOf(turn)?.add(entry);
+      await store.put('botstate', key, { step: 99 });
+    });
+    assert.deepEqual((await store.get('botstate', key))?.value, { step: 99 });
+    assert.deepEqual(await actions(), ['sms.send queued']);
+  });
+
+  it('refuses an invalid audit entry when it is added, so it cannot fail the commit of the turn', async () => {
+    const turn = new TurnContext(adapter, activity('a1'));
+    await guard().run(turn, async () => {
+      await conversationState.createProperty<number>('step').set(turn, 1);
+      assert.throws(() => turnAuditOf(turn)?.add({ ...entry, actor: '' }), /audit actor/);
+    });
+    assert.deepEqual((await store.get<{ step: number }>('botstate', conversationState.getStorageKey(turn) ?? ''))?.value.step, 1);
+    assert.deepEqual(await actions(), []);
+  });
+
+  it('has no collector outside a guarded turn, so the entry is written at once', () => {
+    assert.equal(turnAuditOf(new TurnContext(adapter, activity('a1'))), undefined);
   });
 });

@@ -306,6 +306,49 @@ export function describeStoreContract(name: string, factory: () => StoreHarness,
         assert.deepEqual((await store.get('botstate', 'user'))?.value, { name: 'Ada' });
       });
 
+      it('commits the audit entries of a putMany together with its documents', async function () {
+        const old = await store.put('botstate', 'conversation', { turn: 1 });
+        await store.putMany('botstate', [{ key: 'conversation', value: { turn: 2 }, options: { etag: old } }], {
+          audit: [
+            { actor: 'test:ada', action: 'sms.send', target: '…0123', outcome: 'queued' },
+            { actor: 'test:ada', action: 'verification.start', outcome: 'pending', details: { channel: 'sms' } },
+          ],
+        });
+        assert.deepEqual((await store.get('botstate', 'conversation'))?.value, { turn: 2 });
+        const { entries } = await store.listAudit();
+        assert.deepEqual(
+          entries.map((e) => [e.action, e.target, e.outcome, e.details]),
+          [
+            ['verification.start', null, 'pending', { channel: 'sms' }],
+            ['sms.send', '…0123', 'queued', null],
+          ],
+        );
+      });
+
+      it('writes no audit entry of a putMany whose etag is stale', async function () {
+        await store.put('botstate', 'conversation', { turn: 1 });
+        await assert.rejects(
+          store.putMany('botstate', [{ key: 'conversation', value: { turn: 2 }, options: { etag: 'stale' } }], {
+            audit: [{ actor: 'test:ada', action: 'sms.send', outcome: 'queued' }],
+          }),
+          StoreConflictError,
+        );
+        assert.deepEqual((await store.listAudit()).entries, []);
+      });
+
+      it('writes the audit entries of a putMany with no documents', async function () {
+        await store.putMany('botstate', [], { audit: [{ actor: 'test:ada', action: 'sms.send', outcome: 'queued' }] });
+        assert.deepEqual((await store.listAudit()).entries.map((e) => e.action), ['sms.send']);
+      });
+
+      it('refuses a putMany with an invalid audit entry, writing nothing', async function () {
+        await assert.rejects(
+          store.putMany('botstate', [{ key: 'conversation', value: { turn: 1 } }], { audit: [{ actor: '', action: 'sms.send', outcome: 'ok' }] }),
+          StoreValidationError,
+        );
+        assert.equal(await store.get('botstate', 'conversation'), undefined);
+      });
+
       it('refuses a putMany that names one key twice', async function () {
         await assert.rejects(
           store.putMany('botstate', [

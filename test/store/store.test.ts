@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { openStore, StoreOpenError, StoreValidationError, type Store } from '../../src/store';
 import { describeFreshDatabase, describeStoreContract } from './contract';
 import { PostgresHarness, SqliteHarness } from './harness';
@@ -166,13 +167,59 @@ describe(noPostgres ? `PostgreSQL store specifics (skipped: ${noPostgres})` : 'P
   it('reports a dropped idle connection to onBackgroundError and keeps working', async function () {
     let reported: (error: Error) => void = () => undefined;
     const dropped = new Promise<Error>((resolve) => (reported = resolve));
-    const store = await harness.open({ onBackgroundError: (error) => reported(error) });
+    // Only this store's connections, named apart through the URL (which overrides the store's application_name):
+    // terminating every 'twilio-verify-action' connection of the server would also break any other process using
+    // it meanwhile (a benchmark's servers answered "Sorry, something went wrong" when this test ran beside them).
+    const applicationName = `tva-test-dropped-${randomBytes(6).toString('hex')}`;
+    const url = new URL(databaseUrl ?? '');
+    url.searchParams.set('application_name', applicationName);
+    const store = await harness.open({ databaseUrl: url.toString(), onBackgroundError: (error) => reported(error) });
     await store.put('meta', 'k', 1);
-    await harness.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'twilio-verify-action' AND pid <> pg_backend_pid()",
+    const rows = await harness.query<{ terminated: boolean }>(
+      'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
     );
+    assert.ok(rows.length > 0, 'the store had a connection to terminate');
     assert.match((await dropped).message, /terminat/);
     assert.equal((await store.get('meta', 'k'))?.value, 1);
+  });
+  it('survives its connection being dropped in the middle of a multi-document write: the write fails, the process lives on', async function () {
+    const applicationName = `tva-test-mid-write-${randomBytes(6).toString('hex')}`;
+    const url = new URL(databaseUrl ?? '');
+    url.searchParams.set('application_name', applicationName);
+    const store = await harness.open({ databaseUrl: url.toString() });
+    await store.put('botstate', 'b', { v: 0 });
+    // Another session holds 'b', so the store's transaction waits on it, checked out of its pool, when it is cut.
+    const locker = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${harness.options().schema}` });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query("SELECT 1 FROM documents WHERE namespace = 'botstate' AND key = 'b' FOR UPDATE");
+      const failure = store
+        .putMany('botstate', [
+          { key: 'a', value: { v: 1 } },
+          { key: 'b', value: { v: 1 } },
+        ])
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      let terminated = 0;
+      while (terminated === 0) {
+        const rows = await harness.query<{ pid: number }>(
+          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+          [applicationName],
+        );
+        terminated = rows.length;
+      }
+      assert.match(String(await failure), /terminat/);
+      await locker.query('ROLLBACK');
+    } finally {
+      await locker.end();
+    }
+    assert.equal(await store.get('botstate', 'a'), undefined, 'nothing of the cut transaction was committed');
+    await store.put('botstate', 'c', { v: 2 });
+    assert.deepEqual((await store.get('botstate', 'c'))?.value, { v: 2 });
   });
 });
 
