@@ -144,7 +144,10 @@ export class MessageLedger {
       updatedAt: at,
     };
     try {
-      await this.store.put(MESSAGES_NAMESPACE, message.sid, record, { ifAbsent: true, expiresAt: this.expiry() });
+      // Written inside the turn that sent it, right before the turn's state commit, whose disk flush covers it: it
+      // needs no flush of its own (PutOptions.ephemeral). A power cut before that commit loses only the following of
+      // this SMS's delivery, never a send (the intent is on disk before the send).
+      await this.store.put(MESSAGES_NAMESPACE, message.sid, record, { ifAbsent: true, expiresAt: this.expiry(), ephemeral: true });
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err;
     }

@@ -27,7 +27,8 @@ export interface PutOptions {
   /**
    * Losing this write in a power failure does no harm: a conversation lease in SQLite, which only processes on the
    * same machine can hold, and they all die with it; the known outcome of a send whose intent is on disk as
-   * pending (a rerun asks Twilio), written just before the turn's state, whose flush covers it. SQLite then
+   * pending (a rerun asks Twilio), written just before the turn's state, whose flush covers it; the delivery
+   * record of an SMS the turn just sent (src/delivery/messages.ts), likewise. SQLite then
    * answers once the write is committed (atomic and visible to every process, surviving any process being killed)
    * without waiting for the disk flush; any later durable write flushes it too. PostgreSQL ignores it (instances on
    * other machines outlive a database crash).

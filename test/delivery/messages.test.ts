@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { MessageLedger } from '../../src/delivery/messages';
-import { openStore, type Store } from '../../src/store';
+import { openStore, type PutOptions, type Store } from '../../src/store';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
 const SID = `SM${'1'.repeat(32)}`;
@@ -23,6 +23,21 @@ describe('MessageLedger', () => {
 
   const apply = (status: 'sent' | 'delivered' | 'undelivered' | 'queued', errorCode: number | null = null, accountSid = ACCOUNT, sid = SID) =>
     ledger.applyStatus({ sid, accountSid, status, errorCode });
+
+  it("records a sent SMS without a disk flush of its own (the turn's state commit right after flushes it)", async () => {
+    const options: (PutOptions | undefined)[] = [];
+    const noting = Object.assign(Object.create(store) as Store, {
+      put: (namespace: string, key: string, value: unknown, opts?: PutOptions) => {
+        options.push(opts);
+        return store.put(namespace, key, value, opts);
+      },
+    });
+    await new MessageLedger({ store: noting, now: () => new Date(clock) }).recordSent({
+      sid: `SM${'2'.repeat(32)}`, accountSid: ACCOUNT, to: '+14155550124', status: 'queued', sender: { kind: 'action' }, conversation: CONVERSATION, proactive: false,
+    });
+    assert.deepEqual(options.map((o) => o?.ephemeral), [true]);
+    assert.equal((await ledger.get(`SM${'2'.repeat(32)}`))?.status, 'queued', 'and it reads back at once');
+  });
 
   it('keeps the number masked and no body', async () => {
     const record = await ledger.get(SID);
