@@ -67,6 +67,29 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX documents_expiry ON documents (expires_at) WHERE expires_at IS NOT NULL',
     ],
   },
+  {
+    // A send lists only the marks of its person's uncertain intents (src/bot/turns.ts, OPEN_INTENT_PREFIX); intents
+    // left uncertain by a version that wrote no marks get theirs here, so a later send still asks Twilio about them.
+    version: 3,
+    name: 'marks for uncertain intents',
+    sqlite: [
+      `INSERT OR IGNORE INTO documents (namespace, key, value, etag, updated_at, expires_at)
+       SELECT 'intents', 'open/' || key, json_object('since', json_extract(value, '$.startedAt')),
+              lower(hex(randomblob(12))), updated_at, expires_at
+       FROM documents
+       WHERE namespace = 'intents' AND key NOT LIKE 'open/%' AND json_valid(value)
+         AND json_extract(value, '$.state') = 'uncertain'`,
+    ],
+    postgres: [
+      `INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at)
+       SELECT 'intents', 'open/' || key, json_build_object('since', value::json ->> 'startedAt')::text,
+              md5(random()::text || key), updated_at, expires_at
+       FROM documents
+       WHERE namespace = 'intents' AND key NOT LIKE 'open/%' AND value LIKE '%"state":"uncertain"%'
+         AND value::json ->> 'state' = 'uncertain'
+       ON CONFLICT (namespace, key) DO NOTHING`,
+    ],
+  },
 ];
 
 /** The schema version this code writes. */

@@ -754,6 +754,20 @@ export function describeStoreContract(name: string, factory: () => StoreHarness,
         assert.deepEqual((await (await harness.open()).get('action', 'config'))?.value, { enabled: true });
       });
 
+      it('marks the uncertain intents of a database an older release wrote, and only those, when it upgrades it', async function () {
+        const expiresAt = new Date(Date.now() + 3600_000);
+        const intent = (state: string) => ({ state, operation: 'sendSms', fingerprint: 'f', startedAt: '2030-01-01T00:00:00.000Z' });
+        await store.put('intents', 'person/a', intent('uncertain'), { expiresAt });
+        await store.put('intents', 'person/b', intent('performed'));
+        await store.put('intents', 'person/c', intent('pending'));
+        await harness.forgetMigration(3);
+        const upgraded = await harness.open();
+        const marks = await upgraded.list<unknown>('intents', { prefix: 'open/' });
+        assert.deepEqual(marks.map((m) => [m.key, m.value]), [['open/person/a', { since: '2030-01-01T00:00:00.000Z' }]]);
+        assert.equal((await upgraded.list('intents', { prefix: 'open/' })).length, 1);
+        assert.equal((await harness.appliedMigrations()).length, STORE_SCHEMA_VERSION);
+      });
+
       it('refuses a database whose schema is newer than the code, saying what to do', async function () {
         await harness.recordFutureMigration(STORE_SCHEMA_VERSION + 1);
         await rejectsWith(harness.open(), StoreOpenError, /schema version \d+.*Upgrade twilio-verify-action/);

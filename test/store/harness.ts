@@ -23,6 +23,8 @@ export interface StoreHarness {
   appliedMigrations(): Promise<{ version: number; name: string }[]>;
   /** Records a migration this code does not know, as a newer release would. */
   recordFutureMigration(version: number): Promise<void>;
+  /** Forgets that `version` was applied, as a database last opened by an older release: the next open applies it. */
+  forgetMigration(version: number): Promise<void>;
   /** The backend's own consistency check: 'ok' when sound. */
   integrityCheck(): Promise<string>;
   /** Closes every store, then damages the audit table behind the store's back (SQLite: garbage over one of its pages). */
@@ -84,6 +86,11 @@ export class SqliteHarness extends BaseHarness implements StoreHarness {
     this.raw((db) =>
       db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', '2099-01-01')").run(version),
     );
+  }
+
+  async forgetMigration(version: number): Promise<void> {
+    await this.closeStores();
+    this.raw((db) => db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(version));
   }
 
   async integrityCheck(): Promise<string> {
@@ -153,6 +160,11 @@ export class PostgresHarness extends BaseHarness implements StoreHarness {
 
   async recordFutureMigration(version: number): Promise<void> {
     await this.query("INSERT INTO schema_migrations (version, name) VALUES ($1, 'from the future')", [version]);
+  }
+
+  async forgetMigration(version: number): Promise<void> {
+    await this.closeStores();
+    await this.query('DELETE FROM schema_migrations WHERE version = $1', [version]);
   }
 
   async integrityCheck(): Promise<string> {
