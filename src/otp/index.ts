@@ -4,7 +4,7 @@
  * `sendSms` operation from the configured sender, with the template of the dialog's usage type.
  */
 import { isRecord } from '../json';
-import { invalidInputError, lazyValidator, operations, runOperation, TwilioActionError, type TwilioGateway } from '../twilio';
+import { invalidInputError, isVerifyServiceSid, lazyValidator, operations, runOperation, TwilioActionError, type TwilioGateway } from '../twilio';
 import { smsLister } from './messages';
 import { DEFAULT_CODE_LENGTH, LocalVerifier, USAGE_TYPES, type TemplateSettings, type UsageType } from './verifier';
 
@@ -37,8 +37,6 @@ export function usesMessageTemplates(config: Readonly<Record<string, unknown>>):
   return config['otpMode'] === 'messageTemplates';
 }
 
-const VERIFY_SERVICE_SID = /^VA[0-9a-fA-F]{32}$/;
-
 /**
  * Whether the message-templates mode runs this call itself. A call that names a real Verify Service (VA…) still goes
  * to Twilio Verify in that mode: "Verify a payment" needs Verify's PSD2 dynamic linking, which a code of our own
@@ -46,8 +44,7 @@ const VERIFY_SERVICE_SID = /^VA[0-9a-fA-F]{32}$/;
  */
 export function runsLocally(operation: string, input: Readonly<Record<string, unknown>>, config: Readonly<Record<string, unknown>>): boolean {
   if (!isLocalOtpOperation(operation) || !usesMessageTemplates(config)) return false;
-  const serviceSid = input['serviceSid'];
-  return !(typeof serviceSid === 'string' && VERIFY_SERVICE_SID.test(serviceSid));
+  return !isVerifyServiceSid(input['serviceSid']);
 }
 
 /** The sender, templates and code length of the configuration, or undefined when any is missing. */

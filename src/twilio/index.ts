@@ -15,6 +15,7 @@ export type { Operation } from './operation';
 export { isOperationName, OPERATION_NAMES, operations, runOperation } from './registry';
 export type { OperationName } from './registry';
 export type { Verification, VerifyService } from './schemas';
+export { isVerifyServiceSid } from './schemas';
 export { withDeadline } from './deadline';
 export { invalidInputError, lazyValidator } from './validation';
 export { outcomeUncertain, reconcileLocalStartsWith, reconcileSend, sendsToPerson } from './reconcile';

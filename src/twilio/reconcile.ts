@@ -15,7 +15,7 @@ import { fetchVerification } from './operations/fetchVerification';
 import { smsMessageSchema, toSmsMessage } from './operations/sendSms';
 import { normalizePhoneNumber } from './phone';
 import type { OperationName } from './registry';
-import type { Verification } from './schemas';
+import { isVerifyServiceSid, type Verification } from './schemas';
 import { lazyValidator } from './validation';
 
 export type Reconciliation = { kind: 'performed'; result: unknown } | { kind: 'not-performed' };
@@ -25,7 +25,6 @@ export type Reconciler = (gw: TwilioGateway, input: Readonly<Record<string, unkn
 /** Clocks differ: look a little further back than the attempt's own start. */
 export const RECONCILE_SKEW_MS = 60_000;
 const LOOK_AT = 20;
-const VERIFY_SERVICE_SID = /^VA[0-9a-fA-F]{32}$/;
 
 const validSms = lazyValidator(smsMessageSchema);
 
@@ -62,7 +61,7 @@ export function reconcileLocalStartsWith(gw: TwilioGateway, reconciler: Reconcil
 const findVerification: Reconciler = async (gw, input, since) => {
   const serviceSid = text(input, 'serviceSid');
   const local = localStarts.get(gw);
-  if (local !== undefined && !VERIFY_SERVICE_SID.test(serviceSid)) return local(gw, input, since);
+  if (local !== undefined && !isVerifyServiceSid(serviceSid)) return local(gw, input, since);
   const raw = text(input, 'to');
   const to = raw.includes('@') ? raw.trim() : normalizePhoneNumber(raw, gw.options.defaultRegion, 'To');
   const attempts = await gw.client.verify.v2.verificationAttempts.list({

@@ -13,6 +13,13 @@ export const serviceSidSchema = {
   description: 'The Verify Service SID: VA followed by 32 hexadecimal characters',
 } as const;
 
+const VERIFY_SERVICE_SID = new RegExp(serviceSidSchema.pattern);
+
+/** A Verify Service SID (VA…), by the same pattern the operations' schemas check. */
+export function isVerifyServiceSid(value: unknown): value is string {
+  return typeof value === 'string' && VERIFY_SERVICE_SID.test(value);
+}
+
 export const verificationSidSchema = {
   type: 'string',
   pattern: '^VE[0-9a-fA-F]{32}$',

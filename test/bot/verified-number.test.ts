@@ -119,7 +119,8 @@ describe("a developer's WaterfallDialog that requires a verified number (beginDi
     });
   }
 
-  it('resolves beginDialog to the typed result itself: { outcome, to, channel } next to status, entities and context', async () => {
+  /** A developer's one-step WaterfallDialog that begins verify-phone-number with { to }; `ended` gets what it ends with. */
+  async function parentBot(): Promise<{ chat: TestConversation; ended: unknown[] }> {
     fx.emulator.clearOutbox();
     fx.clock.advance(3600);
     const storage = new MemoryStorage();
@@ -128,22 +129,26 @@ describe("a developer's WaterfallDialog that requires a verified number (beginDi
     const twilioVerify = new TwilioVerifyDialogs({ runtime: fx.runtime(), dialogs: [await templateTask('verify-phone-number')], userState, clock: fx.clock });
     const dialogs = new DialogSet(conversationState.createProperty<DialogState>('dialogState'));
     dialogs.add(twilioVerify.taskDialog('verify-phone-number'));
-    const ended: unknown[] = [];
-    const chat = new TestConversation(async (turn) => {
-      const dc = await dialogs.createContext(turn);
-      const result = await dc.continueDialog();
-      if (result.status === DialogTurnStatus.empty) await dc.beginDialog('placeholder-parent');
-      if (result.status === DialogTurnStatus.complete) ended.push(result.result);
-      await conversationState.saveChanges(turn);
-      await userState.saveChanges(turn);
-    });
-    // A one-step parent below it on the stack, as a developer's dialog would be.
     dialogs.add(
-      new WaterfallDialog('placeholder-parent', [
+      new WaterfallDialog('parent', [
         async (step) => step.beginDialog('verify-phone-number', { to: PHONE }),
         async (step) => step.endDialog(step.result),
       ]),
     );
+    const ended: unknown[] = [];
+    const chat = new TestConversation(async (turn) => {
+      const dc = await dialogs.createContext(turn);
+      const result = await dc.continueDialog();
+      if (result.status === DialogTurnStatus.empty) await dc.beginDialog('parent');
+      if (result.status === DialogTurnStatus.complete) ended.push(result.result);
+      await conversationState.saveChanges(turn);
+      await userState.saveChanges(turn);
+    });
+    return { chat, ended };
+  }
+
+  it('resolves beginDialog to the typed result itself: { outcome, to, channel } next to status, entities and context', async () => {
+    const { chat, ended } = await parentBot();
     assert.deepEqual(await chat.say('start'), [SENT, PROMPT_CODE]);
     await chat.say(fx.lastCode(PHONE));
     const [result] = ended;
@@ -152,29 +157,7 @@ describe("a developer's WaterfallDialog that requires a verified number (beginDi
   });
 
   it('resolves beginDialog without the verification code the user typed: a parent may keep its result in state', async () => {
-    fx.emulator.clearOutbox();
-    fx.clock.advance(3600);
-    const storage = new MemoryStorage();
-    const conversationState = new ConversationState(storage);
-    const userState = new UserState(storage);
-    const twilioVerify = new TwilioVerifyDialogs({ runtime: fx.runtime(), dialogs: [await templateTask('verify-phone-number')], userState, clock: fx.clock });
-    const dialogs = new DialogSet(conversationState.createProperty<DialogState>('dialogState'));
-    dialogs.add(twilioVerify.taskDialog('verify-phone-number'));
-    dialogs.add(
-      new WaterfallDialog('keeping-parent', [
-        async (step) => step.beginDialog('verify-phone-number', { to: PHONE }),
-        async (step) => step.endDialog(step.result),
-      ]),
-    );
-    const ended: unknown[] = [];
-    const chat = new TestConversation(async (turn) => {
-      const dc = await dialogs.createContext(turn);
-      const result = await dc.continueDialog();
-      if (result.status === DialogTurnStatus.empty) await dc.beginDialog('keeping-parent');
-      if (result.status === DialogTurnStatus.complete) ended.push(result.result);
-      await conversationState.saveChanges(turn);
-      await userState.saveChanges(turn);
-    });
+    const { chat, ended } = await parentBot();
     await chat.say('start');
     const code = fx.wrongCode(PHONE);
     await chat.say(code);

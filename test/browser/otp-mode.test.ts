@@ -5,13 +5,23 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_TOKEN } from '../support/http';
 import { startWorld, type World } from '../support/world';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const browserMissing = !existsSync(CHROMIUM);
+
+/** Signs in to the console with the admin token and opens the action's Configuration tab. */
+async function openConfiguration(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/admin`);
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Configure' }).first().click();
+  await page.getByRole('tab', { name: 'Configuration' }).click();
+}
 
 describe(`the console's OTP mode picker in headless Chromium${browserMissing && !process.env.CI ? ` (skipped: ${CHROMIUM} is missing)` : ''}`, function () {
   this.timeout(60_000);
@@ -36,12 +46,7 @@ describe(`the console's OTP mode picker in headless Chromium${browserMissing && 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    await page.goto(`${world.url}/admin`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
-    await page.getByRole('button', { name: 'Configure' }).first().click();
-    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await openConfiguration(page, world.url);
 
     const verify = page.getByRole('radio', { name: 'Twilio Verify (recommended: Twilio’s fraud guard)' });
     assert.equal(await verify.isChecked(), true, 'Twilio Verify is the default');
@@ -70,12 +75,7 @@ describe(`the console's OTP mode picker in headless Chromium${browserMissing && 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    await page.goto(`${world.url}/admin`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
-    await page.getByRole('button', { name: 'Configure' }).first().click();
-    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await openConfiguration(page, world.url);
     await page.getByRole('radio', { name: 'Message templates' }).check();
     await page.getByLabel('Code length').fill('six');
     await page.getByRole('button', { name: 'Save configuration' }).click();
@@ -99,12 +99,7 @@ describe(`the console's OTP mode picker in headless Chromium${browserMissing && 
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `${label}: scrolls sideways by ${overflow} px`);
     };
-    await page.goto(`${world.url}/admin`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Actions', level: 1 }).waitFor();
-    await page.getByRole('button', { name: 'Configure' }).first().click();
-    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await openConfiguration(page, world.url);
     await page.getByRole('radio', { name: 'Message templates' }).check();
     await page.getByLabel('Code length').fill('7');
     await page.getByLabel('Default sender').fill('+15005550006');
