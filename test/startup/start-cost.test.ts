@@ -21,4 +21,12 @@ describe('what loading the product costs', () => {
       [],
     );
   });
+
+  it("loads none of Ajv's compiler: validators are made on first use, from the build's generated code when it has it", () => {
+    const loaded = loadedBy('./src/main.ts');
+    assert.deepEqual(
+      loaded.filter((file) => /node_modules[\\/]ajv[\\/]dist[\\/](core|ajv|2020|compile)/.test(file) || file.includes(`${path.sep}ajv-formats${path.sep}dist${path.sep}index.js`)),
+      [],
+    );
+  });
 });
