@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import '../../src/main';
+import '../../src/startup/program';
 import '../../src/index';
 import '../../src/otp';
 import '../../src/server';

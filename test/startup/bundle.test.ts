@@ -1,0 +1,130 @@
+/**
+ * The build's bundle of the program (scripts/build-bundle.cjs, src/startup/bundle.ts): used only while every file it
+ * was made from is unchanged, and, after `npm run build`, what `node dist/src/main.js` runs, a whole verification.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleFiles, freshBundle, type BundleRecord } from '../../src/startup/bundle';
+import { freePort } from '../support/http';
+import { baseEnv } from '../support/processes';
+
+const root = path.join(__dirname, '..', '..');
+
+describe('the bundle of the program', () => {
+  let dir: string;
+  let distSrc: string;
+
+  /** A package with dist/src/a.js and node_modules/dep/index.js bundled into dist/src/program.bundle.js. */
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tva-bundle-'));
+    distSrc = path.join(dir, 'dist', 'src');
+    mkdirSync(distSrc, { recursive: true });
+    mkdirSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(path.join(distSrc, 'a.js'), 'exports.a = 1;\n');
+    writeFileSync(path.join(dir, 'node_modules', 'dep', 'index.js'), 'exports.dep = 1;\n');
+    const { bundle, record } = bundleFiles(distSrc);
+    writeFileSync(bundle, 'exports.a = 1; exports.dep = 1;\n');
+    const stamp = (file: string): [string, number, number] => {
+      const stats = statSync(path.join(dir, file));
+      return [file, stats.size, stats.mtimeMs];
+    };
+    const bundleStats = statSync(bundle);
+    const written: BundleRecord = {
+      format: 1,
+      bundle: { size: bundleStats.size, mtimeMs: bundleStats.mtimeMs },
+      inputs: [stamp('dist/src/a.js'), stamp('node_modules/dep/index.js')],
+    };
+    writeFileSync(record, JSON.stringify(written));
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is used while every file it was made from has the size and modification time the build recorded', () => {
+    assert.equal(freshBundle(distSrc), bundleFiles(distSrc).bundle);
+  });
+
+  it('is not used once one of our modules was rebuilt since (an edit and `npx tsc` alone)', () => {
+    const later = new Date(statSync(path.join(distSrc, 'a.js')).mtimeMs + 1000);
+    utimesSync(path.join(distSrc, 'a.js'), later, later);
+    assert.equal(freshBundle(distSrc), undefined);
+  });
+
+  it('is not used once a dependency it holds changed (an update of the same size included)', () => {
+    const file = path.join(dir, 'node_modules', 'dep', 'index.js');
+    const before = statSync(file).mtimeMs;
+    writeFileSync(file, 'exports.dep = 2;\n');
+    utimesSync(file, new Date(before + 1000), new Date(before + 1000));
+    assert.equal(freshBundle(distSrc), undefined);
+  });
+
+  it('is not used once a file it was made from is gone', () => {
+    rmSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
+    assert.equal(freshBundle(distSrc), undefined);
+  });
+
+  it('is not used when the bundle itself changed since the build recorded it', () => {
+    writeFileSync(bundleFiles(distSrc).bundle, 'exports.changed = true;\n');
+    assert.equal(freshBundle(distSrc), undefined);
+  });
+
+  it('is not used where the build made none (tests from src/, a build without it)', () => {
+    rmSync(bundleFiles(distSrc).record);
+    assert.equal(freshBundle(distSrc), undefined);
+  });
+});
+
+describe('node dist/src/main.js from the bundle `npm run build` made', function () {
+  this.timeout(60_000);
+  let child: ChildProcess | undefined;
+  let dataDir: string;
+
+  before(function () {
+    // CI builds before it tests; a checkout tested without a build (or after `npx tsc` alone) has no fresh bundle.
+    if (freshBundle(path.join(root, 'dist', 'src')) === undefined) this.skip();
+  });
+
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts zero-config and verifies a phone number with the code the emulator delivered', async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'tva-bundle-run-'));
+    cpSync(path.join(root, 'dialogs'), path.join(dataDir, 'dialogs'), { recursive: true }); // with Verify Phone Number
+    const [port, emulatorPort] = [await freePort(), await freePort()];
+    const env = { ...baseEnv(), PORT: String(port), EMULATOR_PORT: String(emulatorPort), DATA_DIR: dataDir, DIALOGS_DIR: path.join(dataDir, 'dialogs'), LOG_LEVEL: 'warn' };
+    const started = spawn(process.execPath, ['--no-deprecation', path.join(root, 'dist', 'src', 'main.js')], { cwd: dataDir, env, stdio: 'ignore' });
+    child = started;
+    const url = `http://127.0.0.1:${port}`;
+    for (let ready = false; !ready; ) {
+      assert.equal(started.exitCode, null, 'the server exited');
+      ready = await fetch(`${url}/healthz`).then((res) => res.status === 200, () => false);
+      if (!ready) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const say = async (text: string): Promise<string> => {
+      const body = {
+        type: 'message',
+        text,
+        channelId: 'webchat',
+        serviceUrl: 'http://127.0.0.1:9',
+        deliveryMode: 'expectReplies',
+        from: { id: 'bundle-user' },
+        recipient: { id: 'bot' },
+        conversation: { id: 'bundle-conversation' },
+        id: `activity-${text.length}-${Date.now()}`,
+      };
+      const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200);
+      const { activities = [] } = (await res.json()) as { activities?: { text?: string }[] };
+      return activities.map((a) => a.text ?? '').join(' | ');
+    };
+    assert.match(await say('verify my phone number +14155550123'), /I texted a code to \+14155550123/);
+    const outbox = (await (await fetch(`${url}/api/dev/outbox`)).json()) as { messages: { to: string; body: string }[] };
+    const code = /code is: (\d+)/.exec(outbox.messages.find((m) => m.to === '+14155550123')?.body ?? '')?.[1];
+    assert.ok(code, `the emulator delivered a code: ${JSON.stringify(outbox)}`);
+    assert.match(await say(code), /verified/i);
+  });
+});
