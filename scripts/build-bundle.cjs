@@ -1,7 +1,8 @@
 // `npm run build` (after tsc): bundles the built program (dist/src/startup/program.js and every module it loads)
-// into dist/src/program.bundle.js with esbuild, and records each input's size and mtime in program.bundle.json.
-// src/main.ts runs the bundle only while every input is unchanged (src/startup/bundle.ts), so it never runs stale
-// code; src/startup/bundle.ts says what it saves.
+// into dist/src/program.bundle.js with esbuild, and records in program.bundle.json the size and mtime of what tells
+// whether it is still fresh: each of our modules in it, and the package.json of each dependency in it (npm rewrites
+// it when it installs, updates or removes a package) with npm's own record of node_modules. src/main.ts runs the
+// bundle only while all of them are unchanged (src/startup/bundle.ts, which also says what it saves).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -43,12 +44,25 @@ async function main() {
     logLevel: 'warning',
     plugins: [lazyRequires],
   });
-  const stat = (file) => fs.statSync(file);
-  const inputs = Object.keys(result.metafile.inputs).map((file) => {
-    const { size, mtimeMs } = stat(path.resolve(ROOT, file));
-    return [file, size, mtimeMs];
+  const watched = new Set();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const file = path.resolve(ROOT, input);
+    const at = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+    if (at < 0) {
+      watched.add(file);
+      continue;
+    }
+    const [scopeOrName, name] = file.slice(at + '/node_modules/'.length).split(path.sep);
+    const packageDir = path.join(file.slice(0, at), 'node_modules', scopeOrName.startsWith('@') ? path.join(scopeOrName, name) : scopeOrName);
+    watched.add(path.join(packageDir, 'package.json'));
+    const lockfile = path.join(file.slice(0, at), 'node_modules', '.package-lock.json');
+    if (fs.existsSync(lockfile)) watched.add(lockfile);
+  }
+  const inputs = [...watched].map((file) => {
+    const { size, mtimeMs } = fs.statSync(file);
+    return [path.relative(ROOT, file), size, mtimeMs];
   });
-  const bundle = stat(BUNDLE);
+  const bundle = fs.statSync(BUNDLE);
   fs.writeFileSync(RECORD, JSON.stringify({ format: 1, bundle: { size: bundle.size, mtimeMs: bundle.mtimeMs }, inputs }));
 }
 

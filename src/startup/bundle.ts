@@ -3,14 +3,17 @@
  * program and every module it loads in one file. Node loads that with about a fifth less CPU than the ~1,600 files
  * a start otherwise resolves, reads and compiles one by one (issue 11, measured with `npm run bench:start`).
  *
- * It is used only while it is fresh: every file it was made from (ours in dist/src, the dependencies' in
- * node_modules) still has the size and modification time the build recorded. After an edit and `npx tsc` alone, an
- * update of a dependency, or without a bundle at all, the program runs from its modules as before.
+ * It is used only while it is fresh: each of our modules in it (dist/src), and the package.json of each dependency
+ * in it with npm's record of node_modules (`node_modules/.package-lock.json`; npm rewrites both whenever it installs,
+ * updates or removes a package), still has the size and modification time the build recorded. After an edit and
+ * `npx tsc` alone, a dependency changed by npm, or without a bundle at all, the program runs from its modules as
+ * before. (A file edited by hand inside node_modules is not looked at: `npm run build` after that.) Checking about
+ * 300 files costs a few milliseconds; every file of the bundle would be 2,300 (15-45 ms measured).
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** What the build records next to the bundle: each input (relative to the package root) with its size and mtime. */
+/** What the build records next to the bundle: what tells its freshness (relative to the package root), size and mtime. */
 export interface BundleRecord {
   format: 1;
   bundle: { size: number; mtimeMs: number };
