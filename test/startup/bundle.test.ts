@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleFiles, freshBundle, type BundleRecord } from '../../src/startup/bundle';
@@ -17,14 +17,14 @@ describe('the bundle of the program', () => {
   let dir: string;
   let distSrc: string;
 
-  /** A package with dist/src/a.js and node_modules/dep/index.js bundled into dist/src/program.bundle.js. */
+  /** A package with dist/src/a.js and the dependency node_modules/dep bundled into dist/src/program.bundle.js. */
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'tva-bundle-'));
     distSrc = path.join(dir, 'dist', 'src');
     mkdirSync(distSrc, { recursive: true });
     mkdirSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
     writeFileSync(path.join(distSrc, 'a.js'), 'exports.a = 1;\n');
-    writeFileSync(path.join(dir, 'node_modules', 'dep', 'index.js'), 'exports.dep = 1;\n');
+    writeFileSync(path.join(dir, 'node_modules', 'dep', 'package.json'), '{"name":"dep","version":"1.0.0"}');
     const { bundle, record } = bundleFiles(distSrc);
     writeFileSync(bundle, 'exports.a = 1; exports.dep = 1;\n');
     const stamp = (file: string): [string, number, number] => {
@@ -35,7 +35,7 @@ describe('the bundle of the program', () => {
     const written: BundleRecord = {
       format: 1,
       bundle: { size: bundleStats.size, mtimeMs: bundleStats.mtimeMs },
-      inputs: [stamp('dist/src/a.js'), stamp('node_modules/dep/index.js')],
+      inputs: [stamp('dist/src/a.js'), stamp('node_modules/dep/package.json')],
     };
     writeFileSync(record, JSON.stringify(written));
   });
@@ -52,10 +52,10 @@ describe('the bundle of the program', () => {
     assert.equal(freshBundle(distSrc), undefined);
   });
 
-  it('is not used once a dependency it holds changed (an update of the same size included)', () => {
-    const file = path.join(dir, 'node_modules', 'dep', 'index.js');
+  it('is not used once npm changed a dependency it holds (an update to a version of the same length included)', () => {
+    const file = path.join(dir, 'node_modules', 'dep', 'package.json');
     const before = statSync(file).mtimeMs;
-    writeFileSync(file, 'exports.dep = 2;\n');
+    writeFileSync(file, '{"name":"dep","version":"1.0.1"}');
     utimesSync(file, new Date(before + 1000), new Date(before + 1000));
     assert.equal(freshBundle(distSrc), undefined);
   });
@@ -89,6 +89,17 @@ describe('node dist/src/main.js from the bundle `npm run build` made', function 
   afterEach(() => {
     child?.kill('SIGKILL');
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("watches each of our modules in it and each bundled dependency's package.json, with npm's record of node_modules", () => {
+    const record = JSON.parse(readFileSync(bundleFiles(path.join(root, 'dist', 'src')).record, 'utf8')) as BundleRecord;
+    const files = record.inputs.map(([file]) => file.split(path.sep).join('/'));
+    assert.ok(files.includes('dist/src/startup/program.js') && files.includes('dist/src/store/postgres.js'));
+    assert.ok(files.some((f) => f.endsWith('node_modules/twilio/package.json')) && files.some((f) => f.endsWith('node_modules/.package-lock.json')));
+    assert.deepEqual(
+      files.filter((f) => f.includes('node_modules/') && !f.endsWith('/package.json') && !f.endsWith('/.package-lock.json')),
+      [],
+    );
   });
 
   it('starts zero-config and verifies a phone number with the code the emulator delivered', async () => {
