@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleFiles, freshBundle, type BundleRecord } from '../../src/startup/bundle';
@@ -73,6 +73,19 @@ describe('the bundle of the program', () => {
   it('is not used where the build made none (tests from src/, a build without it)', () => {
     rmSync(bundleFiles(distSrc).record);
     assert.equal(freshBundle(distSrc), undefined);
+  });
+});
+
+describe("the bundle's share of twilio", () => {
+  it('holds every twilio API domain the product reads (scripts/build-bundle.cjs leaves the others out of it)', () => {
+    const twilioClient = readFileSync(path.join(root, 'node_modules', 'twilio', 'lib', 'rest', 'Twilio.js'), 'utf8');
+    const domains = new Set([...twilioClient.matchAll(/\bget ([a-z][A-Za-z]*)\(\) \{[^}]*?require\("\.\/[A-Z]/g)].map((m) => m[1]));
+    assert.ok(domains.has('api') && domains.has('messaging') && domains.size > 20, `the domains of twilio's client: ${[...domains].join(', ')}`);
+    const read = new Set<string>();
+    for (const file of readdirSync(path.join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+      for (const m of readFileSync(path.join(root, 'src', file), 'utf8').matchAll(/\bclient\.([a-z][A-Za-z]*)/g)) if (m[1] && domains.has(m[1])) read.add(m[1]);
+    }
+    assert.deepEqual([...read].sort(), ['api', 'verify']); // TWILIO_DOMAINS_USED in scripts/build-bundle.cjs
   });
 });
 
