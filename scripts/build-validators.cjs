@@ -16,7 +16,7 @@ function modules(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory() && !SKIPPED.has(file)) files.push(...modules(file));
-    else if (entry.isFile() && entry.name.endsWith('.js')) files.push(file);
+    else if (entry.isFile() && entry.name.endsWith('.js') && !entry.name.endsWith('.bundle.js')) files.push(file); // the program's bundle holds copies
   }
   return files;
 }

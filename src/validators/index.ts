@@ -98,7 +98,8 @@ export function validatorOf<T>(kind: AjvKind, schema: object): ValidateFunction<
 
 /**
  * A validator made on first use (importing a module makes nothing). Every schema given here is one the build
- * generates code for ({@link registeredSchemas}).
+ * generates code for ({@link registeredSchemas}): call it when a module loads, not per request (the build sees only
+ * what importing the modules registers).
  */
 export function lazyValidator<T>(kind: AjvKind, schema: object): () => ValidateFunction<T> {
   schemas.push({ kind, schema });
