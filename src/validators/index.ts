@@ -78,9 +78,14 @@ export function generatedFile(kind: AjvKind, root = packageRoot()): string {
 function generatedValidators(kind: AjvKind): Readonly<Record<string, ValidateFunction | undefined>> | null {
   let loaded = generated.get(kind);
   if (loaded === undefined) {
-    const file = generatedFile(kind);
+    let file: string | undefined;
+    try {
+      file = generatedFile(kind);
+    } catch {
+      file = undefined; // not inside our package (the modules bundled into someone else's program): compile
+    }
     // No build (tests run from src/ before one): everything is compiled. A broken generated file is an error.
-    loaded = existsSync(file) ? (require(file) as Record<string, ValidateFunction>) : null; // eslint-disable-line @typescript-eslint/no-require-imports
+    loaded = file !== undefined && existsSync(file) ? (require(file) as Record<string, ValidateFunction>) : null; // eslint-disable-line @typescript-eslint/no-require-imports
     generated.set(kind, loaded);
   }
   return loaded;
