@@ -8,7 +8,7 @@
  * Every environment variable is listed in README.md ("Configuration"); src/startup/config.ts reads them.
  */
 import type * as Program from './startup/program';
-import { freshBundle } from './startup/bundle';
+import { freshBundle, loadBundle } from './startup/bundle';
 
 export type { StartOptions, Started } from './startup/program';
 
@@ -25,7 +25,7 @@ export function start(options?: Program.StartOptions): Promise<Program.Started> 
 /** Runs the server as a program: started, stopped on SIGINT/SIGTERM, a failure in one line and exit code 1. */
 export function main(): void {
   const bundle = freshBundle(__dirname);
-  (bundle === undefined ? program() : (require(bundle) as typeof Program)).main();
+  (bundle === undefined ? program() : (loadBundle(bundle) as typeof Program)).main();
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 

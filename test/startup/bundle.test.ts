@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleFiles, freshBundle, type BundleRecord } from '../../src/startup/bundle';
+import { bundleFiles, compileBundle, freshBundle, loadBundle, runBundle, type BundleRecord } from '../../src/startup/bundle';
 import { freePort } from '../support/http';
 import { baseEnv } from '../support/processes';
 
@@ -26,7 +26,7 @@ describe('the bundle of the program', () => {
     writeFileSync(path.join(distSrc, 'a.js'), 'exports.a = 1;\n');
     writeFileSync(path.join(dir, 'node_modules', 'dep', 'package.json'), '{"name":"dep","version":"1.0.0"}');
     const { bundle, record } = bundleFiles(distSrc);
-    writeFileSync(bundle, 'exports.a = 1; exports.dep = 1;\n');
+    writeFileSync(bundle, "exports.a = require('./a.js').a; exports.dep = 1; exports.file = __filename;\n");
     const stamp = (file: string): [string, number, number] => {
       const stats = statSync(path.join(dir, file));
       return [file, stats.size, stats.mtimeMs];
@@ -42,8 +42,44 @@ describe('the bundle of the program', () => {
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** Writes the code cache of the fixture's bundle and records it, as the build does. */
+  const writeCache = (): void => {
+    const { bundle, cache, record } = bundleFiles(distSrc);
+    const script = compileBundle(bundle);
+    runBundle(script, bundle);
+    writeFileSync(cache, script.createCachedData());
+    const stats = statSync(cache);
+    const written = JSON.parse(readFileSync(record, 'utf8')) as BundleRecord;
+    writeFileSync(record, JSON.stringify({ ...written, cache: { size: stats.size, mtimeMs: stats.mtimeMs } }));
+  };
+
   it('is used while every file it was made from has the size and modification time the build recorded', () => {
-    assert.equal(freshBundle(distSrc), bundleFiles(distSrc).bundle);
+    assert.deepEqual(freshBundle(distSrc), { file: bundleFiles(distSrc).bundle });
+  });
+
+  it('comes with its code cache while that is the one the build recorded', () => {
+    writeCache();
+    assert.deepEqual(freshBundle(distSrc), { file: bundleFiles(distSrc).bundle, cache: bundleFiles(distSrc).cache });
+  });
+
+  it('comes without a code cache that changed since the build recorded it', () => {
+    writeCache();
+    writeFileSync(bundleFiles(distSrc).cache, 'not a code cache');
+    assert.deepEqual(freshBundle(distSrc), { file: bundleFiles(distSrc).bundle });
+  });
+
+  it('runs as a CommonJS module of its own directory, and V8 takes the code cache the build made', () => {
+    writeCache();
+    const { bundle, cache } = bundleFiles(distSrc);
+    const script = compileBundle(bundle, readFileSync(cache));
+    assert.equal(script.cachedDataRejected, false);
+    assert.deepEqual(runBundle(script, bundle), { a: 1, dep: 1, file: bundle });
+  });
+
+  it('runs all the same when V8 refuses the code cache (another node, other V8 flags)', () => {
+    writeCache();
+    writeFileSync(bundleFiles(distSrc).cache, 'not a code cache');
+    assert.deepEqual(loadBundle({ file: bundleFiles(distSrc).bundle, cache: bundleFiles(distSrc).cache }), { a: 1, dep: 1, file: bundleFiles(distSrc).bundle });
   });
 
   it('is not used once one of our modules was rebuilt since (an edit and `npx tsc` alone)', () => {
@@ -113,6 +149,12 @@ describe('node dist/src/main.js from the bundle `npm run build` made', function 
       files.filter((f) => f.includes('node_modules/') && !f.endsWith('/package.json') && !f.endsWith('/.package-lock.json')),
       [],
     );
+  });
+
+  it('comes with a code cache that this node takes', () => {
+    const bundle = freshBundle(path.join(root, 'dist', 'src'));
+    assert.ok(bundle?.cache, 'the build made a code cache');
+    assert.equal(compileBundle(bundle.file, readFileSync(bundle.cache)).cachedDataRejected, false);
   });
 
   it('starts zero-config and verifies a phone number with the code the emulator delivered', async () => {
