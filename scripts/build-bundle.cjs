@@ -1,9 +1,10 @@
 // `npm run build` (after tsc): bundles the built program (dist/src/startup/program.js and every module it loads)
 // into dist/src/program.bundle.js with esbuild, writes V8's code cache of it (program.bundle.cache: the bundle
-// compiled and its modules loaded, as a start does before it runs the program), and records in program.bundle.json the size and mtime of what tells
-// whether it is still fresh: each of our modules in it, and the package.json of each dependency in it (npm rewrites
-// it when it installs, updates or removes a package) with npm's own record of node_modules. src/main.ts runs the
-// bundle only while all of them are unchanged (src/startup/bundle.ts, which also says what it saves).
+// compiled and its modules loaded, as a start does before it runs the program), and records in program.bundle.json
+// the size and mtime of what tells whether it is still fresh: each of our modules in it, and the package.json of
+// each dependency in it (npm rewrites it when it installs, updates or removes a package) with npm's own record of
+// node_modules. src/main.ts runs the bundle only while all of them are unchanged (src/startup/bundle.ts, which also
+// says what it saves).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -31,7 +32,7 @@ const lazyRequires = {
 
 /**
  * twilio's client requires each of its ~40 API domains in the getter of that domain (lib/rest/Twilio.js), and
- * esbuild would bundle them all: 14 of the bundle's 17 MB, which node reads and compiles on every start. The product
+ * esbuild would bundle them all: 6 of the bundle's 17 MB, which node reads and compiles on every start. The product
  * uses two (src/twilio: `client.api`, `client.verify`); any other stays a plain require of the installed twilio,
  * run only if something ever reads that getter.
  */
@@ -72,7 +73,7 @@ async function main() {
       watched.add(file);
       continue;
     }
-    const [scopeOrName, name] = file.slice(at + '/node_modules/'.length).split(path.sep);
+    const [scopeOrName, name] = file.slice(at + `${path.sep}node_modules${path.sep}`.length).split(path.sep);
     const packageDir = path.join(file.slice(0, at), 'node_modules', scopeOrName.startsWith('@') ? path.join(scopeOrName, name) : scopeOrName);
     watched.add(path.join(packageDir, 'package.json'));
     const lockfile = path.join(file.slice(0, at), 'node_modules', '.package-lock.json');
