@@ -1,6 +1,8 @@
 /** ajv validators compiled from the admin schemas, and the one way inputs become typed values: validate, then type. */
 import { isRecord } from '../json';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type Ajv2020 from 'ajv/dist/2020';
+import { ajvOf, defineAjvKind, lazyValidator as kindValidator } from '../validators';
 import { ActionError, type ErrorDetail } from './errors';
 import {
   actionConfigSchema,
@@ -37,17 +39,26 @@ import {
  */
 export const STRICT_AJV_OPTIONS = { allErrors: true, strict: true } as const;
 
-let shared: Ajv2020 | undefined;
+defineAjvKind('strict', {
+  options: { ...STRICT_AJV_OPTIONS, validateSchema: false },
+  create: (extra) => {
+    // Loaded here, not on import: a start whose validators the build generated never loads Ajv's compiler.
+    const { default: Ajv } = require('ajv/dist/2020') as typeof import('ajv/dist/2020'); // eslint-disable-line @typescript-eslint/no-require-imports
+    return new Ajv({ ...STRICT_AJV_OPTIONS, validateSchema: false, ...extra });
+  },
+});
 
 /** The shared strict draft 2020-12 Ajv, created on first use. */
 export function strictAjv(): Ajv2020 {
-  return (shared ??= new Ajv2020({ ...STRICT_AJV_OPTIONS, validateSchema: false }));
+  return ajvOf('strict') as Ajv2020;
 }
 
-/** A validator compiled on first use (importing a module compiles nothing). */
+/**
+ * A strict validator made on first use (importing a module compiles nothing): the build's generated code for the
+ * schema, or compiled by {@link strictAjv} (src/validators).
+ */
 export function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
-  let compiled: ValidateFunction<T> | undefined;
-  return () => (compiled ??= strictAjv().compile<T>(schema));
+  return kindValidator<T>('strict', schema);
 }
 
 const validators = {

@@ -4,10 +4,12 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type Ajv2020 from 'ajv/dist/2020';
 import { dialogSchema, type DialogNode, type DialogTask, type ServiceNode } from './schema';
 import { isRecord } from '../json';
 import { isOperationName, operations as registry } from '../twilio';
+import { ajvOf, defineAjvKind, lazyValidator } from '../validators';
 import {
   checkExpression,
   checkTemplate,
@@ -37,28 +39,30 @@ const NODE_TYPES = ['intent', 'entity', 'service', 'dialog', 'message', 'logic']
 /** The options of the Ajv of dialogs and templates (test/schemas.test.ts compiles their schemas with them). */
 export const DIALOG_AJV_OPTIONS = { allErrors: true, discriminator: true } as const;
 
-let shared: Ajv2020 | undefined;
-
 /**
- * The one Ajv of dialogs and templates, with the dialog schema added (the template schema refers to it), created on
- * first use. `validateSchema: false`: our schemas are not checked against the meta-schema at run time (compiling it
- * cost every start); test/schemas.test.ts does it once.
+ * The one Ajv of dialogs and templates, with the dialog schema added (the template schema refers to it).
+ * `validateSchema: false`: our schemas are not checked against the meta-schema at run time (compiling it cost every
+ * start); test/schemas.test.ts does it once.
  */
+defineAjvKind('dialog', {
+  options: { ...DIALOG_AJV_OPTIONS, validateSchema: false },
+  context: [dialogSchema],
+  create: (extra) => {
+    // Loaded here, not on import: a start whose validators the build generated never loads Ajv's compiler.
+    const { default: Ajv } = require('ajv/dist/2020') as typeof import('ajv/dist/2020'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const ajv = new Ajv({ ...DIALOG_AJV_OPTIONS, validateSchema: false, ...extra });
+    ajv.addSchema(dialogSchema);
+    return ajv;
+  },
+});
+
+/** The Ajv of dialogs and templates, created on first use. */
 export function dialogAjv(): Ajv2020 {
-  if (!shared) {
-    shared = new Ajv2020({ ...DIALOG_AJV_OPTIONS, validateSchema: false });
-    shared.addSchema(dialogSchema);
-  }
-  return shared;
+  return ajvOf('dialog') as Ajv2020;
 }
 
-let compiled: ValidateFunction | undefined;
-
-/** Compiled on first use, so importing this module costs nothing. */
-function schemaValidator(): ValidateFunction {
-  compiled ??= dialogAjv().compile(dialogSchema);
-  return compiled;
-}
+/** Made on first use (the build's generated code, or compiled), so importing this module costs nothing. */
+const schemaValidator: () => ValidateFunction = lazyValidator('dialog', dialogSchema);
 
 /** Escapes one reference token of a JSON pointer. */
 export function pointerToken(key: string | number): string {

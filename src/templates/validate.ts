@@ -6,7 +6,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import { validateDialogTask } from '../dialogs';
-import { dialogAjv } from '../dialogs/validate';
+import { lazyValidator } from '../validators';
 import type { TemplateProblem } from './errors';
 import { templateSchema, type Template } from './schemas';
 
@@ -19,14 +19,8 @@ export interface TemplateValidationOptions {
 
 export type TemplateValidation = { ok: true; template: Template } | { ok: false; problems: TemplateProblem[] };
 
-let compiled: ValidateFunction | undefined;
-
-function envelopeValidator(): ValidateFunction {
-  if (compiled === undefined) {
-    compiled = dialogAjv().compile(templateSchema);
-  }
-  return compiled;
-}
+/** The template envelope's validator, made on first use with the dialogs' Ajv (the build's generated code, or compiled). */
+const envelopeValidator: () => ValidateFunction = lazyValidator('dialog', templateSchema);
 
 function describe(error: ErrorObject): TemplateProblem {
   const params = error.params as Record<string, unknown>;

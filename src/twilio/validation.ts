@@ -1,35 +1,35 @@
 import { isRecord } from '../json';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { CountryCode } from 'libphonenumber-js';
+import { defineAjvKind, lazyValidator as kindValidator } from '../validators';
 import { TwilioActionError } from './errors';
 import { readPhone } from './phone';
-
-let shared: Ajv | undefined;
 
 /** The options of the gateway's Ajv (test/schemas.test.ts compiles every operation schema with them). */
 export const GATEWAY_AJV_OPTIONS = { allErrors: true, useDefaults: true, verbose: true, strictSchema: true, strictNumbers: true, strictTuples: true, strictTypes: false, strictRequired: false } as const;
 
 /**
- * One Ajv for the gateway, created on first use (no work at import time). Our operation schemas are not checked
- * against the meta-schema at run time (`validateSchema: false`: that compiled the meta-schema on every start);
- * test/schemas.test.ts does it once.
+ * The gateway's Ajv, with ajv-formats. Our operation schemas are not checked against the meta-schema at run time
+ * (`validateSchema: false`: that compiled the meta-schema on every start); test/schemas.test.ts does it once.
  */
-function ajv(): Ajv {
-  if (!shared) {
-    shared = new Ajv({ ...GATEWAY_AJV_OPTIONS, validateSchema: false });
-    addFormats(shared);
-  }
-  return shared;
-}
+defineAjvKind('gateway', {
+  options: { ...GATEWAY_AJV_OPTIONS, validateSchema: false },
+  context: ['ajv-formats'],
+  create: (extra) => {
+    // Loaded here, not on import: a start whose validators the build generated never loads Ajv's compiler.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { default: Ajv } = require('ajv') as typeof import('ajv');
+    const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const ajv = new Ajv({ ...GATEWAY_AJV_OPTIONS, validateSchema: false, ...extra });
+    addFormats(ajv);
+    return ajv;
+  },
+});
 
-/** Compiles once, on first call. */
+/** A gateway validator made on first use: the build's generated code for the schema, or compiled (src/validators). */
 export function lazyValidator<T>(schema: object): () => ValidateFunction<T> {
-  let compiled: ValidateFunction<T> | undefined;
-  return () => {
-    compiled ??= ajv().compile<T>(schema);
-    return compiled;
-  };
+  return kindValidator<T>('gateway', schema);
 }
 
 /** Twilio spells parameters in PascalCase: `serviceSid` is `ServiceSid`, `to` is `To`. */
