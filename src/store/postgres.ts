@@ -17,6 +17,80 @@ const DEFAULT_POOL_SIZE = 10;
 /** pg_advisory_xact_lock key serializing migrations of every instance on this database ("tva-mig" in hex). */
 const MIGRATION_LOCK_KEY = BigInt('0x7476612d6d6967').toString();
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const UNIQUE_VIOLATION = '23505';
+/** writeBatch's answer when its statement lost a race to create a document; the slower path then decides. */
+const RACED = Symbol('raced');
+
+/** How a write checks the stored document, for BATCH_WRITE. */
+function writeMode(w: DocumentWrite): 'create' | 'put' | 'cas' | 'cas-or-create' {
+  if (w.ifAbsent === true) return 'create';
+  if (w.expected === undefined) return 'put';
+  return w.createIfMissing ? 'cas-or-create' : 'cas';
+}
+
+/**
+ * A multi-document write (and its audit entries) as one statement: one round trip and one commit instead of
+ * BEGIN, a statement per document and per entry, and COMMIT. The same rules as the statement-per-write path:
+ * - `current` locks every existing row of the batch (in key order, as concurrent writers of the same keys lock
+ *   them), so its etag and expiry are the committed ones (READ COMMITTED re-reads a row changed meanwhile) and
+ *   nobody changes them before this statement commits: compare-and-set across connections.
+ * - `verdict` checks each write as writeDocuments would: 'create' (ifAbsent) needs no live document, 'put'
+ *   overwrites, 'cas' needs the stored etag, 'cas-or-create' the stored etag or no document at all.
+ * - Nothing is written unless every check passed (`go`); `failed` is then the position (1-based) of the first write
+ *   that failed, reported with that key. Otherwise the existing rows are updated and the missing ones inserted.
+ * - A row missing at the check but created by another connection before the insert makes the insert fail on the
+ *   primary key (no ON CONFLICT on purpose): the whole statement, audit entries included, is rolled back, and the
+ *   caller retries the slower path, which decides afresh.
+ */
+const BATCH_WRITE = `
+WITH input AS (
+  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+    WITH ORDINALITY AS t(key, value, etag, expected, mode, expires_at, ord)
+),
+current AS (
+  SELECT d.key, d.etag, (d.expires_at IS NULL OR d.expires_at > $8) AS live
+  FROM documents d WHERE d.namespace = $1 AND d.key = ANY($2::text[])
+  ORDER BY d.key
+  FOR UPDATE
+),
+verdict AS (
+  SELECT i.*, c.key IS NOT NULL AS present, c.etag AS seen,
+    coalesce(CASE i.mode
+      WHEN 'create' THEN c.key IS NULL OR NOT c.live
+      WHEN 'put' THEN true
+      WHEN 'cas' THEN c.etag = i.expected
+      WHEN 'cas-or-create' THEN c.key IS NULL OR c.etag = i.expected
+    END, false) AS ok
+  FROM input i LEFT JOIN current c ON c.key = i.key
+),
+go AS (
+  SELECT (SELECT min(ord) FROM verdict WHERE NOT ok) AS failed
+),
+updated AS (
+  UPDATE documents d SET value = v.value, etag = v.etag, updated_at = $8, expires_at = v.expires_at
+  FROM verdict v, go
+  WHERE go.failed IS NULL AND v.present AND d.namespace = $1 AND d.key = v.key AND d.etag = v.seen
+  RETURNING d.key
+),
+inserted AS (
+  INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at)
+  SELECT $1, v.key, v.value, v.etag, $8, v.expires_at FROM verdict v, go
+  WHERE go.failed IS NULL AND NOT v.present
+  ORDER BY v.key
+  RETURNING key
+),
+audited AS (
+  INSERT INTO audit_log (at, actor, action, target, outcome, details)
+  SELECT $9, a.actor, a.action, a.target, a.outcome, a.details
+  FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+    WITH ORDINALITY AS a(actor, action, target, outcome, details, ord), go
+  WHERE go.failed IS NULL
+  ORDER BY a.ord
+  RETURNING id
+)
+SELECT go.failed::text AS failed, (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) AS written,
+  (SELECT count(*) FROM audited) AS audited
+FROM go`;
 
 interface AuditPgRow extends AuditRecord {
   id: string;
@@ -41,9 +115,10 @@ function describeUrl(url: string): string {
 }
 
 /**
- * The store for several bot instances: one pg Pool. Every write is a single statement (row locks make
- * compare-and-set on the etag atomic under READ COMMITTED) except multi-item bot state writes, which run in
- * one transaction.
+ * The store for several bot instances: one pg Pool. Every write is a single statement, one round trip and one
+ * commit (row locks make compare-and-set on the etag atomic under READ COMMITTED), a write of several documents or
+ * with audit entries too (BATCH_WRITE); only a single bot state write that must create its missing document takes
+ * two, and a batch that lost a race to create a document is redone as one transaction of a statement per write.
  */
 export class PostgresStore extends DocumentStore {
   readonly kind = 'postgres' as const;
@@ -114,6 +189,13 @@ export class PostgresStore extends DocumentStore {
     audit?: { records: AuditRecord[]; at: Date },
   ): Promise<void> {
     const updatedAt = this.now();
+    if (writes.length > 1 || audit !== undefined) {
+      const failed = await this.writeBatch(namespace, writes, updatedAt, audit);
+      if (failed === undefined) return;
+      if (failed !== RACED) throw new StoreConflictError(namespace, failed, conflictMessage?.(failed));
+      // A document was created by another connection between this statement's check and its insert: rare, and
+      // answered by the statement-per-write transaction below, which decides afresh.
+    }
     const apply = async (db: pg.Pool | pg.PoolClient): Promise<void> => {
       for (const w of writes) {
         if (w.ifAbsent === true) {
@@ -165,6 +247,48 @@ export class PostgresStore extends DocumentStore {
     };
     if (writes.length === 1 && audit === undefined) return apply(this.pool);
     await this.transaction(apply);
+  }
+
+  /**
+   * Several documents and audit entries in one statement, so one round trip and one commit (see BATCH_WRITE):
+   * undefined when everything was written, else the key of the first write whose check failed (nothing written),
+   * or RACED when another connection created one of the missing documents meanwhile (nothing written either).
+   */
+  private async writeBatch(
+    namespace: string,
+    writes: DocumentWrite[],
+    updatedAt: Date,
+    audit: { records: AuditRecord[]; at: Date } | undefined,
+  ): Promise<string | typeof RACED | undefined> {
+    const records = audit?.records ?? [];
+    try {
+      const { rows } = await this.pool.query<{ failed: string | null }>({
+        name: 'tva_write_batch',
+        text: BATCH_WRITE,
+        values: [
+          namespace,
+          writes.map((w) => w.key),
+          writes.map((w) => w.json),
+          writes.map((w) => w.etag),
+          writes.map((w) => w.expected ?? null),
+          writes.map(writeMode),
+          writes.map((w) => w.expiresAt),
+          updatedAt,
+          audit?.at ?? updatedAt,
+          records.map((r) => r.actor),
+          records.map((r) => r.action),
+          records.map((r) => r.target),
+          records.map((r) => r.outcome),
+          records.map((r) => r.details),
+        ],
+      });
+      const failed = rows[0]?.failed;
+      if (failed === null || failed === undefined) return undefined;
+      return writes[Number(failed) - 1]?.key ?? RACED;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return RACED;
+      throw error;
+    }
   }
 
   protected async deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome> {
