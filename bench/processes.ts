@@ -2,7 +2,7 @@
  * The benchmark's server processes: each bot (and the standalone emulator) in a child process of its own, started
  * with `node -r tsx/cjs` like the others so no bot gets a head start, and its resident memory read from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
@@ -11,6 +11,15 @@ import path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
 const STARTUP_LIMIT_MS = 60_000;
+/** The kernel's clock ticks per second (USER_HZ), the unit of /proc/PID/stat's CPU times; 100 on Linux almost always. */
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    return 100;
+  }
+})();
 
 export interface ServerProcess {
   readonly process: ChildProcess;
@@ -19,6 +28,8 @@ export interface ServerProcess {
   output(): string;
   /** Resident set size in MB (Linux); undefined elsewhere or once it exited. */
   rssMb(): number | undefined;
+  /** CPU time (user + system) the process has used so far, ms (Linux); undefined elsewhere or once it exited. */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -76,6 +87,18 @@ export function spawnServer(script: string, args: string[], env: NodeJS.ProcessE
       return undefined;
     }
   };
+  const cpuMs = () => {
+    if (child.pid === undefined || child.exitCode !== null) return undefined;
+    try {
+      // Fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks; the name (field 2) may hold spaces.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return new Promise<ServerProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -87,7 +110,7 @@ export function spawnServer(script: string, args: string[], env: NodeJS.ProcessE
       const url = ready.exec(out)?.[1];
       if (url !== undefined) {
         clearTimeout(timer);
-        resolve({ process: child, url, output: () => out, rssMb, stop });
+        resolve({ process: child, url, output: () => out, rssMb, cpuMs, stop });
       }
     };
     child.stdout?.on('data', onData);

@@ -72,8 +72,13 @@ export interface TargetResult {
   latencyMs: LatencySummary;
   /** Resident memory of the bot's process(es) after the row, MB; undefined where /proc cannot tell. */
   rssMb: number | undefined;
+  /**
+   * CPU time (user + system) the bot's process(es) used per measured turn, ms, from /proc: what a turn costs, moved
+   * much less than turns/s by other work on the machine. Undefined where /proc cannot tell.
+   */
+  cpuMsPerTurn: number | undefined;
   /** This row's turns/s ÷ the hand-written bot's on the same flow and concurrency (product rows). */
-  vsHandwritten?: { throughput: number; p50: number; p99: number; rss: number | undefined };
+  vsHandwritten?: { throughput: number; p50: number; p99: number; rss: number | undefined; cpu: number | undefined };
   /** The echo bot's turns/s ÷ this row's, at the same concurrency. */
   echoTimes?: number;
 }
@@ -223,6 +228,16 @@ async function drive(
   return outcome;
 }
 
+function cpuOf(bot: Bot): number | undefined {
+  let total = 0;
+  for (const server of bot.servers) {
+    const cpu = server.cpuMs();
+    if (cpu === undefined) return undefined;
+    total += cpu;
+  }
+  return total;
+}
+
 function rssOf(bot: Bot): number | undefined {
   let total = 0;
   for (const server of bot.servers) {
@@ -248,9 +263,11 @@ async function measure(
     }
   };
   const warm = options.warmup > 0 ? await drive(bot, scenario, options.warmup, concurrency, fetchImpl, onFailure, options.signal) : undefined;
+  const cpuBefore = cpuOf(bot);
   const measured = warm?.gaveUp
     ? { latenciesMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: true, elapsedNs: 0n }
     : await drive(bot, scenario, options.conversations, concurrency, fetchImpl, onFailure, options.signal);
+  const cpuAfter = cpuOf(bot);
   if (options.signal?.aborted) throw new BenchmarkAborted();
   const seconds = Number(measured.elapsedNs) / 1e9;
   return {
@@ -267,6 +284,7 @@ async function measure(
     turnsPerSecond: seconds > 0 ? measured.turns / seconds : 0,
     latencyMs: summarize(measured.latenciesMs),
     rssMb: rssOf(bot),
+    cpuMsPerTurn: cpuBefore !== undefined && cpuAfter !== undefined && measured.turns > 0 ? (cpuAfter - cpuBefore) / measured.turns : undefined,
   };
 }
 
@@ -286,6 +304,7 @@ export function compare(targets: TargetResult[]): TargetResult[] {
         p50: ratio(t.latencyMs.p50, hand.latencyMs.p50),
         p99: ratio(t.latencyMs.p99, hand.latencyMs.p99),
         rss: t.rssMb !== undefined && hand.rssMb !== undefined ? t.rssMb / hand.rssMb : undefined,
+        cpu: t.cpuMsPerTurn !== undefined && hand.cpuMsPerTurn !== undefined ? t.cpuMsPerTurn / hand.cpuMsPerTurn : undefined,
       },
     };
   });

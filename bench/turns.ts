@@ -82,10 +82,12 @@ function cells(t: TargetResult): string[] {
     fixed(t.latencyMs.p90, 2),
     fixed(t.latencyMs.p99, 2),
     fixed(t.rssMb, 0),
+    fixed(t.cpuMsPerTurn, 2),
     times(t.vsHandwritten?.throughput),
     times(t.vsHandwritten?.p50),
     times(t.vsHandwritten?.p99),
     times(t.vsHandwritten?.rss),
+    times(t.vsHandwritten?.cpu),
     times(t.echoTimes),
     `${t.failures}${t.gaveUp ? ' (gave up)' : ''}`,
   ];
@@ -106,7 +108,7 @@ export function formatReport(result: BenchResult): string[] {
     `Idle RSS: ${idle}`,
     '',
     ...table(
-      ['bot: flow', 'at once', 'turns', 'turns/s', 'p50 ms', 'p90 ms', 'p99 ms', 'RSS MB', 'turns/s ÷ hand', 'p50 ÷ hand', 'p99 ÷ hand', 'RSS ÷ hand', 'echo ÷ turns/s', 'failures'],
+      ['bot: flow', 'at once', 'turns', 'turns/s', 'p50 ms', 'p90 ms', 'p99 ms', 'RSS MB', 'CPU ms/turn', 'turns/s ÷ hand', 'p50 ÷ hand', 'p99 ÷ hand', 'RSS ÷ hand', 'CPU ÷ hand', 'echo ÷ turns/s', 'failures'],
       result.targets.map(cells),
     ),
   ];

@@ -14,7 +14,7 @@ export { describeFailure, TURN_ERROR_MESSAGE, TwilioVerifyBot } from './bot';
 export type { TwilioVerifyBotOptions } from './bot';
 export { IntegrationRuntime } from './runtime';
 export type { IntegrationRuntimeOptions } from './runtime';
-export { createBotAdapter, isAuthenticated } from './adapter';
+export { createBotAdapter, isAuthenticated, TurnAdapter } from './adapter';
 export type { BotAuthSettings, TurnRunner } from './adapter';
 export { createTwilioVerifyDialogs, loadInstalledDialogs, pinoDialogLogger } from './setup';
 export type { TwilioVerifySetup, TwilioVerifySetupOptions } from './setup';

@@ -449,8 +449,10 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     return instance;
   }
 
-  private log(level: keyof DialogLogger, message: string, fields: Record<string, unknown> = {}): void {
-    this.logger[level](message, redactForLog({ dialog: this.task.id, ...fields }));
+  /** Logs with the fields redacted; `fields` may be a function, called only when the level is logged. */
+  private log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> | (() => Record<string, unknown>) = {}): void {
+    if (this.logger.isEnabled?.(level) === false) return;
+    this.logger[level](message, redactForLog({ dialog: this.task.id, ...(typeof fields === 'function' ? fields() : fields) }));
   }
 
   private async scope(turn: TurnContext, state: TaskState): Promise<ExpressionScope> {
@@ -531,14 +533,14 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     outcome?: string,
   ): Promise<DialogTurnResult> {
     const result: DialogTaskResult = { ...(await this.resultFields(dc.context, state)), ...this.resultOf(state, status, outcome) };
-    this.log('info', 'dialog ended', {
+    this.log('info', 'dialog ended', () => ({
       status,
       outcome: result.outcome,
       node: state.node,
       entities: redactEntities(this.task, state.entities),
       context: Object.keys(state.context),
       ...(switchTo === undefined ? {} : { switchTo }),
-    });
+    }));
     return dc.endDialog(switchTo === undefined ? result : { ...result, switchTo });
   }
 
@@ -739,11 +741,11 @@ export class DialogTaskDialog extends Dialog<DialogTaskBeginOptions> {
     state.entities[node.entity] = value;
     state.attempts = 0;
     state.waiting = null;
-    this.log('info', 'entity recognized', {
+    this.log('info', 'entity recognized', () => ({
       node: node.id,
       entity: node.entity,
       value: redactEntities(this.task, { [node.entity]: value })[node.entity],
-    });
+    }));
   }
 
   private async onReply(dc: DialogContext, state: TaskState, text: string): Promise<DialogTurnResult> {

@@ -39,6 +39,9 @@ export function recognizePhone(text: string, defaultRegion?: CountryCode): Recog
   // "00", the international call prefix of most of the world, written instead of "+" ("00 44 20 7946 0958").
   const input = text.trim().replace(/^00[\s.-]*(?=[1-9])/, '+');
   if (!/\d/.test(input)) return { ok: false, reason: 'There is no phone number in that.', generic: true };
+  // The usual answer, a valid number, is read once; anything else goes through the checks below for its reason.
+  const quick = parsePhoneNumberFromString(input, defaultRegion);
+  if (quick && !quick.ext && quick.isValid()) return { ok: true, value: quick.number };
   const lengthProblem = validatePhoneNumberLength(input, defaultRegion);
   switch (lengthProblem) {
     case 'INVALID_COUNTRY':

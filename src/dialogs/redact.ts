@@ -9,6 +9,8 @@ export interface DialogLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** False when lines of this level are dropped: the engine then builds (and redacts) no fields. Default: true. */
+  isEnabled?(level: 'info' | 'warn' | 'error'): boolean;
 }
 
 export const noLogger: DialogLogger = { info: () => {}, warn: () => {}, error: () => {} };

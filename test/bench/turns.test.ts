@@ -32,6 +32,7 @@ describe('bench/turns', () => {
       const { p50, p90, p99, max } = t.latencyMs;
       assert.ok(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= max, `${t.label} latencies ordered`);
       assert.ok(t.rssMb === undefined || t.rssMb > 0);
+      assert.ok(t.cpuMsPerTurn === undefined || t.cpuMsPerTurn >= 0, `${t.label} CPU per turn`);
       if (t.bot !== 'echo') assert.ok(t.echoTimes !== undefined && Number.isFinite(t.echoTimes), `${t.label} compared with echo`);
       if (products.includes(t.bot)) assert.ok(t.vsHandwritten !== undefined && Number.isFinite(t.vsHandwritten.throughput), `${t.label} compared with the hand-written bot`);
     }
@@ -42,6 +43,7 @@ describe('bench/turns', () => {
     assert.match(report, /hand-written \(MemoryStorage\): Send SMS/);
     assert.match(report, /product, emulator process \(SQLite\): OTP: Verify Phone Number/);
     assert.match(report, /turns\/s ÷ hand/);
+    assert.match(report, /CPU ms\/turn/);
     assert.match(report, /0 failures/);
     assert.match(report, /vary/);
   });
@@ -114,7 +116,7 @@ describe('bench/turns', () => {
     });
 
     it('compares product rows with the hand-written bot and every row with the echo bot, at the same concurrency', () => {
-      const target = (bot: TargetResult['bot'], flow: TargetResult['flow'], concurrency: number, turnsPerSecond: number, p50: number, rssMb: number): TargetResult => ({
+      const target = (bot: TargetResult['bot'], flow: TargetResult['flow'], concurrency: number, turnsPerSecond: number, p50: number, rssMb: number, cpuMsPerTurn = 1): TargetResult => ({
         bot,
         flow,
         label: bot,
@@ -128,17 +130,18 @@ describe('bench/turns', () => {
         turnsPerSecond,
         latencyMs: { p50, p90: p50, p99: p50 * 2, max: p50 * 2, mean: p50 },
         rssMb,
+        cpuMsPerTurn,
       });
       const [echo, hand, product, other] = compare([
         target('echo', 'echo', 50, 1000, 1, 80),
-        target('handwritten', 'send-sms', 50, 200, 4, 200),
-        target('product', 'send-sms', 50, 300, 2, 100),
+        target('handwritten', 'send-sms', 50, 200, 4, 200, 2),
+        target('product', 'send-sms', 50, 300, 2, 100, 1.5),
         target('product', 'send-sms', 1, 300, 2, 100),
       ]);
       assert.equal(echo?.echoTimes, undefined);
       assert.equal(hand?.echoTimes, 5);
       assert.equal(hand?.vsHandwritten, undefined);
-      assert.deepEqual(product?.vsHandwritten, { throughput: 1.5, p50: 0.5, p99: 0.5, rss: 0.5 });
+      assert.deepEqual(product?.vsHandwritten, { throughput: 1.5, p50: 0.5, p99: 0.5, rss: 0.5, cpu: 0.75 });
       assert.equal(other?.vsHandwritten, undefined);
     });
   });

@@ -11,11 +11,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { ConversationState, UserState, type CloudAdapter } from 'botbuilder';
+import { ConversationState, UserState } from 'botbuilder';
 import type restify from 'restify';
 import { assemble } from '../../src/assembly';
 import { generateSecretKey, IntegrationAction, SecretBox } from '../../src/auth';
-import { createBotAdapter, IntegrationRuntime, TwilioVerifyBot } from '../../src/bot';
+import { createBotAdapter, IntegrationRuntime, TwilioVerifyBot, type TurnAdapter } from '../../src/bot';
 import { BotClient, type ReplyActivity } from '../../src/chat';
 import { createEmulator, ManualClock, type ApiKey, type OutboxMessage, type TwilioEmulator } from '../../src/emulator';
 import { REDACTED_PATHS, start, type Started, type StartOptions } from '../../src/main';
@@ -509,7 +509,7 @@ if (window.opener) window.opener.postMessage(m, location.origin);`;
  * The product's bot adapter, except that its last-resort handler gives up: a turn that throws is then a 500 (as from
  * a bot that crashes) instead of the apology the product sends.
  */
-export function crashingAdapter(): CloudAdapter {
+export function crashingAdapter(): TurnAdapter {
   const adapter = createBotAdapter();
   adapter.onTurnError = async (_turn, err) => {
     throw err;

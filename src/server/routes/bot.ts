@@ -11,17 +11,18 @@
  * internal text.
  */
 import { isIP } from 'node:net';
-import type { CloudAdapter } from 'botbuilder';
+import type { Activity, InvokeResponse } from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
 import type { Request, Response, Server } from 'restify';
-import { createBotAdapter, isAuthenticated, type BotAuthSettings, type TurnRunner } from '../../bot';
+import { createBotAdapter, isAuthenticated, type BotAuthSettings, type TurnAdapter, type TurnRunner } from '../../bot';
 import { noLogger, type DialogLogger } from '../../dialogs';
 import { mountRoutes } from '../audiences';
-import { parseActivity } from '../bodies';
+import { parseActivity, type IncomingActivity } from '../bodies';
 import { HttpError, readJsonBody, sendError } from '../http';
 
 export interface BotRouteDeps {
   /** Defaults to `createBotAdapter` with `auth`. */
-  adapter?: CloudAdapter;
+  adapter?: TurnAdapter;
   bot: TurnRunner;
   auth?: BotAuthSettings;
   logger?: DialogLogger;
@@ -33,6 +34,12 @@ export const BOT_ROUTE = '/api/messages';
 const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** Any parameters: channels send `charset=utf-8`, and the bytes must decode as UTF-8 anyway. */
 const ACTIVITY_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(;.*)?$/i;
+
+/** The request's Authorization header ('' when absent), as botbuilder reads it. */
+function authorizationOf(req: Request): string {
+  const header = req.headers.authorization;
+  return typeof header === 'string' ? header : '';
+}
 
 /** True for a URL on this machine's loopback interface: 127.0.0.0/8, [::1], localhost. */
 export function isLoopbackUrl(text: string): boolean {
@@ -48,60 +55,29 @@ export function isLoopbackUrl(text: string): boolean {
 }
 
 /**
- * What the adapter answers, collected before it is sent: a success goes out as the adapter wrote it; a 401 and a
- * 5xx go out in the one error format, without botbuilder's internal text (a 5xx is logged with it).
+ * Sends what the adapter answered: a success as the turn produced it (the replies of an `expectReplies` turn, an
+ * invoke's response, or an empty 200); a refused request (botbuilder's `AuthenticationError`) as a 401 and a failure
+ * as a logged 500, both in the one error format and without botbuilder's internal text.
  */
-class AdapterReply {
-  readonly socket = undefined;
-  private code = 200;
-  private body: unknown;
-  private readonly headers: Array<[string, unknown]> = [];
-
-  constructor(
-    private readonly res: Response,
-    private readonly logger: DialogLogger,
-  ) {}
-
-  status(code: number): this {
-    this.code = code;
-    return this;
+function sendTurnAnswer(res: Response, answer: InvokeResponse | undefined): void {
+  if (res.headersSent) return;
+  const status = answer?.status ?? 200;
+  if (answer?.body === undefined) {
+    res.send(status);
+    return;
   }
+  res.header('content-type', 'application/json');
+  res.send(status, answer.body);
+}
 
-  header(name: string, value: unknown): this {
-    this.headers.push([name, value]);
-    return this;
+function sendTurnFailure(res: Response, err: unknown, logger: DialogLogger): void {
+  if (res.headersSent) return;
+  if (err instanceof AuthenticationError) {
+    sendError(res, new HttpError(401, 'unauthorized', 'The request is not authenticated for this bot (Bot Framework authentication).'));
+    return;
   }
-
-  send(...args: unknown[]): this {
-    this.body = args[0];
-    return this;
-  }
-
-  end(): this {
-    this.flush();
-    return this;
-  }
-
-  /** Sends the collected reply (once). */
-  flush(): void {
-    if (this.res.headersSent) return;
-    if (this.code >= 500) {
-      this.logger.error('the bot endpoint failed', { status: this.code, reason: typeof this.body === 'string' ? this.body : 'no reason given' });
-      sendError(this.res, new HttpError(500, 'internal_error', 'The bot failed to handle this activity; the server log has the details.'));
-      return;
-    }
-    if (this.code === 401 || this.code === 403) {
-      sendError(this.res, new HttpError(this.code, 'unauthorized', 'The request is not authenticated for this bot (Bot Framework authentication).'));
-      return;
-    }
-    for (const [name, value] of this.headers) this.res.header(name, value);
-    if (this.body === undefined) {
-      this.res.send(this.code);
-    } else {
-      if (typeof this.body === 'object') this.res.header('content-type', 'application/json');
-      this.res.send(this.code, this.body);
-    }
-  }
+  logger.error('the bot endpoint failed', { error: err instanceof Error ? err.name : 'unknown' });
+  sendError(res, new HttpError(500, 'internal_error', 'The bot failed to handle this activity; the server log has the details.'));
 }
 
 const SERVICE_URL_NOT_ALLOWED = new HttpError(
@@ -114,7 +90,7 @@ const SERVICE_URL_NOT_ALLOWED = new HttpError(
 );
 
 /** Mounts `POST /api/messages` (audience `bot`); returns the adapter (for proactive messages). */
-export function registerBotRoutes(server: Server, deps: BotRouteDeps): CloudAdapter {
+export function registerBotRoutes(server: Server, deps: BotRouteDeps): TurnAdapter {
   const logger = deps.logger ?? noLogger;
   const adapter = deps.adapter ?? createBotAdapter(deps.auth, logger);
   const anonymous = !isAuthenticated(deps.auth);
@@ -127,13 +103,13 @@ export function registerBotRoutes(server: Server, deps: BotRouteDeps): CloudAdap
   };
   // restify 11 tells async handlers from callback ones by their constructor: keep this `async`.
   const handler = async (req: Request, res: Response) => {
+    let activity: IncomingActivity;
     try {
-      const activity = parseActivity(await readJsonBody(req, rules));
+      activity = parseActivity(await readJsonBody(req, rules));
       // With expectReplies the replies go back in the response body and nothing is ever posted to the serviceUrl
       // (no proactive message is sent for such a turn), so any value is harmless: a chat page served on a public
       // address behind an authenticating proxy (ALLOW_ANONYMOUS_BOT) names its own origin.
       if (anonymous && activity.deliveryMode !== 'expectReplies' && !isLoopbackUrl(activity.serviceUrl)) throw SERVICE_URL_NOT_ALLOWED;
-      req.body = activity;
     } catch (err) {
       if (!(err instanceof HttpError)) {
         logger.error('reading an activity failed', { error: err instanceof Error ? err.name : 'unknown' });
@@ -143,14 +119,15 @@ export function registerBotRoutes(server: Server, deps: BotRouteDeps): CloudAdap
       sendError(res, err);
       return;
     }
-    const reply = new AdapterReply(res, logger);
+    let answer: InvokeResponse | undefined;
     try {
-      await adapter.process(req, reply, (turn) => deps.bot.run(turn));
+      // Checked at the edge: the fields botbuilder relies on are there; the rest is the channel's own.
+      answer = await adapter.handle(authorizationOf(req), activity as unknown as Activity, (turn) => deps.bot.run(turn));
     } catch (err) {
-      logger.error('the bot endpoint failed', { error: err instanceof Error ? err.name : 'unknown' });
-      reply.status(500);
+      sendTurnFailure(res, err, logger);
+      return;
     }
-    reply.flush();
+    sendTurnAnswer(res, answer);
   };
   mountRoutes(server, [{ method: 'post', path: BOT_ROUTE, auth: 'bot', handler }]);
   return adapter;
