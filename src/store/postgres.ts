@@ -9,6 +9,7 @@ import {
   type DocumentRow,
   type DocumentWrite,
 } from './document-store';
+import { GROUP_WRITE, groupOutcomes, groupWriteParams, retryAlone, rowsOf, type GroupOp, type PendingDelete, type PendingWrite } from './postgres-batch';
 import type { StoreCheck, StoreOptions } from './types';
 import type { AuditRecord } from './validate';
 
@@ -17,84 +18,45 @@ const DEFAULT_POOL_SIZE = 10;
 /** pg_advisory_xact_lock key serializing migrations of every instance on this database ("tva-mig" in hex). */
 const MIGRATION_LOCK_KEY = BigInt('0x7476612d6d6967').toString();
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const UNIQUE_VIOLATION = '23505';
-/** writeBatch's answer when its statement lost a race to create a document; the slower path then decides. */
-const RACED = Symbol('raced');
-
-/** How a write checks the stored document, for BATCH_WRITE. */
-function writeMode(w: DocumentWrite): 'create' | 'put' | 'cas' | 'cas-or-create' {
-  if (w.ifAbsent === true) return 'create';
-  if (w.expected === undefined) return 'put';
-  return w.createIfMissing ? 'cas-or-create' : 'cas';
-}
-
-/**
- * A multi-document write (and its audit entries) as one statement: one round trip and one commit instead of
- * BEGIN, a statement per document and per entry, and COMMIT. The same rules as the statement-per-write path:
- * - `current` locks every existing row of the batch (in key order, as concurrent writers of the same keys lock
- *   them), so its etag and expiry are the committed ones (READ COMMITTED re-reads a row changed meanwhile) and
- *   nobody changes them before this statement commits: compare-and-set across connections.
- * - `verdict` checks each write as writeDocuments would: 'create' (ifAbsent) needs no live document, 'put'
- *   overwrites, 'cas' needs the stored etag, 'cas-or-create' the stored etag or no document at all.
- * - Nothing is written unless every check passed (`go`); `failed` is then the position (1-based) of the first write
- *   that failed, reported with that key. Otherwise the existing rows are updated and the missing ones inserted.
- * - A row missing at the check but created by another connection before the insert makes the insert fail on the
- *   primary key (no ON CONFLICT on purpose): the whole statement, audit entries included, is rolled back, and the
- *   caller retries the slower path, which decides afresh.
- */
-const BATCH_WRITE = `
-WITH input AS (
-  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-    WITH ORDINALITY AS t(key, value, etag, expected, mode, expires_at, ord)
-),
-current AS (
-  SELECT d.key, d.etag, (d.expires_at IS NULL OR d.expires_at > $8) AS live
-  FROM documents d WHERE d.namespace = $1 AND d.key = ANY($2::text[])
-  ORDER BY d.key
-  FOR UPDATE
-),
-verdict AS (
-  SELECT i.*, c.key IS NOT NULL AS present, c.etag AS seen,
-    coalesce(CASE i.mode
-      WHEN 'create' THEN c.key IS NULL OR NOT c.live
-      WHEN 'put' THEN true
-      WHEN 'cas' THEN c.etag = i.expected
-      WHEN 'cas-or-create' THEN c.key IS NULL OR c.etag = i.expected
-    END, false) AS ok
-  FROM input i LEFT JOIN current c ON c.key = i.key
-),
-go AS (
-  SELECT (SELECT min(ord) FROM verdict WHERE NOT ok) AS failed
-),
-updated AS (
-  UPDATE documents d SET value = v.value, etag = v.etag, updated_at = $8, expires_at = v.expires_at
-  FROM verdict v, go
-  WHERE go.failed IS NULL AND v.present AND d.namespace = $1 AND d.key = v.key AND d.etag = v.seen
-  RETURNING d.key
-),
-inserted AS (
-  INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at)
-  SELECT $1, v.key, v.value, v.etag, $8, v.expires_at FROM verdict v, go
-  WHERE go.failed IS NULL AND NOT v.present
-  ORDER BY v.key
-  RETURNING key
-),
-audited AS (
-  INSERT INTO audit_log (at, actor, action, target, outcome, details)
-  SELECT $9, a.actor, a.action, a.target, a.outcome, a.details
-  FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-    WITH ORDINALITY AS a(actor, action, target, outcome, details, ord), go
-  WHERE go.failed IS NULL
-  ORDER BY a.ord
-  RETURNING id
-)
-SELECT go.failed::text AS failed, (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) AS written,
-  (SELECT count(*) FROM audited) AS audited
-FROM go`;
-
 interface AuditPgRow extends AuditRecord {
   id: string;
   at: Date;
+}
+
+/** A write waiting for the next group commit, with the promise its caller awaits. */
+interface Queued {
+  op: GroupOp | { kind: 'alone'; run: () => Promise<unknown> };
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The queue cut into statements, in order: ops touching distinct documents share one; an op touching a document an
+ * earlier op of the statement touches starts the next one (a statement changes a row once, and the later op must
+ * see the earlier one's result), and so does every other kind of write, alone.
+ */
+function statementsOf(queue: Queued[]): Queued[][] {
+  const statements: Queued[][] = [];
+  let current: Queued[] = [];
+  let touched = new Set<string>();
+  const close = () => {
+    if (current.length > 0) statements.push(current);
+    current = [];
+    touched = new Set();
+  };
+  for (const queued of queue) {
+    if (queued.op.kind === 'alone') {
+      close();
+      statements.push([queued]);
+      continue;
+    }
+    const rows = rowsOf(queued.op);
+    if (rows.some((row) => touched.has(row))) close();
+    current.push(queued);
+    for (const row of rows) touched.add(row);
+  }
+  close();
+  return statements;
 }
 
 /** The connection string without its password, for error messages. */
@@ -115,14 +77,25 @@ function describeUrl(url: string): string {
 }
 
 /**
- * The store for several bot instances: one pg Pool. Every write is a single statement, one round trip and one
- * commit (row locks make compare-and-set on the etag atomic under READ COMMITTED), a write of several documents or
- * with audit entries too (BATCH_WRITE); only a single bot state write that must create its missing document takes
- * two, and a batch that lost a race to create a document is redone as one transaction of a statement per write.
+ * The store for several bot instances: one pg Pool. Reads run at once. Writes are group-committed as in SQLite:
+ * every write (put, putMany, delete, bot state, audit entry, take …) issued in one turn of the event loop is queued,
+ * and on the next `setImmediate` the queue is sent as few statements as it can be, in order: document writes and
+ * deletes of distinct documents, with their audit entries, as one statement (GROUP_WRITE: one round trip, one
+ * commit; each caller's writes all or nothing and answered with its own outcome, a conflict failing only its
+ * caller); any other write alone. A lone document write or delete runs as the single statement it always was. No
+ * caller is answered before the commit holding its write (with the server's synchronous_commit, on by default: on
+ * disk). Compare-and-set holds across connections and instances: every statement checks etags on rows it holds
+ * locked (READ COMMITTED re-reads a row changed meanwhile). A batch that lost a race to create a document, or a
+ * deadlock's victim, committed nothing and is redone op by op, each on its own (a statement per write, in one
+ * transaction for a multi-document write).
  */
 export class PostgresStore extends DocumentStore {
   readonly kind = 'postgres' as const;
-  readonly groupCommit = false;
+  readonly groupCommit = true;
+  private queue: Queued[] = [];
+  private flushScheduled = false;
+  /** Group commits in flight, awaited by close. */
+  private readonly flushing = new Set<Promise<void>>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -182,20 +155,95 @@ export class PostgresStore extends DocumentStore {
     return rows;
   }
 
-  protected async writeDocuments(
+  /** Queues `op` for the next group commit; settles once the commit holding it answered. */
+  private enqueue<T>(op: Queued['op']): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: (value) => resolve(value as T), reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    if (queue.length === 0) return;
+    const done: Promise<void> = (async () => {
+      for (const statement of statementsOf(queue)) await this.commit(statement);
+    })().finally(() => this.flushing.delete(done));
+    this.flushing.add(done);
+  }
+
+  /** Runs one statement of the queue and answers each of its callers; never throws. */
+  private async commit(statement: Queued[]): Promise<void> {
+    const [only] = statement;
+    if (statement.length === 1 && only !== undefined) {
+      await this.alone(only);
+      return;
+    }
+    const ops = statement.map((queued) => queued.op as GroupOp);
+    let rows: Array<{ ok: boolean; present: boolean }>;
+    try {
+      ({ rows } = await this.pool.query<{ ok: boolean; present: boolean }>({ name: 'tva_group_write', text: GROUP_WRITE, values: groupWriteParams(ops) }));
+    } catch (error) {
+      if (retryAlone(error)) {
+        for (const queued of statement) await this.alone(queued);
+        return;
+      }
+      // The statement itself failed (the connection dropped): nothing of it was committed.
+      for (const queued of statement) queued.reject(error);
+      return;
+    }
+    for (const [i, outcome] of groupOutcomes(ops, rows).entries()) {
+      const queued = statement[i];
+      if (outcome.ok) queued?.resolve(outcome.value);
+      else queued?.reject(outcome.error);
+    }
+  }
+
+  /** Runs one queued op on its own and answers its caller. */
+  private async alone(queued: Queued): Promise<void> {
+    const { op } = queued;
+    try {
+      if (op.kind === 'write') queued.resolve(await this.applyWrite(op));
+      else if (op.kind === 'delete') queued.resolve(await this.applyDelete(op));
+      else queued.resolve(await op.run());
+    } catch (error) {
+      queued.reject(error);
+    }
+  }
+
+  protected writeDocuments(
     namespace: string,
     writes: DocumentWrite[],
     conflictMessage?: (key: string) => string,
     audit?: { records: AuditRecord[]; at: Date },
   ): Promise<void> {
-    const updatedAt = this.now();
+    return this.enqueue({ kind: 'write', namespace, writes, at: this.now(), conflictMessage, audit });
+  }
+
+  protected deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome> {
+    return this.enqueue({ kind: 'delete', namespace, key, expected, at: this.now() });
+  }
+
+  /** One caller's write on its own: a single statement, GROUP_WRITE for several documents or audit entries. */
+  private async applyWrite(op: PendingWrite): Promise<void> {
+    const { namespace, writes, conflictMessage, audit } = op;
     if (writes.length > 1 || audit !== undefined) {
-      const failed = await this.writeBatch(namespace, writes, updatedAt, audit);
-      if (failed === undefined) return;
-      if (failed !== RACED) throw new StoreConflictError(namespace, failed, conflictMessage?.(failed));
-      // A document was created by another connection between this statement's check and its insert: rare, and
-      // answered by the statement-per-write transaction below, which decides afresh.
+      try {
+        const { rows } = await this.pool.query<{ ok: boolean; present: boolean }>({ name: 'tva_group_write', text: GROUP_WRITE, values: groupWriteParams([op]) });
+        const [outcome] = groupOutcomes([op], rows);
+        if (outcome?.ok === false) throw outcome.error;
+        return;
+      } catch (error) {
+        if (!retryAlone(error)) throw error;
+        // Lost a race to create a document: the statement-per-write transaction below decides afresh.
+      }
     }
+    const updatedAt = op.at;
     const apply = async (db: pg.Pool | pg.PoolClient): Promise<void> => {
       for (const w of writes) {
         if (w.ifAbsent === true) {
@@ -249,49 +297,7 @@ export class PostgresStore extends DocumentStore {
     await this.transaction(apply);
   }
 
-  /**
-   * Several documents and audit entries in one statement, so one round trip and one commit (see BATCH_WRITE):
-   * undefined when everything was written, else the key of the first write whose check failed (nothing written),
-   * or RACED when another connection created one of the missing documents meanwhile (nothing written either).
-   */
-  private async writeBatch(
-    namespace: string,
-    writes: DocumentWrite[],
-    updatedAt: Date,
-    audit: { records: AuditRecord[]; at: Date } | undefined,
-  ): Promise<string | typeof RACED | undefined> {
-    const records = audit?.records ?? [];
-    try {
-      const { rows } = await this.pool.query<{ failed: string | null }>({
-        name: 'tva_write_batch',
-        text: BATCH_WRITE,
-        values: [
-          namespace,
-          writes.map((w) => w.key),
-          writes.map((w) => w.json),
-          writes.map((w) => w.etag),
-          writes.map((w) => w.expected ?? null),
-          writes.map(writeMode),
-          writes.map((w) => w.expiresAt),
-          updatedAt,
-          audit?.at ?? updatedAt,
-          records.map((r) => r.actor),
-          records.map((r) => r.action),
-          records.map((r) => r.target),
-          records.map((r) => r.outcome),
-          records.map((r) => r.details),
-        ],
-      });
-      const failed = rows[0]?.failed;
-      if (failed === null || failed === undefined) return undefined;
-      return writes[Number(failed) - 1]?.key ?? RACED;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return RACED;
-      throw error;
-    }
-  }
-
-  protected async deleteDocument(namespace: string, key: string, expected?: string): Promise<DeleteOutcome> {
+  private async applyDelete({ namespace, key, expected }: PendingDelete): Promise<DeleteOutcome> {
     if (expected === undefined) {
       const { rowCount } = await this.pool.query('DELETE FROM documents WHERE namespace = $1 AND key = $2', [
         namespace,
@@ -313,8 +319,13 @@ export class PostgresStore extends DocumentStore {
     return row?.present ? 'conflict' : 'missing';
   }
 
-  protected async deleteDocuments(namespace: string, keys: string[]): Promise<void> {
-    await this.pool.query('DELETE FROM documents WHERE namespace = $1 AND key = ANY($2::text[])', [namespace, keys]);
+  protected deleteDocuments(namespace: string, keys: string[]): Promise<void> {
+    return this.enqueue({
+      kind: 'alone',
+      run: async () => {
+        await this.pool.query('DELETE FROM documents WHERE namespace = $1 AND key = ANY($2::text[])', [namespace, keys]);
+      },
+    });
   }
 
   protected async listDocuments(namespace: string, prefix: string): Promise<DocumentRow[]> {
@@ -327,7 +338,11 @@ export class PostgresStore extends DocumentStore {
     return rows;
   }
 
-  protected async takeDocument(namespace: string, key: string): Promise<string | undefined> {
+  protected takeDocument(namespace: string, key: string): Promise<string | undefined> {
+    return this.enqueue({ kind: 'alone', run: () => this.takeNow(namespace, key) });
+  }
+
+  private async takeNow(namespace: string, key: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ value: string; live: boolean }>(
       'DELETE FROM documents WHERE namespace = $1 AND key = $2 RETURNING value, (expires_at IS NULL OR expires_at > $3) AS live',
       [namespace, key, this.now()],
@@ -336,19 +351,26 @@ export class PostgresStore extends DocumentStore {
     return row?.live === true ? row.value : undefined;
   }
 
-  protected async deleteNamespaceDocuments(namespace: string): Promise<number> {
-    const { rowCount } = await this.pool.query('DELETE FROM documents WHERE namespace = $1', [namespace]);
-    return rowCount ?? 0;
+  protected deleteNamespaceDocuments(namespace: string): Promise<number> {
+    return this.enqueue({
+      kind: 'alone',
+      run: async () => (await this.pool.query('DELETE FROM documents WHERE namespace = $1', [namespace])).rowCount ?? 0,
+    });
   }
 
-  protected async deleteExpiredDocuments(): Promise<number> {
-    const { rowCount } = await this.pool.query('DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at <= $1', [
-      this.now(),
-    ]);
-    return rowCount ?? 0;
+  protected deleteExpiredDocuments(): Promise<number> {
+    const now = this.now();
+    return this.enqueue({
+      kind: 'alone',
+      run: async () => (await this.pool.query('DELETE FROM documents WHERE expires_at IS NOT NULL AND expires_at <= $1', [now])).rowCount ?? 0,
+    });
   }
 
-  protected async insertAudit(record: AuditRecord, at: Date): Promise<string> {
+  protected insertAudit(record: AuditRecord, at: Date): Promise<string> {
+    return this.enqueue({ kind: 'alone', run: () => this.insertAuditNow(record, at) });
+  }
+
+  private async insertAuditNow(record: AuditRecord, at: Date): Promise<string> {
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO audit_log (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING id::text AS id`,
@@ -369,6 +391,9 @@ export class PostgresStore extends DocumentStore {
   }
 
   protected async closeBackend(): Promise<void> {
+    // Writes already queued are committed (and their callers answered) before the connections close.
+    this.flush();
+    await Promise.all(this.flushing);
     await this.pool.end();
   }
 

@@ -2,7 +2,8 @@
  * PostgreSQL: a write of several documents (bot state) and its audit entries is one statement, one round trip and
  * one commit, with the rules of the statement-per-write path it replaced: each check reported with its key, all or
  * nothing, compare-and-set across connections and store instances, and a document created by another connection
- * in the middle of the write. Round trips are counted by wrapping node-postgres' Client#query (each call is one
+ * in the middle of the write. Group commit: writes of several callers issued in one tick share that statement,
+ * each answered with its own outcome. Round trips are counted by wrapping node-postgres' Client#query (each call is one
  * round trip: pg sends a client's next query only after the previous one's answer); the statement still runs.
  */
 import assert from 'node:assert/strict';
@@ -194,6 +195,86 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
     assert.equal((await store.get('meta', 'y'))?.value, 40);
   });
 
+  describe('group commit', function () {
+    it('commits the writes of several callers issued in one tick in one round trip, each answered on its own', async function () {
+      const kept = await store.put('profiles', 'kept', { v: 0 });
+      const gone = await store.put('profiles', 'gone', { v: 0 });
+      await store.put('profiles', 'moved', { v: 0 });
+      let outcomes: PromiseSettledResult<unknown>[] = [];
+      const sent = await statementsOf(async () => {
+        outcomes = await Promise.allSettled([
+          store.put('profiles', 'new', { v: 1 }),
+          store.put('profiles', 'kept', { v: 1 }, { etag: kept }),
+          store.put('profiles', 'moved', { v: 1 }, { etag: 'stale' }),
+          store.delete('profiles', 'gone', { etag: gone }),
+          store.delete('profiles', 'never'),
+          store.botStorage().write({ a: { n: 1 }, b: { n: 1 } }),
+        ]);
+      });
+      assert.deepEqual(sent, ['WITH']);
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? typeof o.value : o.reason instanceof StoreConflictError ? 'conflict' : String(o.reason))),
+        ['string', 'string', 'conflict', 'boolean', 'boolean', 'undefined'],
+      );
+      assert.deepEqual(
+        outcomes.slice(3).map((o) => o.status === 'fulfilled' && o.value),
+        [true, false, undefined],
+      );
+      const docs = await store.list<{ v: number }>('profiles');
+      assert.deepEqual(
+        docs.map((d) => [d.key, d.value.v]),
+        [
+          ['kept', 1],
+          ['moved', 0],
+          ['new', 1],
+        ],
+      );
+    });
+
+    it('hands each caller the etag its document now has', async function () {
+      const [a, b] = await Promise.all([store.put('profiles', 'a', 1), store.put('profiles', 'b', 2)]);
+      assert.equal((await store.get('profiles', 'a'))?.etag, a);
+      assert.equal((await store.get('profiles', 'b'))?.etag, b);
+    });
+
+    it('reports a stale etag of a delete in the group as a conflict and keeps the document', async function () {
+      await store.put('profiles', 'p', 1);
+      const outcomes = await Promise.allSettled([store.put('profiles', 'other', 1), store.delete('profiles', 'p', { etag: 'stale' })]);
+      assert.equal(outcomes[0]?.status, 'fulfilled');
+      assert.ok(outcomes[1]?.status === 'rejected' && outcomes[1].reason instanceof StoreConflictError);
+      assert.equal((await store.get('profiles', 'p'))?.value, 1);
+    });
+
+    it('writes the audit entries of the callers whose writes were committed, not of one whose etag was stale', async function () {
+      await store.put('botstate', 'mine', { turn: 1 });
+      const outcomes = await Promise.allSettled([
+        store.putMany('botstate', [{ key: 'theirs', value: { turn: 1 } }], { audit: [{ actor: 'test:bob', action: 'sms.send', outcome: 'queued' }] }),
+        store.putMany('botstate', [{ key: 'mine', value: { turn: 2 }, options: { etag: 'stale' } }], {
+          audit: [{ actor: 'test:ada', action: 'verification.start', outcome: 'pending' }],
+        }),
+        store.putMany('botstate', [], { audit: [{ actor: 'test:eve', action: 'verification.check', outcome: 'approved' }] }),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual((await store.listAudit()).entries.map((e) => e.actor), ['test:eve', 'test:bob']);
+    });
+
+    it('applies two writes of one document issued in one tick in order, in two statements', async function () {
+      let outcomes: PromiseSettledResult<unknown>[] = [];
+      const sent = await statementsOf(async () => {
+        outcomes = await Promise.allSettled([store.put('turnlocks', 'c', { owner: 'a' }, { ifAbsent: true }), store.delete('turnlocks', 'c')]);
+      });
+      assert.deepEqual(sent, ['INSERT', 'DELETE']);
+      assert.deepEqual(
+        outcomes.map((o) => o.status === 'fulfilled' && typeof o.value),
+        ['string', 'boolean'],
+      );
+      assert.equal(await store.get('turnlocks', 'c'), undefined);
+    });
+  });
+
   describe('a document another connection creates during the batch', function () {
     let locker: pg.Client;
     let applicationName: string;
@@ -252,6 +333,21 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
       await writing;
       assert.deepEqual((await store.get('botstate', 'user'))?.value, { name: 'Ada' });
       assert.deepEqual((await store.get('botstate', 'conversation'))?.value, { turn: 1 });
+    });
+
+    it('fails only the caller whose document was created meanwhile when several callers share the statement', async function () {
+      await locker.query("INSERT INTO documents (namespace, key, value, etag, updated_at) VALUES ('turnlocks', 'x', '{}', 'theirs', now())");
+      const outcomes = Promise.allSettled([
+        store.put('turnlocks', 'x', { owner: 'me' }, { ifAbsent: true }),
+        store.put('turnlocks', 'y', { owner: 'me' }, { ifAbsent: true }),
+      ]);
+      await storeWaits();
+      await locker.query('COMMIT');
+      const [x, y] = await outcomes;
+      assert.ok(x?.status === 'rejected' && x.reason instanceof StoreConflictError, String(x?.status));
+      assert.equal(y?.status, 'fulfilled');
+      assert.equal((await store.get('turnlocks', 'x'))?.etag, 'theirs');
+      assert.deepEqual((await store.get('turnlocks', 'y'))?.value, { owner: 'me' });
     });
 
     it('is a botbuilder eTag conflict of a state item that was missing, and the other item is not written', async function () {
