@@ -40,7 +40,7 @@ async function turns(store: Store, count: number, concurrency: number, tag: stri
       const n = next++;
       const lease = await store.put('turnlocks', key, { owner: 'bench' }, { ifAbsent: true, expiresAt: new Date(Date.now() + 30_000), ephemeral: true });
       const options = (etag: string | undefined) => (etag === undefined ? { ifAbsent: true } : { etag });
-      const written = await store.putMany(
+      const saving = store.putMany(
         'botstate',
         [
           { key: `c/${key}`, value: { turn: n, dialogStack: [{ id: 'send-sms', state: { step: n % 3 } }] }, options: options(etags[0]) },
@@ -48,8 +48,11 @@ async function turns(store: Store, count: number, concurrency: number, tag: stri
         ],
         { audit: [{ actor: `bench:${seat}`, action: 'sms.send', target: '…0123', outcome: 'queued' }] },
       );
+      // As the bot's turn guard does: with group commit the release is issued in the same tick as the state write.
+      const releasing = store.groupCommit ? store.delete('turnlocks', key, { etag: lease }) : undefined;
+      const written = await saving;
       etags = [written[0], written[1]];
-      await store.delete('turnlocks', key, { etag: lease });
+      await (releasing ?? store.delete('turnlocks', key, { etag: lease }));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, seat) => conversation(seat)));
