@@ -23,6 +23,22 @@ interface AuditPgRow extends AuditRecord {
   at: Date;
 }
 
+/** A read waiting for the next tick's query. */
+interface PendingRead {
+  namespace: string;
+  keys: string[];
+  at: Date;
+  resolve: (rows: DocumentRow[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The live documents several readers asked for, each row tagged with its reader (`grp`). */
+const FETCH_MANY = `
+SELECT r.grp, d.key, d.value, d.etag
+FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[]) AS r(grp, namespace, key, at)
+JOIN documents d ON d.namespace = r.namespace AND d.key = r.key
+WHERE d.expires_at IS NULL OR d.expires_at > r.at`;
+
 /** A write waiting for the next group commit, with the promise its caller awaits. */
 interface Queued {
   op: GroupOp | { kind: 'alone'; run: () => Promise<unknown> };
@@ -94,6 +110,8 @@ export class PostgresStore extends DocumentStore {
   readonly groupCommit = true;
   private queue: Queued[] = [];
   private flushScheduled = false;
+  private reads: PendingRead[] = [];
+  private readScheduled = false;
   /** Group commits in flight, awaited by close. */
   private readonly flushing = new Set<Promise<void>>();
 
@@ -146,13 +164,58 @@ export class PostgresStore extends DocumentStore {
     return new PostgresStore(pool, options.now ?? (() => new Date()));
   }
 
-  protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
-    const { rows } = await this.pool.query<DocumentRow>(
-      `SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])
-       AND (expires_at IS NULL OR expires_at > $3)`,
-      [namespace, keys, this.now()],
+  /**
+   * Reads issued in one tick are sent together too, as one query (FETCH_MANY), each reader getting its own rows:
+   * at load, turns of other conversations read in the same tick. A read alone runs as the query it always was.
+   */
+  protected fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
+    return new Promise<DocumentRow[]>((resolve, reject) => {
+      this.reads.push({ namespace, keys, at: this.now(), resolve, reject });
+      if (!this.readScheduled) {
+        this.readScheduled = true;
+        setImmediate(() => this.flushReads());
+      }
+    });
+  }
+
+  private flushReads(): void {
+    this.readScheduled = false;
+    const reads = this.reads;
+    this.reads = [];
+    const [only] = reads;
+    if (reads.length === 1 && only !== undefined) {
+      this.pool
+        .query<DocumentRow>(
+          `SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])
+           AND (expires_at IS NULL OR expires_at > $3)`,
+          [only.namespace, only.keys, only.at],
+        )
+        .then(({ rows }) => only.resolve(rows), only.reject);
+      return;
+    }
+    if (reads.length === 0) return;
+    const grp: number[] = [];
+    const namespaces: string[] = [];
+    const keys: string[] = [];
+    const ats: Date[] = [];
+    for (const [i, read] of reads.entries()) {
+      for (const key of new Set(read.keys)) {
+        grp.push(i);
+        namespaces.push(read.namespace);
+        keys.push(key);
+        ats.push(read.at);
+      }
+    }
+    this.pool.query<DocumentRow & { grp: number }>({ name: 'tva_fetch_many', text: FETCH_MANY, values: [grp, namespaces, keys, ats] }).then(
+      ({ rows }) => {
+        const found: DocumentRow[][] = reads.map(() => []);
+        for (const { grp: i, key, value, etag } of rows) found[i]?.push({ key, value, etag });
+        for (const [i, read] of reads.entries()) read.resolve(found[i] ?? []);
+      },
+      (error: unknown) => {
+        for (const read of reads) read.reject(error);
+      },
     );
-    return rows;
   }
 
   /** Queues `op` for the next group commit; settles once the commit holding it answered. */
@@ -391,7 +454,8 @@ export class PostgresStore extends DocumentStore {
   }
 
   protected async closeBackend(): Promise<void> {
-    // Writes already queued are committed (and their callers answered) before the connections close.
+    // Reads and writes already queued are sent (and their callers answered) before the connections close.
+    this.flushReads();
     this.flush();
     await Promise.all(this.flushing);
     await this.pool.end();

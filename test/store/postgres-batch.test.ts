@@ -15,14 +15,14 @@ import { PostgresHarness } from './harness';
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const noPostgres = databaseUrl ? undefined : 'TEST_DATABASE_URL is not set; run `source .ci/postgres.sh start` first (CI does)';
 
-/** The statements (their first word) `work` sent to PostgreSQL through any pg client of this process. */
-async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+/** The statements (their first word, or their whole text) `work` sent to PostgreSQL through any pg client of this process. */
+async function statementsOf(work: () => Promise<unknown>, whole = false): Promise<string[]> {
   const sent: string[] = [];
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0];
     const text = typeof config === 'string' ? config : (config as { text?: string } | undefined)?.text ?? '';
-    sent.push((/^\s*([A-Za-z]+)/.exec(text)?.[1] ?? '?').toUpperCase());
+    sent.push(whole ? text.replace(/\s+/g, ' ').trim() : (/^\s*([A-Za-z]+)/.exec(text)?.[1] ?? '?').toUpperCase());
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {
@@ -272,6 +272,42 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
         ['string', 'boolean'],
       );
       assert.equal(await store.get('turnlocks', 'c'), undefined);
+    });
+  });
+
+  describe('reads of one tick', function () {
+    it('answers the reads of several callers issued in one tick with one query, each with its own documents', async function () {
+      await store.putMany('botstate', [
+        { key: 'conversation', value: { turn: 1 } },
+        { key: 'user', value: { name: 'Ada' } },
+      ]);
+      await store.put('profiles', 'p', { v: 1 });
+      await store.put('profiles', 'expired', { v: 1 }, { expiresAt: new Date(Date.now() - 1000) });
+      let answers: unknown[] = [];
+      const sent = await statementsOf(async () => {
+        answers = await Promise.all([
+          store.botStorage().read(['conversation', 'user', 'missing', 'conversation']),
+          store.get('profiles', 'p'),
+          store.get('profiles', 'expired'),
+          store.get('botstate', 'p'),
+          store.botStorage().read(['user']),
+        ]);
+      }, true);
+      assert.equal(sent.length, 1);
+      assert.match(sent[0] ?? '', /^SELECT r\.grp, .* FROM unnest\(/);
+      const [state, p, expired, otherNamespace, user] = answers as [Record<string, Record<string, unknown>>, { value: unknown } | undefined, unknown, unknown, Record<string, Record<string, unknown>>];
+      assert.deepEqual(Object.keys(state).sort(), ['conversation', 'user']);
+      assert.equal(state.conversation?.turn, 1);
+      assert.deepEqual(p?.value, { v: 1 });
+      assert.equal(expired, undefined);
+      assert.equal(otherNamespace, undefined);
+      assert.equal(user.user?.name, 'Ada');
+    });
+
+    it('reads with the query it always used when a read is alone in its tick', async function () {
+      await store.put('profiles', 'p', { v: 1 });
+      const sent = await statementsOf(() => store.get('profiles', 'p'), true);
+      assert.deepEqual(sent, ['SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[]) AND (expires_at IS NULL OR expires_at > $3)']);
     });
   });
 
