@@ -163,6 +163,7 @@ async function main(): Promise<void> {
       }, READY);
       cleanups.push(() => server.stop());
       products.push({ root, server, countFile, applicationName });
+      process.stdout.write(`${root}: ${server.url} (pid ${server.process.pid ?? '?'})\n`);
     }
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency * 2 });
     cleanups.push(async () => agent.destroy());

@@ -235,47 +235,62 @@ export class PostgresStore extends DocumentStore {
     this.queue = [];
     if (queue.length === 0) return;
     const done: Promise<void> = (async () => {
-      for (const statement of statementsOf(queue)) await this.commit(statement);
+      const statements = statementsOf(queue);
+      for (const [i, statement] of statements.entries()) {
+        const failure = await this.commit(statement);
+        if (failure === undefined) continue;
+        // As SQLite's failed group transaction: a write issued after one that failed for want of the database is
+        // not committed without it.
+        for (const later of statements.slice(i + 1)) for (const queued of later) queued.reject(failure);
+        return;
+      }
     })().finally(() => this.flushing.delete(done));
     this.flushing.add(done);
   }
 
-  /** Runs one statement of the queue and answers each of its callers; never throws. */
-  private async commit(statement: Queued[]): Promise<void> {
+  /**
+   * Runs one statement of the queue and answers each of its callers; never throws. Returns the error when the
+   * statement failed as a whole (the connection dropped …) rather than a caller's check.
+   */
+  private async commit(statement: Queued[]): Promise<unknown> {
     const [only] = statement;
-    if (statement.length === 1 && only !== undefined) {
-      await this.alone(only);
-      return;
-    }
+    if (statement.length === 1 && only !== undefined) return this.alone(only);
     const ops = statement.map((queued) => queued.op as GroupOp);
     let rows: Array<{ ok: boolean; present: boolean }>;
     try {
       ({ rows } = await this.pool.query<{ ok: boolean; present: boolean }>({ name: 'tva_group_write', text: GROUP_WRITE, values: groupWriteParams(ops) }));
     } catch (error) {
-      if (retryAlone(error)) {
-        for (const queued of statement) await this.alone(queued);
-        return;
+      if (!retryAlone(error)) {
+        for (const queued of statement) queued.reject(error);
+        return error;
       }
-      // The statement itself failed (the connection dropped): nothing of it was committed.
-      for (const queued of statement) queued.reject(error);
-      return;
+      for (const [i, queued] of statement.entries()) {
+        const failure = await this.alone(queued);
+        if (failure === undefined) continue;
+        for (const later of statement.slice(i + 1)) later.reject(failure);
+        return failure;
+      }
+      return undefined;
     }
     for (const [i, outcome] of groupOutcomes(ops, rows).entries()) {
       const queued = statement[i];
       if (outcome.ok) queued?.resolve(outcome.value);
       else queued?.reject(outcome.error);
     }
+    return undefined;
   }
 
-  /** Runs one queued op on its own and answers its caller. */
-  private async alone(queued: Queued): Promise<void> {
+  /** Runs one queued op on its own and answers its caller; returns the error unless it was the caller's conflict. */
+  private async alone(queued: Queued): Promise<unknown> {
     const { op } = queued;
     try {
       if (op.kind === 'write') queued.resolve(await this.applyWrite(op));
       else if (op.kind === 'delete') queued.resolve(await this.applyDelete(op));
       else queued.resolve(await op.run());
+      return undefined;
     } catch (error) {
       queued.reject(error);
+      return error instanceof StoreConflictError ? undefined : error;
     }
   }
 

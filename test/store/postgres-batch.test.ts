@@ -386,6 +386,20 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
       assert.deepEqual((await store.get('turnlocks', 'y'))?.value, { owner: 'me' });
     });
 
+    it('does not commit a write of the tick issued after one that failed with its connection', async function () {
+      await store.put('turnlocks', 'k', { owner: 'old' });
+      await locker.query("SELECT 1 FROM documents WHERE namespace = 'turnlocks' AND key = 'k' FOR UPDATE");
+      // Two writes of one document: two statements, the second sent only once the first answered.
+      const outcomes = Promise.allSettled([store.put('turnlocks', 'k', { owner: 'new' }), store.delete('turnlocks', 'k')]);
+      await storeWaits();
+      await harness.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [applicationName]);
+      const [put, removed] = await outcomes;
+      assert.ok(put?.status === 'rejected' && /terminat/.test(String(put.reason)), String(put?.status));
+      assert.ok(removed?.status === 'rejected' && /terminat/.test(String(removed.reason)), String(removed?.status));
+      await locker.query('ROLLBACK');
+      assert.deepEqual((await store.get('turnlocks', 'k'))?.value, { owner: 'old' });
+    });
+
     it('is a botbuilder eTag conflict of a state item that was missing, and the other item is not written', async function () {
       const storage = store.botStorage();
       await storage.write({ conversation: { turn: 1 } });
