@@ -18,6 +18,7 @@ const DEFAULT_POOL_SIZE = 10;
 /** pg_advisory_xact_lock key serializing migrations of every instance on this database ("tva-mig" in hex). */
 const MIGRATION_LOCK_KEY = BigInt('0x7476612d6d6967').toString();
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 interface AuditPgRow extends AuditRecord {
   id: string;
   at: Date;
@@ -93,7 +94,8 @@ function describeUrl(url: string): string {
 }
 
 /**
- * The store for several bot instances: one pg Pool. Reads run at once. Writes are group-committed as in SQLite:
+ * The store for several bot instances: one pg Pool. Reads issued in one tick go out as one query (FETCH_MANY), on
+ * the next `setImmediate`, against committed data. Writes are group-committed as in SQLite:
  * every write (put, putMany, delete, bot state, audit entry, take …) issued in one turn of the event loop is queued,
  * and on the next `setImmediate` the queue is sent as few statements as it can be, in order: document writes and
  * deletes of distinct documents, with their audit entries, as one statement (GROUP_WRITE: one round trip, one
@@ -112,8 +114,8 @@ export class PostgresStore extends DocumentStore {
   private flushScheduled = false;
   private reads: PendingRead[] = [];
   private readScheduled = false;
-  /** Group commits in flight, awaited by close. */
-  private readonly flushing = new Set<Promise<void>>();
+  /** Group commits and read queries in flight, awaited by close. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -184,13 +186,15 @@ export class PostgresStore extends DocumentStore {
     this.reads = [];
     const [only] = reads;
     if (reads.length === 1 && only !== undefined) {
-      this.pool
-        .query<DocumentRow>(
-          `SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])
-           AND (expires_at IS NULL OR expires_at > $3)`,
-          [only.namespace, only.keys, only.at],
-        )
-        .then(({ rows }) => only.resolve(rows), only.reject);
+      this.track(
+        this.pool
+          .query<DocumentRow>(
+            `SELECT key, value, etag FROM documents WHERE namespace = $1 AND key = ANY($2::text[])
+             AND (expires_at IS NULL OR expires_at > $3)`,
+            [only.namespace, only.keys, only.at],
+          )
+          .then(({ rows }) => only.resolve(rows), only.reject),
+      );
       return;
     }
     if (reads.length === 0) return;
@@ -206,16 +210,24 @@ export class PostgresStore extends DocumentStore {
         ats.push(read.at);
       }
     }
-    this.pool.query<DocumentRow & { grp: number }>({ name: 'tva_fetch_many', text: FETCH_MANY, values: [grp, namespaces, keys, ats] }).then(
-      ({ rows }) => {
-        const found: DocumentRow[][] = reads.map(() => []);
-        for (const { grp: i, key, value, etag } of rows) found[i]?.push({ key, value, etag });
-        for (const [i, read] of reads.entries()) read.resolve(found[i] ?? []);
-      },
-      (error: unknown) => {
-        for (const read of reads) read.reject(error);
-      },
+    this.track(
+      this.pool.query<DocumentRow & { grp: number }>({ name: 'tva_fetch_many', text: FETCH_MANY, values: [grp, namespaces, keys, ats] }).then(
+        ({ rows }) => {
+          const found: DocumentRow[][] = reads.map(() => []);
+          for (const { grp: i, key, value, etag } of rows) found[i]?.push({ key, value, etag });
+          for (const [i, read] of reads.entries()) read.resolve(found[i] ?? []);
+        },
+        (error: unknown) => {
+          for (const read of reads) read.reject(error);
+        },
+      ),
     );
+  }
+
+  /** Keeps `work` (settling callers, never rejecting) in `inFlight` until it ends, for close to await. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   /** Queues `op` for the next group commit; settles once the commit holding it answered. */
@@ -234,7 +246,7 @@ export class PostgresStore extends DocumentStore {
     const queue = this.queue;
     this.queue = [];
     if (queue.length === 0) return;
-    const done: Promise<void> = (async () => {
+    this.track((async () => {
       const statements = statementsOf(queue);
       for (const [i, statement] of statements.entries()) {
         const failure = await this.commit(statement);
@@ -244,8 +256,7 @@ export class PostgresStore extends DocumentStore {
         for (const later of statements.slice(i + 1)) for (const queued of later) queued.reject(failure);
         return;
       }
-    })().finally(() => this.flushing.delete(done));
-    this.flushing.add(done);
+    })());
   }
 
   /**
@@ -472,7 +483,7 @@ export class PostgresStore extends DocumentStore {
     // Reads and writes already queued are sent (and their callers answered) before the connections close.
     this.flushReads();
     this.flush();
-    await Promise.all(this.flushing);
+    await Promise.all(this.inFlight);
     await this.pool.end();
   }
 

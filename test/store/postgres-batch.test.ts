@@ -304,6 +304,15 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
       assert.equal(user.user?.name, 'Ada');
     });
 
+    it('answers the reads issued just before close, then closes', async function () {
+      await store.put('profiles', 'p', { v: 1 });
+      const reads = Promise.all([store.get('profiles', 'p'), store.botStorage().read(['missing'])]);
+      await store.close();
+      const [p, state] = await reads;
+      assert.deepEqual(p?.value, { v: 1 });
+      assert.deepEqual(state, {});
+    });
+
     it('reads with the query it always used when a read is alone in its tick', async function () {
       await store.put('profiles', 'p', { v: 1 });
       const sent = await statementsOf(() => store.get('profiles', 'p'), true);
