@@ -411,9 +411,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       DIALOGS_DIR: dialogsDir,
       ADMIN_TOKEN,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
+      ...(process.env.BENCH_PRODUCT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS } : {}),
       ...extra,
     });
-    const mainScript = path.join('src', 'main.ts');
+    // BENCH_PRODUCT_BUILD=1: the built product (dist/, what `npm start` runs; `npm run build` first), e.g. for CPU
+    // profiles with the compiled files' line numbers. Default: the sources under tsx, like every other bot here.
+    const mainScript = process.env.BENCH_PRODUCT_BUILD === '1' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
 
     const echo = await started(spawnServer(path.join('bench', 'serve.ts'), ['echo'], base, /listening (\S+)/));
     const handwritten = await started(

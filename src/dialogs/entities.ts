@@ -2,6 +2,7 @@
  * Entity recognizers: turn what a user typed into a typed value, or say in one sentence what was wrong.
  */
 import { parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode } from 'libphonenumber-js';
+import { readPhone } from '../twilio';
 import type { EntityNode } from './schema';
 
 export type EntityValue = string | number | boolean;
@@ -40,8 +41,8 @@ export function recognizePhone(text: string, defaultRegion?: CountryCode): Recog
   const input = text.trim().replace(/^00[\s.-]*(?=[1-9])/, '+');
   if (!/\d/.test(input)) return { ok: false, reason: 'There is no phone number in that.', generic: true };
   // The usual answer, a valid number, is read once; anything else goes through the checks below for its reason.
-  const quick = parsePhoneNumberFromString(input, defaultRegion);
-  if (quick && !quick.ext && quick.isValid()) return { ok: true, value: quick.number };
+  const quick = input.length > 40 ? undefined : readPhone(input, defaultRegion);
+  if (quick && !quick.ext && quick.valid) return { ok: true, value: quick.number };
   const lengthProblem = validatePhoneNumberLength(input, defaultRegion);
   switch (lengthProblem) {
     case 'INVALID_COUNTRY':

@@ -175,6 +175,20 @@ const NETWORK_CODES: Readonly<Record<string, LocalErrorCode>> = {
 };
 
 /**
+ * A request to Twilio that failed below HTTP (refused, reset, timed out), from the gateway's own HTTP exchange.
+ * `reusedSocket`: it was written on a kept-alive connection used before (the server may have closed it as idle).
+ */
+export class TwilioNetworkError extends Error {
+  constructor(
+    readonly code: string,
+    readonly reusedSocket: boolean,
+  ) {
+    super(`Twilio request failed: ${code}`);
+    this.name = 'TwilioNetworkError';
+  }
+}
+
+/**
  * Maps anything thrown while talking to Twilio to a TwilioActionError, once: twilio-node's RestException and
  * TwilioServiceException, axios network errors (timeouts, refused connections), and JSON parse failures inside the
  * SDK. The original error is not kept as `cause`: axios errors carry the request config, Authorization header included.
@@ -188,7 +202,7 @@ export function toTwilioActionError(error: unknown): TwilioActionError {
     const moreInfo = 'moreInfo' in error && typeof error.moreInfo === 'string' ? error.moreInfo : undefined;
     return errorFromReply(status, { code, message: messageOf(error), ...(moreInfo ? { more_info: moreInfo } : {}) });
   }
-  if (isRecord(error) && typeof error.code === 'string' && (error.isAxiosError === true || error.code in NETWORK_CODES)) {
+  if (isRecord(error) && typeof error.code === 'string' && (error instanceof TwilioNetworkError || error.isAxiosError === true || error.code in NETWORK_CODES)) {
     const local = NETWORK_CODES[error.code] ?? 'network_error';
     const what = local === 'timeout' ? 'Twilio did not answer in time' : local === 'connection_refused' ? 'The connection to Twilio was refused' : 'Twilio could not be reached';
     return new TwilioActionError({ code: local, status: 0, twilioMessage: `${what} (${error.code})` });

@@ -7,7 +7,7 @@ export { resolveBaseUrls } from './baseUrl';
 export type { DomainBaseUrls } from './baseUrl';
 export { toTwilioActionError, TwilioActionError, userMessageFor } from './errors';
 export type { LocalErrorCode, TwilioActionErrorCode } from './errors';
-export { isValidEmail, normalizePhoneNumber } from './phone';
+export { isValidEmail, normalizePhoneNumber, readPhone, type ReadPhone } from './phone';
 export { listedVerifyLocale, VERIFY_LOCALES, verifyLocaleFor } from './locales';
 export type { VerifyLocale } from './locales';
 export type { CountryCode } from './phone';

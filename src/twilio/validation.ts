@@ -1,8 +1,9 @@
 import { isRecord } from '../json';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import { TwilioActionError } from './errors';
+import { readPhone } from './phone';
 
 let shared: Ajv | undefined;
 
@@ -117,7 +118,7 @@ export function controlCharacterProblem(param: string, text: string): string | u
 export function phoneExtensionProblem(param: string, text: string, defaultRegion?: CountryCode): string | undefined {
   const trimmed = text.trim().replace(/^tel:/i, '');
   if (trimmed === '' || trimmed.length > 60) return undefined;
-  const ext = parsePhoneNumberFromString(trimmed, defaultRegion)?.ext;
+  const ext = readPhone(trimmed, defaultRegion)?.ext;
   if (ext === undefined || ext === '') return undefined;
   return `Invalid parameter: ${param}. An SMS cannot reach an extension (ext. ${ext}): give the number without it`;
 }

@@ -19,6 +19,8 @@ class Relay {
   connections = 0;
   /** Request lines seen, in order, e.g. "POST" (a request cut by `cutNextReused` counts: the server got it). */
   readonly requests: string[] = [];
+  /** What the clients wrote, as it arrived. */
+  readonly written: string[] = [];
   private readonly sockets = new Set<net.Socket>();
   private readonly idle = new Set<net.Socket>();
   private cutArmed = false;
@@ -56,6 +58,7 @@ class Relay {
     let served = 0;
     const upstream = net.connect(this.target, '127.0.0.1');
     client.on('data', (chunk: Buffer) => {
+      this.written.push(chunk.toString('latin1'));
       const methods = [...chunk.toString('latin1').matchAll(REQUEST_LINE)].map((m) => m[1] ?? '');
       this.requests.push(...methods);
       if (methods.length > 0) this.idle.delete(client);
@@ -145,5 +148,53 @@ describe('kept-alive connections to Twilio', () => {
     assert.equal(service.sid, serviceSid);
     assert.deepEqual(relay.requests, ['POST', 'POST', 'GET', 'GET']);
     assert.equal(relay.connections, 2);
+  });
+
+  it("writes the request as twilio-node does: its User-Agent, Basic authentication and the form body", async () => {
+    relay.written.length = 0;
+    await sendSms(gateway, { to, from, body: 'hello world & more' });
+    const request = relay.written.join('');
+    assert.match(request, /^POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json HTTP\/1\.1\r\n/);
+    assert.match(request, /\r\nUser-Agent: twilio-node\/\S+ \(\w+ \w+\) node\/v\d+/);
+    assert.ok(request.includes(`\r\nAuthorization: Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}\r\n`));
+    assert.match(request, /\r\nContent-Type: application\/x-www-form-urlencoded\r\n/);
+    const body = new URLSearchParams(request.slice(request.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(Object.fromEntries(body), { To: to, From: from, Body: 'hello world & more' });
+    assert.equal(sent('hello world & more').length, 1);
+  });
+});
+
+describe('the time limit of a request to Twilio', () => {
+  let server: net.Server;
+  let baseUrl: string;
+
+  before(() => nock.restore());
+  after(() => {
+    nock.activate();
+    nock.disableNetConnect();
+    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
+  });
+  beforeEach(async () => {
+    // Answers the status line and headers at once, then never finishes the body.
+    server = net.createServer((socket) => {
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sid":'));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    assert.ok(address !== null && typeof address === 'object');
+    baseUrl = `http://127.0.0.1:${address.port}`;
+  });
+  afterEach(async () => {
+    server.close();
+    server.unref();
+  });
+
+  it('bounds the whole exchange, body included: a reply that stalls mid-body is a timeout', async () => {
+    const gateway = createTwilioClient({ kind: 'auth-token', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { baseUrl, keepAlive: true, timeoutMs: 50 });
+    await assert.rejects(
+      fetchService(gateway, { serviceSid: 'VA0123456789abcdef0123456789abcdef' }),
+      (err: unknown) => err instanceof TwilioActionError && err.code === 'timeout' && !JSON.stringify(err).includes(AUTH_TOKEN),
+    );
   });
 });
