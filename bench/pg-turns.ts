@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       cleanups.push(() => admin.query(`DROP SCHEMA ${schema} CASCADE`));
       const applicationName = `tva-pg-turns-${process.pid}-${i}`;
       const url = new URL(databaseUrl);
-      url.searchParams.set('options', `-c search_path=${schema}`);
+      url.searchParams.set('options', `-c search_path=${schema}${process.env.BENCH_PG_OPTIONS ? ` ${process.env.BENCH_PG_OPTIONS}` : ''}`);
       url.searchParams.set('application_name', applicationName);
       const countFile = path.join(tempDir, `counts-${i}.json`);
       const server = await spawnServer(path.join(root, 'src', 'main.ts'), [], {

@@ -1,8 +1,10 @@
 /**
- * `TEST_DATABASE_URL=… npx tsx bench/pg-write.ts [--roots /work/main,.] [--rounds 3] [--writes 1000] [--concurrency 1]`
+ * `TEST_DATABASE_URL=… npx tsx bench/pg-write.ts [--roots /work/main,.] [--rounds 3] [--writes 1000] [--concurrency 1]
+ *  [--states 2] [--audit 1]`
  *
  * The store's writes of a turn on their own, without the bot: per checkout in `--roots` (its src/store loaded
- * in this process), `--writes` times a conversation lease taken, both bot states written with an audit entry, and
+ * in this process), `--writes` times a conversation lease taken, both bot states (`--states`) written with an audit
+ * entry (`--audit`), and
  * the lease released, `--concurrency` conversations at once. Prints CPU ms per turn of this process and of the
  * store's PostgreSQL backends (from /proc), rounds interleaved (A, B, A, B …).
  */
@@ -31,7 +33,7 @@ async function backendCpuMs(admin: pg.Client, applicationName: string): Promise<
   return total;
 }
 
-async function turns(store: Store, count: number, concurrency: number, tag: string): Promise<void> {
+async function turns(store: Store, count: number, concurrency: number, tag: string, shape = { states: 2, audit: 1 }): Promise<void> {
   let next = 0;
   const conversation = async (seat: number) => {
     const key = `${tag}-${seat}`;
@@ -40,14 +42,12 @@ async function turns(store: Store, count: number, concurrency: number, tag: stri
       const n = next++;
       const lease = await store.put('turnlocks', key, { owner: 'bench' }, { ifAbsent: true, expiresAt: new Date(Date.now() + 30_000), ephemeral: true });
       const options = (etag: string | undefined) => (etag === undefined ? { ifAbsent: true } : { etag });
-      const saving = store.putMany(
-        'botstate',
-        [
-          { key: `c/${key}`, value: { turn: n, dialogStack: [{ id: 'send-sms', state: { step: n % 3 } }] }, options: options(etags[0]) },
-          { key: `u/${key}`, value: { name: 'Ada', seen: n }, options: options(etags[1]) },
-        ],
-        { audit: [{ actor: `bench:${seat}`, action: 'sms.send', target: '…0123', outcome: 'queued' }] },
-      );
+      const items = [
+        { key: `c/${key}`, value: { turn: n, dialogStack: [{ id: 'send-sms', state: { step: n % 3 } }] }, options: options(etags[0]) },
+        { key: `u/${key}`, value: { name: 'Ada', seen: n }, options: options(etags[1]) },
+      ].slice(0, shape.states);
+      const audit = [{ actor: `bench:${seat}`, action: 'sms.send', target: '…0123', outcome: 'queued' }].slice(0, shape.audit);
+      const saving = store.putMany('botstate', items, audit.length > 0 ? { audit } : undefined);
       // As the bot's turn guard does: with group commit the release is issued in the same tick as the state write.
       const releasing = store.groupCommit ? store.delete('turnlocks', key, { etag: lease }) : undefined;
       const written = await saving;
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const rounds = Number(option('rounds', '3'));
   const writes = Number(option('writes', '1000'));
   const concurrency = Number(option('concurrency', '1'));
+  const shape = { states: Number(option('states', '2')), audit: Number(option('audit', '1')) };
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   const opened: Array<{ root: string; store: Store; applicationName: string; schema: string }> = [];
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
       url.searchParams.set('application_name', applicationName);
       const store = await openStore({ databaseUrl: url.toString(), schema });
       opened.push({ root, store, applicationName, schema });
-      await turns(store, 50, concurrency, 'warmup');
+      await turns(store, 50, concurrency, 'warmup', shape);
     }
     process.stdout.write('root\tround\tturns\tprocess CPU ms/turn\tPostgreSQL CPU ms/turn\tturns/s\n');
     for (let round = 1; round <= rounds; round++) {
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
         const cpu0 = process.cpuUsage();
         const pg0 = await backendCpuMs(admin, applicationName);
         const t0 = process.hrtime.bigint();
-        await turns(store, writes, concurrency, `r${round}`);
+        await turns(store, writes, concurrency, `r${round}`, shape);
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
         const cpu = process.cpuUsage(cpu0);
         const pgMs = (await backendCpuMs(admin, applicationName)) - pg0;

@@ -195,6 +195,27 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
     assert.equal((await store.get('meta', 'y'))?.value, 40);
   });
 
+  it('lists audit entries newest first in the order of their ids, past entry 9', async function () {
+    for (let i = 1; i <= 12; i++) await store.appendAudit({ actor: 'test:ada', action: `act${i}`, outcome: 'ok' });
+    const first = await store.listAudit({ limit: 5 });
+    assert.deepEqual(first.entries.map((e) => e.action), ['act12', 'act11', 'act10', 'act9', 'act8']);
+    const second = await store.listAudit({ limit: 5, cursor: first.nextCursor });
+    assert.deepEqual(second.entries.map((e) => e.action), ['act7', 'act6', 'act5', 'act4', 'act3']);
+  });
+
+  it('asks each of its connections for generic plans before its first statement there', async function () {
+    let other: Store | undefined;
+    const sent = await statementsOf(async () => {
+      other = await harness.open();
+      await Promise.all([other.get('meta', 'a'), other.list('meta'), other.put('meta', 'b', 1)]);
+    }, true);
+    const sets = sent.filter((text) => text === 'SET plan_cache_mode = force_generic_plan').length;
+    const connections = sent.filter((text) => text.startsWith('SET plan_cache_mode')).length;
+    assert.ok(sets >= 2, `a SET on each connection: ${sent.join(' / ')}`);
+    assert.equal(sets, connections);
+    assert.equal(sent[0], 'SET plan_cache_mode = force_generic_plan');
+  });
+
   describe('group commit', function () {
     it('commits the writes of several callers issued in one tick in one round trip, each answered on its own', async function () {
       const kept = await store.put('profiles', 'kept', { v: 0 });
