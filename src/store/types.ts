@@ -111,8 +111,8 @@ export interface Store {
   putMany(namespace: string, items: PutItem[], options?: PutManyOptions): Promise<string[]>;
   /**
    * True when writes issued in the same turn of the event loop are committed together, in the order they were
-   * issued (SQLite's group commit): a caller may then issue a dependent write without awaiting the first one and
-   * still never have the second committed without the first. False (PostgreSQL): await each write in turn.
+   * issued (group commit, both backends): a caller may then issue a dependent write without awaiting the first one
+   * and still never have the second committed without the first. False: await each write in turn.
    */
   readonly groupCommit: boolean;
   /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
