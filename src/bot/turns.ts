@@ -388,12 +388,17 @@ export class TurnGuard {
     }
   }
 
-  /** Reads both states afresh and remembers what they were, to save them with their eTags. */
+  /**
+   * Reads both states afresh and remembers what they were, to save them with their eTags. Both reads are issued at
+   * once: a store that batches the reads of one tick (PostgreSQL) makes them one round trip.
+   */
   private async load(turn: TurnContext): Promise<Loaded[]> {
+    const states = [this.conversationState, this.userState];
+    const values: unknown[] = await Promise.all(states.map((state) => state.load(turn, true)));
     const loaded: Loaded[] = [];
-    for (const state of [this.conversationState, this.userState]) {
+    for (const [i, state] of states.entries()) {
       const key = state.getStorageKey(turn);
-      const value: unknown = await state.load(turn, true);
+      const value = values[i];
       if (key === undefined || !isRecord(value)) continue;
       loaded.push({ key, etag: typeof value.eTag === 'string' ? value.eTag : undefined, json: JSON.stringify(withoutETag(value)) });
     }
