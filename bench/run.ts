@@ -7,6 +7,7 @@
  * `POST /api/messages` (expectReplies) with N at once, through one keep-alive client, and checks every dialog (the
  * SMS reached the outbox, the code was approved).
  */
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -414,9 +415,11 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       ...(process.env.BENCH_PRODUCT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS } : {}),
       ...extra,
     });
-    // BENCH_PRODUCT_BUILD=1: the built product (dist/, what `npm start` runs; `npm run build` first), e.g. for CPU
-    // profiles with the compiled files' line numbers. Default: the sources under tsx, like every other bot here.
-    const mainScript = process.env.BENCH_PRODUCT_BUILD === '1' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
+    // The product as `npm start` runs it: dist/src/main.js (the build's bundle), built first when a source changed.
+    // BENCH_PRODUCT_BUILD=0: the sources under tsx instead.
+    const fromSources = process.env.BENCH_PRODUCT_BUILD === '0';
+    if (!fromSources) execFileSync(process.execPath, [path.join('scripts', 'build-if-changed.cjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const mainScript = fromSources ? path.join('src', 'main.ts') : path.join('dist', 'src', 'main.js');
 
     const echo = await started(spawnServer(path.join('bench', 'serve.ts'), ['echo'], base, /listening (\S+)/));
     const handwritten = await started(
