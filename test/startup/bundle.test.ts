@@ -151,6 +151,15 @@ describe('node dist/src/main.js from the bundle `npm run build` made', function 
     );
   });
 
+  it('keeps the names of classes and functions as the modules have them, defining a name only where it differs', () => {
+    const bundle = freshBundle(path.join(root, 'dist', 'src'));
+    assert.ok(bundle);
+    assert.match(readFileSync(bundle.file, 'utf8'), /var __name = \(target, value\) => \(target\.name === value \? target : __defProp\(target, "name"/);
+    const program = loadBundle(bundle) as { StartupError: unknown; createLogger: unknown };
+    assert.equal((program.StartupError as { name: string }).name, 'StartupError');
+    assert.equal((program.createLogger as { name: string }).name, 'createLogger');
+  });
+
   it('comes with a code cache that this node takes', () => {
     const bundle = freshBundle(path.join(root, 'dist', 'src'));
     assert.ok(bundle?.cache, 'the build made a code cache');
