@@ -167,7 +167,8 @@ interface Lease {
 interface Loaded {
   key: string;
   etag: string | undefined;
-  json: string;
+  /** The user state as read, to write it only when it changed (conversation state is written every turn). */
+  json?: string;
 }
 
 function hashOf(...parts: string[]): string {
@@ -400,7 +401,8 @@ export class TurnGuard {
       const key = state.getStorageKey(turn);
       const value = values[i];
       if (key === undefined || !isRecord(value)) continue;
-      loaded.push({ key, etag: typeof value.eTag === 'string' ? value.eTag : undefined, json: JSON.stringify(withoutETag(value)) });
+      const etag = typeof value.eTag === 'string' ? value.eTag : undefined;
+      loaded.push(state === this.userState ? { key, etag, json: JSON.stringify(withoutETag(value)) } : { key, etag });
     }
     return loaded;
   }
