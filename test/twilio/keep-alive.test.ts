@@ -150,6 +150,15 @@ describe('kept-alive connections to Twilio', () => {
     assert.equal(relay.connections, 2);
   });
 
+  it('reuses the connections of a burst of fifty requests for the next burst instead of opening new ones', async () => {
+    const burst = (label: string) => Promise.all(Array.from({ length: 50 }, (_, i) => sendSms(gateway, { to, from, body: `${label} ${i}` })));
+    await burst('first');
+    const opened = relay.connections;
+    await burst('second');
+    assert.ok(opened > 20, `the first burst ran on ${opened} connections`);
+    assert.equal(relay.connections, opened);
+  });
+
   it("writes the request as twilio-node does: its User-Agent, Basic authentication and the form body", async () => {
     relay.written.length = 0;
     await sendSms(gateway, { to, from, body: 'hello world & more' });
