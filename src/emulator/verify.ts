@@ -195,6 +195,7 @@ export const deleteService: Handler = (state, req) => {
   const service = findService(state, req.params['Sid'], req.path);
   state.services.delete(service.sid);
   for (const [sid, v] of state.verifications) if (v.serviceSid === service.sid) state.verifications.delete(sid);
+  recipientIndexes.delete(state);
   for (const key of state.sends.keys()) if (key.startsWith(`${service.sid}|`)) state.sends.delete(key);
   return { status: 204 };
 };
@@ -255,9 +256,37 @@ function verificationJson(state: EmulatorState, v: VerificationRecord, baseUrl: 
 }
 
 /** The verification a new send or a check by To applies to: the live pending one for this service and To. */
+/**
+ * The verifications of each service and To, in creation order: a start or check looks only at its own instead of
+ * every verification the emulator ever made (a zero-config server runs for days). Kept beside `state.verifications`,
+ * rebuilt whenever the two disagree in size.
+ */
+interface RecipientIndex {
+  size: number;
+  lists: Map<string, VerificationRecord[]>;
+}
+const recipientIndexes = new WeakMap<EmulatorState, RecipientIndex>();
+const recipientKey = (serviceSid: string, to: string) => `${serviceSid}|${to}`;
+
+function recipientIndex(state: EmulatorState): RecipientIndex {
+  const known = recipientIndexes.get(state);
+  if (known && known.size === state.verifications.size) return known;
+  const index: RecipientIndex = { size: 0, lists: new Map() };
+  for (const v of state.verifications.values()) addToIndex(index, v);
+  recipientIndexes.set(state, index);
+  return index;
+}
+
+function addToIndex(index: RecipientIndex, v: VerificationRecord): void {
+  const key = recipientKey(v.serviceSid, v.to);
+  const list = index.lists.get(key);
+  if (list) list.push(v);
+  else index.lists.set(key, [v]);
+  index.size += 1;
+}
+
 function pendingFor(state: EmulatorState, serviceSid: string, to: string, now: Date): VerificationRecord | undefined {
-  for (const v of state.verifications.values()) {
-    if (v.serviceSid !== serviceSid || v.to !== to) continue;
+  for (const v of recipientIndex(state).lists.get(recipientKey(serviceSid, to)) ?? []) {
     refresh(v, now);
     if ((!v.deleted && v.status === 'pending') || v.owesMaxAttemptsError) return v;
   }
@@ -354,7 +383,9 @@ export const createVerification: Handler = (state, req) => {
       deleted: false,
       owesMaxAttemptsError: false,
     };
+    const index = recipientIndex(state);
     state.verifications.set(v.sid, v);
+    addToIndex(index, v);
   }
   recent.push(now);
   const language = messageLanguage(locale, to, channel);
