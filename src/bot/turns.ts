@@ -457,11 +457,13 @@ export class TurnGuard {
     return {
       perform: async (call: ServiceCall, run: () => Promise<unknown>) => {
         if (!sendsToPerson(call.operation)) return withDeadline(deadline, run);
-        await this.fence(lease);
+        // The lease's renewal is awaited before anything goes to Twilio; with group commit it commits with the intent.
+        const fenced = this.fence(lease);
+        fenced.catch(() => undefined); // awaited in sendOnce
         const person = hashOf('user', call.ref.channelId, call.ref.userId).slice(0, 32);
         const key = `${person}/${activityId === undefined ? randomBytes(16).toString('hex') : hashOf(conversationId, activityId, call.dialog, call.node, String(call.occurrence))}`;
         try {
-          return await this.sendOnce(call, run, key, `${person}/`, deadline);
+          return await this.sendOnce(call, run, key, `${person}/`, deadline, fenced);
         } catch (err) {
           if (err instanceof TwilioActionError && err.code === 'outcome_unknown' && turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) {
             this.scheduleRecheck(turn.adapter, TurnContext.getConversationReference(turn.activity), call, key);
@@ -496,15 +498,32 @@ export class TurnGuard {
       });
   }
 
-  private async sendOnce(call: ServiceCall, run: () => Promise<unknown>, key: string, personPrefix: string, deadline: number): Promise<unknown> {
+  /**
+   * `fenced`: the lease's renewal, issued just before; awaited before any call to Twilio. With group commit the
+   * intent's write joins its commit (one commit and disk flush before the send instead of two); should the renewal
+   * fail, that intent stays pending, and the turn that took the conversation over asks Twilio before sending.
+   */
+  private async sendOnce(
+    call: ServiceCall,
+    run: () => Promise<unknown>,
+    key: string,
+    personPrefix: string,
+    deadline: number,
+    fenced: Promise<void>,
+  ): Promise<unknown> {
     const fingerprint = hashOf(call.operation, canonical(call.input));
     let own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
     const ownRecord = own ? readIntent(own.value) : undefined;
-    if (ownRecord?.state === 'performed') return ownRecord.result;
+    if (ownRecord?.state === 'performed') {
+      await fenced;
+      return ownRecord.result;
+    }
 
     // Sends to this person whose outcome is open (this intent after a crash, or an earlier one Twilio never
     // confirmed): ask Twilio before sending anything again.
-    for (const entry of await this.openIntents(call, key, own, personPrefix)) {
+    const open = await this.openIntents(call, key, own, personPrefix);
+    if (open.length > 0) await fenced;
+    for (const entry of open) {
       const found = await this.reconcile(call, entry.record, deadline);
       await this.finish(entry.key, entry.etag, entry.record, found.kind === 'performed' ? { state: 'performed', result: found.result } : { state: 'not-performed' });
       if (entry.key === key) own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
@@ -517,18 +536,19 @@ export class TurnGuard {
     const startedAt = this.now().toISOString();
     const record: IntentRecord = { state: 'pending', operation: call.operation, fingerprint, startedAt, input: { ...call.input } };
     let etag: string;
+    const current = own;
+    const options = { expiresAt: this.expiry(this.retention.intentMs) };
+    const written = this.store.put(INTENTS_NAMESPACE, key, record, current ? { ...options, etag: current.etag } : { ...options, ifAbsent: true });
     try {
-      const current = own;
-      const options = { expiresAt: this.expiry(this.retention.intentMs) };
-      etag = await this.store.put(INTENTS_NAMESPACE, key, record, current ? { ...options, etag: current.etag } : { ...options, ifAbsent: true });
+      [, etag] = await Promise.all([fenced, written]);
     } catch (err) {
+      written.catch(() => undefined); // the renewal failed first: its turn is superseded whatever this write gave
       if (err instanceof StoreConflictError) throw new TurnSupersededError('Another turn is performing this send.');
       throw err;
     }
+    let result: unknown;
     try {
-      const result = await withDeadline(deadline, run);
-      await this.finish(key, etag, record, { state: 'performed', result });
-      return result;
+      result = await withDeadline(deadline, run);
     } catch (err) {
       if (!outcomeUncertain(err)) {
         const code = err instanceof TwilioActionError ? err.code : 'unexpected_error';
@@ -550,6 +570,19 @@ export class TurnGuard {
       this.logger.warn('send outcome unknown; it will be checked before any resend', { operation: call.operation });
       throw new TwilioActionError({ code: 'outcome_unknown', status: 0, twilioMessage: 'Twilio did not confirm the request and its outcome could not be checked' });
     }
+    const recorded = this.finish(key, etag, record, { state: 'performed', result });
+    if (!this.store.groupCommit) {
+      await recorded;
+      return result;
+    }
+    // With group commit the known outcome needs no wait of its own (one commit fewer to wait for on the turn's path).
+    // Issued before the turn's state, it commits in the same or an earlier batch (SQLite: before the state, whose
+    // disk flush precedes the reply). Should it be lost, the intent reads pending and a rerun asks Twilio, as after
+    // a crash in mid-send; a copy of a turn whose state was committed is answered from the ledger, never rerun.
+    recorded.catch((err: unknown) => {
+      this.logger.error('could not record a performed send; a rerun will ask Twilio', { error: err instanceof Error ? err.name : 'unknown' });
+    });
+    return result;
   }
 
   /** Asks Twilio again later about an unknown outcome and tells the user in the conversation what it found. */
