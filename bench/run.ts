@@ -52,7 +52,7 @@ export interface MachineInfo {
 }
 
 /** Which bot served a row. */
-export type BotId = 'echo' | 'handwritten' | 'product' | 'product-standalone' | 'product-postgres' | 'product-postgres-2';
+export type BotId = 'echo' | 'handwritten' | 'product' | 'product-standalone' | 'product-postgres' | 'product-postgres-2' | 'product-compare';
 
 export interface TargetResult {
   bot: BotId;
@@ -444,6 +444,13 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     bots.push({ id: 'handwritten', label: 'hand-written (MemoryStorage)', servers: [handwritten], outbox: shared });
     bots.push({ id: 'product', label: 'product, embedded emulator (SQLite)', servers: [product], outbox: new RemoteOutbox(`http://127.0.0.1:${embeddedPort}`, fetchImpl) });
     bots.push({ id: 'product-standalone', label: 'product, emulator process (SQLite)', servers: [standalone], outbox: shared });
+    // BENCH_COMPARE_ROOT=DIR: the product of another checkout (built: DIR/dist/src/main.js), e.g. the commit before a
+    // change, in the same run against the same emulator process, for a before/after of like with like.
+    const compareRoot = process.env.BENCH_COMPARE_ROOT;
+    if (compareRoot) {
+      const other = await started(spawnServer(path.resolve(compareRoot, 'dist', 'src', 'main.js'), [], await productEnv('compare', twilioEnv), READY));
+      bots.push({ id: 'product-compare', label: `product of ${path.basename(path.resolve(compareRoot))}, emulator process (SQLite)`, servers: [other], outbox: shared });
+    }
     if (options.databaseUrl) {
       const schema = await postgresSchema(options.databaseUrl);
       cleanups.push(() => schema.drop());
@@ -455,7 +462,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     }
     // BENCH_BOTS (comma-separated ids) keeps only those product rows, for quicker runs while iterating.
     const only = process.env.BENCH_BOTS?.split(',').map((id) => id.trim()).filter((id) => id !== '');
-    if (only && only.length > 0) bots.splice(0, bots.length, ...bots.filter((bot) => bot.id === 'handwritten' || only.includes(bot.id)));
+    if (only && only.length > 0) bots.splice(0, bots.length, ...bots.filter((bot) => bot.id === 'handwritten' || bot.id === 'product-compare' || only.includes(bot.id)));
     for (const bot of bots) for (const server of bot.servers) await waitUntilReady(server.url, fetchImpl);
     const idleRssMb: Partial<Record<BotId, number>> = {};
     const echoBot: Bot = { id: 'echo', label: 'echo bot (bare botbuilder)', servers: [echo] };
