@@ -144,6 +144,11 @@ interface QueuedWrite {
   reject: (error: unknown) => void;
 }
 
+/** fsync on libuv's thread pool: the event loop serves other conversations meanwhile. */
+function fsyncOnThreadPool(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
 /**
  * The embedded store: one SQLite file in WAL mode (readers never block the writer).
  *
@@ -152,7 +157,8 @@ interface QueuedWrite {
  * 1.4-2 ms per commit on this project's machine, during which no other conversation is served. Instead the
  * connection runs synchronous=NORMAL (a commit writes its WAL frames to the OS; checkpoints still sync the WAL
  * before copying it and the database file after) and this class fsyncs the WAL file itself, on libuv's thread
- * pool, after each commit; the commit's callers are answered when that fsync returned. An fsync covers every frame
+ * pool: one fsync at a time, covering every commit made before it started (commits made meanwhile wait for the
+ * next one); a commit's callers are answered when an fsync that covers it returned. An fsync covers every frame
  * written before it, so a commit acknowledged after its fsync survives a power loss or an OS crash exactly as with
  * FULL. 'normal' answers right after the commit: it survives the process being killed, not a power loss.
  *
@@ -171,14 +177,17 @@ export class SqliteStore extends DocumentStore {
   private flushScheduled = false;
   /** The WAL file, opened after the first commit created it; fsynced before acknowledging commits ('full'). */
   private walFd: number | undefined;
-  /** Commits whose callers wait for a WAL fsync. */
-  private readonly syncing = new Set<Promise<void>>();
+  /** Commits made and not yet covered by a WAL fsync: their callers' answers, and how to fail them. */
+  private awaitingSync: Array<{ answers: Array<() => void>; rejects: Array<(error: unknown) => void> }> = [];
+  /** The WAL fsync running, if any (one at a time; see `syncNext`). */
+  private syncRunning: Promise<void> | undefined;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly file: string,
     now: () => Date,
     private readonly syncWal: boolean,
+    private readonly walSync: (fd: number) => Promise<void> = fsyncOnThreadPool,
   ) {
     super(now);
     this.sql = prepareStatements(db);
@@ -215,7 +224,7 @@ export class SqliteStore extends DocumentStore {
       // The file may hold encrypted credentials and conversation state: owner only.
       if (created) chmodSync(file, 0o600);
       whileBusy(() => migrate(opened, options.onMigrationApplied));
-      return new SqliteStore(db, file, options.now ?? (() => new Date()), options.sqliteSynchronous !== 'normal' && file !== ':memory:');
+      return new SqliteStore(db, file, options.now ?? (() => new Date()), options.sqliteSynchronous !== 'normal' && file !== ':memory:', options.sqliteWalSync);
     } catch (error) {
       db?.close();
       if (error instanceof StoreOpenError) throw error;
@@ -264,17 +273,34 @@ export class SqliteStore extends DocumentStore {
       else answer();
     }
     if (waiting.length === 0) return;
-    const synced = this.fsyncWal().then(
+    const rejects: Array<(error: unknown) => void> = [];
+    for (const [i, write] of batch.entries()) if (this.syncWal && write.durable && outcomes[i] !== undefined) rejects.push(write.reject);
+    this.awaitingSync.push({ answers: waiting, rejects });
+    if (this.syncRunning === undefined) this.syncNext();
+  }
+
+  /**
+   * One WAL fsync at a time: it answers every commit made before it started, and the commits made while it runs
+   * wait for the next one, started as soon as it returns. Under load the disk flushes once per batch of commits
+   * instead of once per commit (each fsync costs the thread pool and the disk a journal commit); alone, a commit
+   * still gets its fsync at once.
+   */
+  private syncNext(): void {
+    const covered = this.awaitingSync;
+    this.awaitingSync = [];
+    const running = this.fsyncWal().then(
       () => {
-        for (const answer of waiting) answer();
+        for (const commit of covered) for (const answer of commit.answers) answer();
       },
       (error: unknown) => {
         const failure = new Error(`The store's SQLite file ${this.file} could not be flushed to disk: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        for (const [i, write] of batch.entries()) if (this.syncWal && write.durable && outcomes[i] !== undefined) write.reject(failure);
+        for (const commit of covered) for (const reject of commit.rejects) reject(failure);
       },
     );
-    this.syncing.add(synced);
-    void synced.finally(() => this.syncing.delete(synced));
+    this.syncRunning = running.finally(() => {
+      this.syncRunning = undefined;
+      if (this.awaitingSync.length > 0) this.syncNext();
+    });
   }
 
   /** fsync of the WAL file on the thread pool: every frame written before this call is on disk when it resolves. */
@@ -293,8 +319,7 @@ export class SqliteStore extends DocumentStore {
         // Directories cannot be opened for fsync on this platform.
       }
     }
-    const fd = this.walFd;
-    return new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+    return this.walSync(this.walFd);
   }
 
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
@@ -384,7 +409,7 @@ export class SqliteStore extends DocumentStore {
   protected async closeBackend(): Promise<void> {
     // Writes already queued are committed (and their callers answered) before the file is closed.
     this.flush();
-    await Promise.all(this.syncing);
+    while (this.syncRunning) await this.syncRunning;
     this.db.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.walFd = undefined;

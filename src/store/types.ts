@@ -152,6 +152,11 @@ export interface StoreOptions {
    * power. Never the default.
    */
   sqliteSynchronous?: 'full' | 'normal';
+  /**
+   * SQLite only, for tests: flushes the WAL file (given its descriptor) to disk; default `fs.fsync` on the thread
+   * pool. A test's own one decides when each flush returns.
+   */
+  sqliteWalSync?: (fd: number) => Promise<void>;
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */

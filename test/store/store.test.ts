@@ -40,6 +40,32 @@ describe('SQLite store specifics', function () {
     assert.equal(statSync(path.join(dataDir, 'store.sqlite')).mode & 0o777, 0o600);
   });
 
+  it('flushes the WAL once at a time: commits made during a flush are answered by the next one, which covers them all', async function () {
+    const flushes: Array<() => void> = [];
+    const opened = await openStore({ dataDir: dir, sqliteWalSync: () => new Promise<void>((resolve) => flushes.push(resolve)) });
+    store = opened;
+    const answered: string[] = [];
+    const write = (key: string) => opened.put('flush', key, { key }).then(() => answered.push(key));
+    const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const first = write('a');
+    await nextTick(); // committed; its flush starts
+    assert.equal(flushes.length, 1);
+    const later = [write('b')];
+    await nextTick();
+    later.push(write('c'));
+    await nextTick(); // b and c committed in two more commits, while a's flush runs
+    assert.equal(flushes.length, 1, 'no second flush while one runs');
+    assert.deepEqual(answered, []);
+    flushes[0]?.();
+    await first;
+    await nextTick();
+    assert.deepEqual(answered, ['a'], 'b and c were committed after that flush started: not answered by it');
+    assert.equal(flushes.length, 2, 'the next flush starts as soon as the first returns');
+    flushes[1]?.();
+    await Promise.all(later);
+    assert.deepEqual(answered, ['a', 'b', 'c']);
+  });
+
   it('journals in WAL mode', async function () {
     store = await openStore({ dataDir: dir, filename: 'custom.sqlite' });
     const db = new Database(path.join(dir, 'custom.sqlite'), { readonly: true });
