@@ -45,8 +45,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Spawns `node -r tsx/cjs <script> ...args` and resolves when its output matches `ready` (group 1: the URL). With
- * BENCH_PROFILE_DIR set, each server gets `--cpu-prof` there; the bench/serve.ts processes write their profile
- * when stopped, the product's (src/main.ts under tsx) so far exit without it (see the README's Performance). With
+ * BENCH_PROFILE_DIR set, each server gets `--cpu-prof` there, written when it exits on SIGTERM (the emulator and
+ * the products do; see the README's Performance). With
  * BENCH_LOG_DIR set, everything each server writes to stdout and stderr is kept there, one file per process
  * (`<script>[-<first argument>]-<pid>.log`); otherwise only the start of it, to find its URL.
  */
