@@ -478,10 +478,10 @@ export class TurnGuard {
    * Sends to this person whose outcome is open: this intent still pending (its turn crashed mid-send) or uncertain,
    * and every other uncertain one (found through their marks), in key order.
    */
-  private async openIntents(call: ServiceCall, key: string, own: { etag: string; value: unknown } | undefined, personPrefix: string) {
+  private async openIntents(call: ServiceCall, key: string, own: { etag: string; value: unknown } | undefined, marks: Array<{ key: string }>) {
     const docs = new Map<string, { etag: string; value: unknown }>();
     if (own) docs.set(key, own);
-    for (const mark of await this.store.list<unknown>(INTENTS_NAMESPACE, { prefix: `${OPEN_INTENT_PREFIX}${personPrefix}` })) {
+    for (const mark of marks) {
       const target = mark.key.slice(OPEN_INTENT_PREFIX.length);
       if (docs.has(target)) continue;
       const doc = await this.store.get<unknown>(INTENTS_NAMESPACE, target);
@@ -512,7 +512,12 @@ export class TurnGuard {
     fenced: Promise<void>,
   ): Promise<unknown> {
     const fingerprint = hashOf(call.operation, canonical(call.input));
-    let own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
+    // This intent and the marks of the person's open ones, read at once (on PostgreSQL two queries in flight together).
+    const [found, marks] = await Promise.all([
+      this.store.get<unknown>(INTENTS_NAMESPACE, key),
+      this.store.list<unknown>(INTENTS_NAMESPACE, { prefix: `${OPEN_INTENT_PREFIX}${personPrefix}` }),
+    ]);
+    let own = found;
     const ownRecord = own ? readIntent(own.value) : undefined;
     if (ownRecord?.state === 'performed') {
       await fenced;
@@ -521,7 +526,7 @@ export class TurnGuard {
 
     // Sends to this person whose outcome is open (this intent after a crash, or an earlier one Twilio never
     // confirmed): ask Twilio before sending anything again.
-    const open = await this.openIntents(call, key, own, personPrefix);
+    const open = await this.openIntents(call, key, own, marks);
     if (open.length > 0) await fenced;
     for (const entry of open) {
       const found = await this.reconcile(call, entry.record, deadline);
