@@ -208,7 +208,7 @@ export class GatewayRequestClient extends twilio.RequestClient {
       const request = (secure ? https : http).request(url, {
         method: opts.method.toUpperCase(),
         headers,
-        ...(agent instanceof http.Agent ? { agent } : {}),
+        ...(isAgent(agent) ? { agent } : {}),
       });
       const fail = (code: string) => {
         clearTimeout(timer);
@@ -232,6 +232,14 @@ export class GatewayRequestClient extends twilio.RequestClient {
       request.end(body);
     });
   }
+}
+
+/**
+ * An agent node's http client can use: node's own, or the https-proxy-agent twilio-node makes for HTTP_PROXY (an
+ * agent-base Agent, which implements addRequest without extending http.Agent).
+ */
+function isAgent(agent: unknown): agent is http.Agent {
+  return agent instanceof http.Agent || (typeof agent === 'object' && agent !== null && typeof Reflect.get(agent, 'addRequest') === 'function');
 }
 
 /** application/x-www-form-urlencoded as twilio-node sends it (qs with arrayFormat "repeat"): lists repeat the key. */
