@@ -248,13 +248,28 @@ function formEncode(values: object): string {
   const add = (key: string, value: unknown) => {
     if (value === undefined) return;
     const text = value === null ? '' : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text)}`);
+    parts.push(`${encodeText(key)}=${encodeText(text)}`);
   };
   for (const [key, value] of Object.entries(values)) {
     if (Array.isArray(value)) for (const item of value) add(key, item);
     else add(key, value);
   }
   return parts.join('&');
+}
+
+/** Half of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * encodeURIComponent, except that half of a surrogate pair alone (a user's text cut inside an emoji) is sent as
+ * U+FFFD, as qs sends it, instead of throwing URIError.
+ */
+function encodeText(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return encodeURIComponent(text.replace(LONE_SURROGATE, '\uFFFD'));
+  }
 }
 
 /** The reply's JSON, or its text when it is not JSON (as axios hands it over: a proxy's HTML page, an empty body). */
