@@ -54,7 +54,10 @@ function writeMode(w: DocumentWrite): Mode {
  *   'put' overwrites, 'cas' needs the stored etag, 'cas-or-create' the stored etag or no document (botbuilder),
  *   'delete' takes any, 'delete-cas' the stored etag (a missing document is 'missing', not a conflict).
  * - An op with a failed check writes nothing (`failed`), its audit entries neither; the others are applied: existing
- *   rows updated or deleted, missing ones inserted, audit entries inserted in order.
+ *   rows updated or deleted, missing ones inserted, audit entries inserted in order. The update and the delete
+ *   match rows by key only: they read the statement's snapshot, older than the version `current` locked when
+ *   another connection committed a change between the two, and READ COMMITTED re-checks their condition on the
+ *   locked version (an etag condition would be false on the old one, and the row silently skipped).
  * - A document missing at the check but created by another connection before the insert fails the insert on the
  *   primary key (no ON CONFLICT on purpose): the whole statement is rolled back, and the caller redoes each op on its
  *   own (see retryAlone).
@@ -94,7 +97,6 @@ updated AS (
   UPDATE documents d SET value = c.value, etag = c.etag, updated_at = c.now, expires_at = c.expires_at
   FROM chosen c
   WHERE c.present AND c.mode NOT IN ('delete', 'delete-cas') AND d.namespace = c.namespace AND d.key = c.key
-    AND d.etag = c.seen
   RETURNING 1
 ),
 inserted AS (
@@ -107,7 +109,6 @@ inserted AS (
 deleted AS (
   DELETE FROM documents d USING chosen c
   WHERE c.present AND c.mode IN ('delete', 'delete-cas') AND d.namespace = c.namespace AND d.key = c.key
-    AND d.etag = c.seen
   RETURNING 1
 ),
 audited AS (

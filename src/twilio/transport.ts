@@ -208,7 +208,7 @@ export class GatewayRequestClient extends twilio.RequestClient {
       const request = (secure ? https : http).request(url, {
         method: opts.method.toUpperCase(),
         headers,
-        ...(agent instanceof http.Agent ? { agent } : {}),
+        ...(isAgent(agent) ? { agent } : {}),
       });
       const fail = (code: string) => {
         clearTimeout(timer);
@@ -234,19 +234,42 @@ export class GatewayRequestClient extends twilio.RequestClient {
   }
 }
 
+/**
+ * An agent node's http client can use: node's own, or the https-proxy-agent twilio-node makes for HTTP_PROXY (an
+ * agent-base Agent, which implements addRequest without extending http.Agent).
+ */
+function isAgent(agent: unknown): agent is http.Agent {
+  return agent instanceof http.Agent || (typeof agent === 'object' && agent !== null && typeof Reflect.get(agent, 'addRequest') === 'function');
+}
+
 /** application/x-www-form-urlencoded as twilio-node sends it (qs with arrayFormat "repeat"): lists repeat the key. */
 function formEncode(values: object): string {
   const parts: string[] = [];
   const add = (key: string, value: unknown) => {
     if (value === undefined) return;
     const text = value === null ? '' : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text)}`);
+    parts.push(`${encodeText(key)}=${encodeText(text)}`);
   };
   for (const [key, value] of Object.entries(values)) {
     if (Array.isArray(value)) for (const item of value) add(key, item);
     else add(key, value);
   }
   return parts.join('&');
+}
+
+/** Half of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * encodeURIComponent, except that half of a surrogate pair alone (a user's text cut inside an emoji) is sent as
+ * U+FFFD, as qs sends it, instead of throwing URIError.
+ */
+function encodeText(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return encodeURIComponent(text.replace(LONE_SURROGATE, '\uFFFD'));
+  }
 }
 
 /** The reply's JSON, or its text when it is not JSON (as axios hands it over: a proxy's HTML page, an empty body). */

@@ -448,5 +448,28 @@ describe(noPostgres ? `PostgreSQL multi-document writes (skipped: ${noPostgres})
       assert.equal((await store.get('botstate', 'conversation'))?.etag, 'theirs');
       assert.equal(await store.get('botstate', 'user'), undefined);
     });
+
+    it('overwrites a document another connection changed while the batch waited for it, as a plain put must', async function () {
+      await store.put('profiles', 'x', { v: 'old' });
+      await locker.query("UPDATE documents SET value = '{\"v\":\"theirs\"}', etag = 'theirs' WHERE namespace = 'profiles' AND key = 'x'");
+      const writing = Promise.all([store.put('profiles', 'x', { v: 'mine' }), store.put('profiles', 'y', { v: 'mine' })]);
+      await storeWaits();
+      await locker.query('COMMIT');
+      const [etag] = await writing;
+      const x = await store.get('profiles', 'x');
+      assert.deepEqual(x?.value, { v: 'mine' });
+      assert.equal(x?.etag, etag);
+    });
+
+    it('deletes a document another connection changed while the batch waited for it, as a plain delete must', async function () {
+      await store.put('profiles', 'x', { v: 'old' });
+      await locker.query("UPDATE documents SET value = '{\"v\":\"theirs\"}', etag = 'theirs' WHERE namespace = 'profiles' AND key = 'x'");
+      const writing = Promise.all([store.delete('profiles', 'x'), store.put('profiles', 'y', { v: 'mine' })]);
+      await storeWaits();
+      await locker.query('COMMIT');
+      const [deleted] = await writing;
+      assert.equal(deleted, true);
+      assert.equal(await store.get('profiles', 'x'), undefined);
+    });
   });
 });
