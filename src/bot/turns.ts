@@ -581,9 +581,10 @@ export class TurnGuard {
       return result;
     }
     // With group commit the known outcome needs no wait of its own (one commit fewer to wait for on the turn's path).
-    // Issued before the turn's state, it commits in the same or an earlier batch (SQLite: before the state, whose
-    // disk flush precedes the reply). Should it be lost, the intent reads pending and a rerun asks Twilio, as after
-    // a crash in mid-send; a copy of a turn whose state was committed is answered from the ledger, never rerun.
+    // On SQLite it commits in the same or an earlier batch than the turn's state, whose disk flush precedes the
+    // reply; on PostgreSQL batches of different ticks may commit in either order. Should it be lost, the intent reads
+    // pending and a rerun asks Twilio, as after a crash in mid-send; a copy of a turn whose state was committed is
+    // answered from the ledger, never rerun.
     recorded.catch((err: unknown) => {
       this.logger.error('could not record a performed send; a rerun will ask Twilio', { error: err instanceof Error ? err.name : 'unknown' });
     });

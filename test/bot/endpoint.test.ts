@@ -184,6 +184,35 @@ describe('POST /api/messages', () => {
     }
   });
 
+  it("logs an invoke answered with a 5xx and answers it in the one error format, without the bot's own body", async () => {
+    const failingLogger = new RecordingLogger();
+    const invoking = await startWorld({
+      stack: 'bot',
+      bot: {
+        bot: {
+          run: async (turn) => {
+            await turn.sendActivity({ type: 'invokeResponse', value: { status: 503, body: { detail: 'secret internal detail' } } });
+          },
+        },
+        logger: failingLogger,
+      },
+    });
+    try {
+      const res = await fetch(`${invoking.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...activity('', { serviceUrl: 'http://127.0.0.1:9' }), type: 'invoke', name: 'test/ping' }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 500);
+      assert.doesNotMatch(text, /secret internal detail/);
+      assert.equal((JSON.parse(text) as { error: { code: string } }).error.code, 'internal_error');
+      assert.ok(failingLogger.lines.some((l) => l.startsWith('error the bot endpoint failed')), failingLogger.lines.join('\n'));
+    } finally {
+      await invoking.close();
+    }
+  });
+
   it('refuses unauthenticated requests when a Microsoft App Id is configured', async () => {
     const secured = await startWorld({
       stack: 'bot',

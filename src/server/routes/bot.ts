@@ -56,12 +56,21 @@ export function isLoopbackUrl(text: string): boolean {
 
 /**
  * Sends what the adapter answered: a success as the turn produced it (the replies of an `expectReplies` turn, an
- * invoke's response, or an empty 200); a refused request (botbuilder's `AuthenticationError`) as a 401 and a failure
- * as a logged 500, both in the one error format and without botbuilder's internal text.
+ * invoke's response, or an empty 200); an answer of 401/403, or of 5xx (logged), in the one error format, without
+ * the turn's own text. A refused request (botbuilder's `AuthenticationError`) is a 401 and a failure a logged 500.
  */
-function sendTurnAnswer(res: Response, answer: InvokeResponse | undefined): void {
+function sendTurnAnswer(res: Response, answer: InvokeResponse | undefined, logger: DialogLogger): void {
   if (res.headersSent) return;
   const status = answer?.status ?? 200;
+  if (status >= 500) {
+    logger.error('the bot endpoint failed', { status });
+    sendError(res, new HttpError(500, 'internal_error', 'The bot failed to handle this activity; the server log has the details.'));
+    return;
+  }
+  if (status === 401 || status === 403) {
+    sendError(res, new HttpError(status, 'unauthorized', 'The request is not authenticated for this bot (Bot Framework authentication).'));
+    return;
+  }
   if (answer?.body === undefined) {
     res.send(status);
     return;
@@ -127,7 +136,7 @@ export function registerBotRoutes(server: Server, deps: BotRouteDeps): TurnAdapt
       sendTurnFailure(res, err, logger);
       return;
     }
-    sendTurnAnswer(res, answer);
+    sendTurnAnswer(res, answer, logger);
   };
   mountRoutes(server, [{ method: 'post', path: BOT_ROUTE, auth: 'bot', handler }]);
   return adapter;
