@@ -5,8 +5,9 @@
  * Compiling was most of what a start did once its modules were loaded (about 100 ms for the 8 schemas a zero-config
  * start validates with, issue 11), and loading Ajv's compiler cost more; generated code costs neither. The schemas
  * stay the one source of truth: each generated validator is filed under a key hashed from its kind (the Ajv options
- * and the schemas the instance holds), the installed Ajv version and the schema itself, so a schema edited since the
- * last build, or another Ajv, finds no generated validator and is compiled as before. Nothing stale can be used.
+ * and the schemas the instance holds), the installed Ajv and ajv-formats versions and the schema itself, so a schema
+ * edited since the last build, or another Ajv, finds no generated validator and is compiled as before. Nothing stale
+ * can be used.
  *
  * Three kinds of Ajv validate: `strict` (the admin API's bodies, the stored records, the server's own bodies),
  * `gateway` (the Twilio operations' inputs and outputs) and `dialog` (dialog tasks and templates); their modules
@@ -60,13 +61,14 @@ export function ajvOf(kind: AjvKind): AjvCore {
   return ajv;
 }
 
-let ajvVersion: string | undefined;
+let versions: string[] | undefined;
 
 /** The key a validator is generated and looked up under: what makes its code what it is. */
 export function validatorKey(kind: AjvKind, schema: object): string {
   const spec = specOf(kind);
-  ajvVersion ??= (require('ajv/package.json') as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
-  const text = JSON.stringify([FORMAT, ajvVersion, kind, spec.options, spec.context ?? [], schema]);
+  // Ajv's version and ajv-formats' (the generated code calls its formats): another version compiles anew.
+  versions ??= ['ajv', 'ajv-formats'].map((name) => (require(`${name}/package.json`) as { version: string }).version); // eslint-disable-line @typescript-eslint/no-require-imports
+  const text = JSON.stringify([FORMAT, ...versions, kind, spec.options, spec.context ?? [], schema]);
   return `v${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
 }
 
