@@ -23,6 +23,9 @@ export const IDLE_SOCKET_MS = 15_000;
 const MAX_SOCKETS = 100;
 const MAX_FREE_SOCKETS = MAX_SOCKETS;
 
+/** Largest reply read from Twilio (its largest list pages are a few MB); a larger one is refused, not buffered. */
+export const MAX_REPLY_BYTES = 16 * 2 ** 20;
+
 /** Longest wait we honour from a Retry-After header, and the cap of our own exponential backoff. */
 export const MAX_RETRY_DELAY_MS = 30_000;
 /** First backoff step when Twilio sends a 429 without Retry-After: 1 s, then 2 s, 4 s … */
@@ -221,7 +224,18 @@ export class GatewayRequestClient extends twilio.RequestClient {
       request.once('error', (error: NodeJS.ErrnoException) => fail(typeof error.code === 'string' ? error.code : 'ECONNRESET'));
       request.once('response', (incoming) => {
         const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        incoming.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_REPLY_BYTES) {
+            chunks.push(chunk);
+            return;
+          }
+          // Not Twilio's (its largest pages are a few MB): a proxy or server gone wrong; never held in memory whole.
+          clearTimeout(timer);
+          request.destroy();
+          reject(new TwilioActionError({ code: 'malformed_response', status: incoming.statusCode ?? 0, twilioMessage: `The reply was larger than ${MAX_REPLY_BYTES / 2 ** 20} MiB` }));
+        });
         incoming.once('error', (error: NodeJS.ErrnoException) => fail(typeof error.code === 'string' ? error.code : 'ECONNRESET'));
         incoming.once('end', () => {
           clearTimeout(timer);

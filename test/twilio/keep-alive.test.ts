@@ -9,6 +9,7 @@ import net from 'node:net';
 import nock from 'nock';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
 import { createTwilioClient, fetchService, sendSms, TwilioActionError, type TwilioGateway } from '../../src/twilio';
+import { MAX_REPLY_BYTES } from '../../src/twilio/transport';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/conversation';
 
 const REQUEST_LINE = /(?:^|\r\n)(GET|POST|DELETE) \S+ HTTP\/1\.1\r\n/g;
@@ -207,3 +208,43 @@ describe('the time limit of a request to Twilio', () => {
     );
   });
 });
+
+describe('the size limit of a reply from Twilio', () => {
+  let server: net.Server;
+  let baseUrl: string;
+
+  before(() => nock.restore());
+  after(() => {
+    nock.activate();
+    nock.disableNetConnect();
+    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
+  });
+  beforeEach(async () => {
+    // A 200 whose body never ends before it is over the limit: a proxy or server gone wrong.
+    server = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+        const chunk = Buffer.alloc(1024 * 1024, 'x');
+        for (let i = 0; i <= MAX_REPLY_BYTES / chunk.length; i += 1) socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    assert.ok(address !== null && typeof address === 'object');
+    baseUrl = `http://127.0.0.1:${address.port}`;
+  });
+  afterEach(() => {
+    server.close();
+    server.unref();
+  });
+
+  it('refuses a reply larger than the limit as malformed instead of holding it in memory', async () => {
+    const gateway = createTwilioClient({ kind: 'auth-token', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { baseUrl, keepAlive: true });
+    await assert.rejects(
+      fetchService(gateway, { serviceSid: 'VA0123456789abcdef0123456789abcdef' }),
+      (err: unknown) => err instanceof TwilioActionError && err.code === 'malformed_response' && /larger than 16 MiB/.test(err.message),
+    );
+  });
+});
+
