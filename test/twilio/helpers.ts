@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import nock from 'nock';
 import { createTwilioClient, TwilioActionError, type GatewayOptions, type TwilioCredentials, type TwilioGateway } from '../../src/twilio';
+import { onlyLoopbackNetwork } from '../setup';
 
 export const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
 export const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
@@ -116,4 +118,24 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   assert.ok(address !== null && typeof address === 'object');
   return address.port;
+}
+
+/**
+ * Real sockets for the tests of the calling `describe`: nock's interception (test/setup.ts) gives every request a
+ * connection of its own and hides agents and proxies. Interception comes back after them, loopback only as before.
+ */
+export function withRealSockets(): void {
+  before(() => nock.restore());
+  after(() => {
+    nock.activate();
+    onlyLoopbackNetwork();
+  });
+}
+
+/** Starts `server` on a free loopback port; resolves with its `http://` URL. */
+export async function listenOnLoopback(server: net.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  return `http://127.0.0.1:${address.port}`;
 }

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import nock from 'nock';
 import { createEmulator, ManualClock, type TwilioEmulator } from '../../src/emulator';
 import { createTwilioClient, fetchService, sendSms, TwilioActionError, type TwilioGateway } from '../../src/twilio';
 import { MAX_REPLY_BYTES } from '../../src/twilio/transport';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/conversation';
+import { listenOnLoopback, withRealSockets } from './helpers';
 
 const REQUEST_LINE = /(?:^|\r\n)(GET|POST|DELETE) \S+ HTTP\/1\.1\r\n/g;
 
@@ -96,12 +96,7 @@ describe('kept-alive connections to Twilio', () => {
   const to = '+14155550123';
   const from = '+15005550006';
 
-  before(() => nock.restore());
-  after(() => {
-    nock.activate();
-    nock.disableNetConnect();
-    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
-  });
+  withRealSockets();
   beforeEach(async () => {
     emulator = createEmulator({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, clock: new ManualClock(new Date('2026-03-01T09:00:00Z')) });
     const url = await emulator.listen(0, '127.0.0.1');
@@ -178,22 +173,14 @@ describe('the time limit of a request to Twilio', () => {
   let server: net.Server;
   let baseUrl: string;
 
-  before(() => nock.restore());
-  after(() => {
-    nock.activate();
-    nock.disableNetConnect();
-    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
-  });
+  withRealSockets();
   beforeEach(async () => {
     // Answers the status line and headers at once, then never finishes the body.
     server = net.createServer((socket) => {
       socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sid":'));
       socket.on('error', () => undefined);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    assert.ok(address !== null && typeof address === 'object');
-    baseUrl = `http://127.0.0.1:${address.port}`;
+    baseUrl = await listenOnLoopback(server);
   });
   afterEach(async () => {
     server.close();
@@ -213,12 +200,7 @@ describe('the size limit of a reply from Twilio', () => {
   let server: net.Server;
   let baseUrl: string;
 
-  before(() => nock.restore());
-  after(() => {
-    nock.activate();
-    nock.disableNetConnect();
-    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
-  });
+  withRealSockets();
   beforeEach(async () => {
     // A 200 whose body never ends before it is over the limit: a proxy or server gone wrong.
     server = net.createServer((socket) => {
@@ -229,10 +211,7 @@ describe('the size limit of a reply from Twilio', () => {
       });
       socket.on('error', () => undefined);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    assert.ok(address !== null && typeof address === 'object');
-    baseUrl = `http://127.0.0.1:${address.port}`;
+    baseUrl = await listenOnLoopback(server);
   });
   afterEach(() => {
     server.close();

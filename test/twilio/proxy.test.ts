@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import nock from 'nock';
 import { createTwilioClient, fetchService, TwilioActionError } from '../../src/twilio';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/conversation';
+import { listenOnLoopback, withRealSockets } from './helpers';
 
 describe('requests to Twilio through the proxy HTTP_PROXY names', () => {
   let proxy: net.Server;
@@ -17,12 +17,7 @@ describe('requests to Twilio through the proxy HTTP_PROXY names', () => {
   /** An https address nothing listens on: reachable only through the proxy's refusal. */
   const baseUrl = 'https://127.0.0.1:9';
 
-  before(() => nock.restore());
-  after(() => {
-    nock.activate();
-    nock.disableNetConnect();
-    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
-  });
+  withRealSockets();
   beforeEach(async () => {
     received.length = 0;
     proxy = net.createServer((socket) => {
@@ -32,10 +27,7 @@ describe('requests to Twilio through the proxy HTTP_PROXY names', () => {
       });
       socket.on('error', () => undefined);
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const address = proxy.address();
-    assert.ok(address !== null && typeof address === 'object');
-    proxyUrl = `http://127.0.0.1:${address.port}`;
+    proxyUrl = await listenOnLoopback(proxy);
   });
   afterEach(async () => {
     if (saved === undefined) delete process.env.HTTP_PROXY;
