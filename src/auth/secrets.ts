@@ -7,6 +7,7 @@
  * `credentials:<key>`), so a ciphertext copied onto another record does not decrypt.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { BoundedMap } from '../bounded-map';
 
 const VERSION = 'v1';
 const NONCE_BYTES = 12;
@@ -90,7 +91,7 @@ export class SecretBox {
    * every Twilio call opens the action's token (a decryption per call was 0.9 % of a turn's CPU). Kept in this
    * process's memory only, as the Twilio clients keep the credentials they were made with.
    */
-  private readonly opened = new Map<string, string>();
+  private readonly opened = new BoundedMap<string, string>(MAX_OPENED);
 
   constructor(current: SecretKey, ...older: SecretKey[]) {
     this.keys = [current, ...older.filter((k) => k.id !== current.id)];
@@ -141,10 +142,6 @@ export class SecretBox {
     const known = this.opened.get(cacheKey);
     if (known !== undefined) return known;
     const plaintext = this.decrypt(record, context);
-    if (this.opened.size >= MAX_OPENED) {
-      const oldest = this.opened.keys().next().value;
-      if (oldest !== undefined) this.opened.delete(oldest);
-    }
     this.opened.set(cacheKey, plaintext);
     return plaintext;
   }

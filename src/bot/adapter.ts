@@ -4,6 +4,7 @@
  * anonymous requests, which is why the server binds to loopback by default.
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
+import { BoundedMap } from '../bounded-map';
 import { noLogger, type DialogLogger } from '../dialogs';
 import { describeFailure, TURN_ERROR_MESSAGE } from './bot';
 
@@ -37,15 +38,11 @@ const MAX_CONNECTOR_CLIENTS = 64;
 
 /** A bounded map of promised clients: a failed creation is forgotten, the oldest entry goes first when full. */
 class ClientCache<T> {
-  private readonly clients = new Map<string, Promise<T>>();
+  private readonly clients = new BoundedMap<string, Promise<T>>(MAX_CONNECTOR_CLIENTS);
 
   get(key: string, create: () => Promise<T>): Promise<T> {
     const known = this.clients.get(key);
     if (known) return known;
-    if (this.clients.size >= MAX_CONNECTOR_CLIENTS) {
-      const oldest = this.clients.keys().next().value;
-      if (oldest !== undefined) this.clients.delete(oldest);
-    }
     const created = create();
     this.clients.set(key, created);
     created.catch(() => this.clients.delete(key));

@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { BoundedMap } from '../bounded-map';
 import { TwilioActionError } from './errors';
 
 export type { CountryCode };
@@ -12,7 +13,7 @@ export interface ReadPhone {
 
 /** Numbers read lately: the sender's on every send, a user's again when the dialog's operation checks it. */
 const MAX_READ_PHONES = 512;
-const readPhones = new Map<string, ReadPhone | null>();
+const readPhones = new BoundedMap<string, ReadPhone | null>(MAX_READ_PHONES);
 
 /**
  * `parsePhoneNumberFromString` and `isValid()`, remembered for the last numbers read (each reading builds the
@@ -24,10 +25,6 @@ export function readPhone(text: string, defaultRegion?: CountryCode): ReadPhone 
   if (known !== undefined) return known ?? undefined;
   const parsed = parsePhoneNumberFromString(text, defaultRegion);
   const read = parsed ? { number: parsed.number, ext: parsed.ext, valid: parsed.isValid() } : null;
-  if (readPhones.size >= MAX_READ_PHONES) {
-    const oldest = readPhones.keys().next().value;
-    if (oldest !== undefined) readPhones.delete(oldest);
-  }
   readPhones.set(key, read);
   return read ?? undefined;
 }
