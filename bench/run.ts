@@ -311,6 +311,19 @@ export function compare(targets: TargetResult[]): TargetResult[] {
   });
 }
 
+/** `BENCH_COMPARE_ENV`: comma-separated NAME=value pairs; anything else is refused with what to write. */
+export function parseCompareEnv(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const part of (text ?? '').split(',')) {
+    if (part.trim() === '') continue;
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(part);
+    if (!match) throw new Error(`BENCH_COMPARE_ENV: "${part}" is not NAME=value; write e.g. BENCH_COMPARE_ENV="SQLITE_SYNCHRONOUS=normal,LOG_LEVEL=warn".`);
+    const [, name = '', value = ''] = match;
+    env[name] = value.trim();
+  }
+  return env;
+}
+
 /** Installs the dialogs the benchmark drives (the required ones and Verify Phone Number). */
 async function installDialogs(dialogsDir: string): Promise<void> {
   const installer = new DialogInstaller({ templatesDir: defaultTemplatesDir(), dialogsDir });
@@ -446,10 +459,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     bots.push({ id: 'product-standalone', label: 'product, emulator process (SQLite)', servers: [standalone], outbox: shared });
     // BENCH_COMPARE_ROOT=DIR: the product of another checkout (built: DIR/dist/src/main.js), e.g. the commit before a
     // change, in the same run against the same emulator process, for a before/after of like with like.
+    // BENCH_COMPARE_ENV="NAME=value,…": settings given to that product only (with BENCH_COMPARE_ROOT=. the same build
+    // under another setting).
     const compareRoot = process.env.BENCH_COMPARE_ROOT;
     if (compareRoot) {
-      const other = await started(spawnServer(path.resolve(compareRoot, 'dist', 'src', 'main.js'), [], await productEnv('compare', twilioEnv), READY));
-      bots.push({ id: 'product-compare', label: `product of ${path.basename(path.resolve(compareRoot))}, emulator process (SQLite)`, servers: [other], outbox: shared });
+      const compareEnv = parseCompareEnv(process.env.BENCH_COMPARE_ENV);
+      const other = await started(spawnServer(path.resolve(compareRoot, 'dist', 'src', 'main.js'), [], await productEnv('compare', { ...twilioEnv, ...compareEnv }), READY));
+      const settings = Object.entries(compareEnv).map(([name, value]) => `${name}=${value}`).join(' ');
+      const of = path.resolve(compareRoot) === path.resolve('.') ? 'this checkout' : path.basename(path.resolve(compareRoot));
+      bots.push({ id: 'product-compare', label: `product of ${of}${settings ? ` with ${settings}` : ''}, emulator process (SQLite)`, servers: [other], outbox: shared });
     }
     if (options.databaseUrl) {
       const schema = await postgresSchema(options.databaseUrl);

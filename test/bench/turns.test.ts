@@ -1,7 +1,7 @@
 // The benchmark's core with tiny numbers: its shape and its correctness checks, never its timings.
 import assert from 'node:assert/strict';
 import { CommanderError } from 'commander';
-import { compare, runBenchmark, type TargetResult } from '../../bench/run';
+import { compare, parseCompareEnv, runBenchmark, type TargetResult } from '../../bench/run';
 import { codeFor, localOutbox, smsNumberOf, VerificationNumbers } from '../../bench/scenarios';
 import { percentile, summarize } from '../../bench/stats';
 import { DEFAULTS, formatReport, parseOptions } from '../../bench/turns';
@@ -82,6 +82,21 @@ describe('bench/turns', () => {
         assert.match(err.join(''), message);
       });
     }
+  });
+
+  describe('BENCH_COMPARE_ENV', () => {
+    it('reads NAME=value pairs separated by commas, values kept whole', () => {
+      assert.deepEqual(parseCompareEnv(' SQLITE_SYNCHRONOUS=normal, LOG_LEVEL=warn ,NODE_OPTIONS=--max-semi-space-size=32'), {
+        SQLITE_SYNCHRONOUS: 'normal',
+        LOG_LEVEL: 'warn',
+        NODE_OPTIONS: '--max-semi-space-size=32',
+      });
+      assert.deepEqual(parseCompareEnv(undefined), {});
+    });
+
+    it('refuses a part that is not NAME=value, with an example', () => {
+      assert.throws(() => parseCompareEnv('SQLITE_SYNCHRONOUS'), /"SQLITE_SYNCHRONOUS" is not NAME=value; write e\.g\. BENCH_COMPARE_ENV=/);
+    });
   });
 
   describe('helpers', () => {
