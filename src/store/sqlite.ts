@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreConflictError, StoreOpenError } from './errors';
@@ -13,6 +13,7 @@ import {
 } from './document-store';
 import type { StoreCheck, StoreOptions } from './types';
 import type { AuditRecord } from './validate';
+import { WalFlusher } from './wal-flush';
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -144,23 +145,18 @@ interface QueuedWrite {
   reject: (error: unknown) => void;
 }
 
-/** fsync on libuv's thread pool: the event loop serves other conversations meanwhile. */
-function fsyncOnThreadPool(fd: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
-}
-
 /**
  * The embedded store: one SQLite file in WAL mode (readers never block the writer).
  *
- * Durability (the default, 'full'): no write is acknowledged before it is on disk, as with synchronous=FULL, but
- * the disk flush does not block the event loop. SQLite's own FULL mode fsyncs the WAL inside COMMIT, synchronously:
- * 1.4-2 ms per commit on this project's machine, during which no other conversation is served. Instead the
+ * Durability (the default, 'full'): no write is acknowledged before it is on disk, as with synchronous=FULL. The
  * connection runs synchronous=NORMAL (a commit writes its WAL frames to the OS; checkpoints still sync the WAL
- * before copying it and the database file after) and this class fsyncs the WAL file itself, on libuv's thread
- * pool: one fsync at a time, covering every commit made before it started (commits made meanwhile wait for the
- * next one); a commit's callers are answered when an fsync that covers it returned. An fsync covers every frame
- * written before it, so a commit acknowledged after its fsync survives a power loss or an OS crash exactly as with
- * FULL. 'normal' answers right after the commit: it survives the process being killed, not a power loss.
+ * before copying it and the database file after) and this class fsyncs the WAL file itself: one fsync at a time,
+ * covering every commit made before it started; a commit's callers are answered when an fsync that covers it
+ * returned. An fsync covers every frame written before it, so a commit acknowledged after its fsync survives a power
+ * loss or an OS crash exactly as with FULL. Where that fsync runs is WalFlusher's choice: on the event loop while the
+ * disk flushes in well under a millisecond (cheaper than handing it to another thread and back), else on libuv's
+ * thread pool, so that a slow disk does not hold every other conversation (commits made while it runs wait for the
+ * next one). 'normal' answers right after the commit: it survives the process being killed, not a power loss.
  *
  * Group commit: writes are not committed one by one either. Every write (put, putMany, delete, take, bot state,
  * audit entry) issued in one turn of the event loop is queued, and all of them are committed in one IMMEDIATE
@@ -187,7 +183,7 @@ export class SqliteStore extends DocumentStore {
     private readonly file: string,
     now: () => Date,
     private readonly syncWal: boolean,
-    private readonly walSync: (fd: number) => Promise<void> = fsyncOnThreadPool,
+    private readonly flusher: { flush(fd: number): Promise<void> | undefined } = new WalFlusher(),
   ) {
     super(now);
     this.sql = prepareStatements(db);
@@ -224,7 +220,7 @@ export class SqliteStore extends DocumentStore {
       // The file may hold encrypted credentials and conversation state: owner only.
       if (created) chmodSync(file, 0o600);
       whileBusy(() => migrate(opened, options.onMigrationApplied));
-      return new SqliteStore(db, file, options.now ?? (() => new Date()), options.sqliteSynchronous !== 'normal' && file !== ':memory:', options.sqliteWalSync);
+      return new SqliteStore(db, file, options.now ?? (() => new Date()), options.sqliteSynchronous !== 'normal' && file !== ':memory:', options.sqliteWalFlusher);
     } catch (error) {
       db?.close();
       if (error instanceof StoreOpenError) throw error;
@@ -280,31 +276,43 @@ export class SqliteStore extends DocumentStore {
   }
 
   /**
-   * One WAL fsync at a time: it answers every commit made before it started, and the commits made while it runs
-   * wait for the next one, started as soon as it returns. Under load the disk flushes once per batch of commits
-   * instead of once per commit (each fsync costs the thread pool and the disk a journal commit); alone, a commit
-   * still gets its fsync at once.
+   * One WAL fsync at a time: it answers every commit made before it started. Inline, that is this flush's commit;
+   * on the thread pool, the commits made while it runs wait for the next one, started as soon as it returns (under
+   * load the disk flushes once per batch of commits instead of once per commit).
    */
   private syncNext(): void {
     const covered = this.awaitingSync;
     this.awaitingSync = [];
-    const running = this.fsyncWal().then(
-      () => {
-        for (const commit of covered) for (const answer of commit.answers) answer();
-      },
-      (error: unknown) => {
-        const failure = new Error(`The store's SQLite file ${this.file} could not be flushed to disk: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        for (const commit of covered) for (const reject of commit.rejects) reject(failure);
-      },
-    );
+    const answer = () => {
+      for (const commit of covered) for (const answerCommit of commit.answers) answerCommit();
+    };
+    const fail = (error: unknown) => {
+      const failure = new Error(`The store's SQLite file ${this.file} could not be flushed to disk: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      for (const commit of covered) for (const reject of commit.rejects) reject(failure);
+    };
+    let pooled: Promise<void> | undefined;
+    try {
+      pooled = this.fsyncWal();
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (pooled === undefined) {
+      answer();
+      return;
+    }
+    const running = pooled.then(answer, fail);
     this.syncRunning = running.finally(() => {
       this.syncRunning = undefined;
       if (this.awaitingSync.length > 0) this.syncNext();
     });
   }
 
-  /** fsync of the WAL file on the thread pool: every frame written before this call is on disk when it resolves. */
-  private fsyncWal(): Promise<void> {
+  /**
+   * fsync of the WAL file: every frame written before this call is on disk when it returns undefined (run inline) or
+   * when the promise it returns resolves (run on the thread pool); see WalFlusher.
+   */
+  private fsyncWal(): Promise<void> | undefined {
     if (this.walFd === undefined) {
       this.walFd = openSync(`${this.file}-wal`, 'r+');
       // The WAL file is new: its directory entry must be durable too (not possible, nor needed, on Windows).
@@ -319,7 +327,7 @@ export class SqliteStore extends DocumentStore {
         // Directories cannot be opened for fsync on this platform.
       }
     }
-    return this.walSync(this.walFd);
+    return this.flusher.flush(this.walFd);
   }
 
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {

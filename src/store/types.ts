@@ -147,16 +147,17 @@ export interface StoreOptions {
   filename?: string;
   /**
    * SQLite only. 'full' (default): a write is acknowledged only once the WAL holding it was fsynced, so it survives
-   * a power loss or an OS crash (the fsync runs off the event loop, see SqliteStore). 'normal': acknowledged right
+   * a power loss or an OS crash (see SqliteStore and WalFlusher). 'normal': acknowledged right
    * after the commit; it survives the process being killed, but the last commits may be lost if the machine loses
    * power. Never the default.
    */
   sqliteSynchronous?: 'full' | 'normal';
   /**
-   * SQLite only, for tests: flushes the WAL file (given its descriptor) to disk; default `fs.fsync` on the thread
-   * pool. A test's own one decides when each flush returns.
+   * SQLite only, for tests: what flushes the WAL file (given its descriptor) to disk. `flush` returns undefined when
+   * it flushed at once, or a promise that settles when the flush returned. Default: a WalFlusher (`fs.fsyncSync` on
+   * the event loop while the disk is fast, else `fs.fsync` on the thread pool).
    */
-  sqliteWalSync?: (fd: number) => Promise<void>;
+  sqliteWalFlusher?: { flush(fd: number): Promise<void> | undefined };
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */

@@ -42,7 +42,7 @@ describe('SQLite store specifics', function () {
 
   it('flushes the WAL once at a time: commits made during a flush are answered by the next one, which covers them all', async function () {
     const flushes: Array<() => void> = [];
-    const opened = await openStore({ dataDir: dir, sqliteWalSync: () => new Promise<void>((resolve) => flushes.push(resolve)) });
+    const opened = await openStore({ dataDir: dir, sqliteWalFlusher: { flush: () => new Promise<void>((resolve) => flushes.push(resolve)) } });
     store = opened;
     const answered: string[] = [];
     const write = (key: string) => opened.put('flush', key, { key }).then(() => answered.push(key));
@@ -64,6 +64,29 @@ describe('SQLite store specifics', function () {
     flushes[1]?.();
     await Promise.all(later);
     assert.deepEqual(answered, ['a', 'b', 'c']);
+  });
+
+  it('rejects the writes of a commit whose inline WAL flush failed, saying so, and flushes the next commit anew', async function () {
+    let failNext = true;
+    const flushed: number[] = [];
+    const opened = await openStore({
+      dataDir: dir,
+      sqliteWalFlusher: {
+        flush: (fd) => {
+          if (failNext) {
+            failNext = false;
+            throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          }
+          flushed.push(fd);
+          return undefined;
+        },
+      },
+    });
+    store = opened;
+    await assert.rejects(opened.put('flush', 'a', { n: 1 }), /could not be flushed to disk: EIO/);
+    await opened.put('flush', 'b', { n: 2 });
+    assert.equal(flushed.length, 1, 'the next commit got a flush of its own');
+    assert.deepEqual((await opened.get('flush', 'b'))?.value, { n: 2 });
   });
 
   it('journals in WAL mode', async function () {

@@ -1,0 +1,87 @@
+import { fsync, fsyncSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Where the SQLite store's WAL fsync runs: on the event loop itself while the disk flushes fast, else on libuv's
+ * thread pool.
+ *
+ * On the thread pool an fsync costs two wake-ups between threads (the worker's, then the event loop's when it
+ * returns): on this project's 2-core VM about 0.15 ms on top of a 0.2 ms fsync, which one conversation at a time waits
+ * for on every turn. Inline, the event loop is blocked for the fsync alone; while that is short (an SSD, a VM's disk)
+ * nothing is lost even under load (measured at 50 conversations at once). A slow disk (a spinning one, a network
+ * volume) would hold every other conversation for milliseconds: when the median of the last inline fsyncs exceeds
+ * `inlineLimitMs`, fsyncs go to the thread pool for `pooledForMs`, and then a few run inline again to see whether the
+ * disk got faster (or the slow ones were a moment: a checkpoint, a new WAL file, another program writing).
+ */
+export interface WalFlushPolicy {
+  /** A median of recent inline fsyncs above this many ms sends the next ones to the thread pool. */
+  inlineLimitMs: number;
+  /** How long fsyncs stay on the thread pool before inline ones are tried again, ms. */
+  pooledForMs: number;
+}
+
+export const DEFAULT_WAL_FLUSH_POLICY: WalFlushPolicy = { inlineLimitMs: 1, pooledForMs: 10_000 };
+
+/** The system calls and the clock the flusher uses (tests give their own). */
+export interface WalFlushDeps {
+  inline: (fd: number) => void;
+  pooled: (fd: number) => Promise<void>;
+  /** Milliseconds from a monotonic clock. */
+  nowMs: () => number;
+}
+
+const systemDeps: WalFlushDeps = {
+  inline: fsyncSync,
+  pooled: (fd) => new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))),
+  nowMs: () => performance.now(),
+};
+
+/** The median is taken over at most this many of the latest inline fsyncs, and from this many on. */
+const WINDOW = 16;
+const DECIDE_FROM = 3;
+
+export class WalFlusher {
+  /** Durations of the latest inline fsyncs (ms), since fsyncs last came back from the thread pool. */
+  private samples: number[] = [];
+  /** Until when fsyncs run on the thread pool (nowMs clock); 0: inline. */
+  private pooledUntil = 0;
+
+  constructor(
+    private readonly policy: WalFlushPolicy = DEFAULT_WAL_FLUSH_POLICY,
+    private readonly deps: WalFlushDeps = systemDeps,
+  ) {}
+
+  /** True while fsyncs run inline (for tests and diagnostics). */
+  get inline(): boolean {
+    return this.pooledUntil === 0 || this.deps.nowMs() >= this.pooledUntil;
+  }
+
+  /**
+   * Flushes `fd` to disk. Inline: done (or thrown) when this returns, and the result is undefined. On the thread
+   * pool: the returned promise settles when the fsync returned.
+   */
+  flush(fd: number): Promise<void> | undefined {
+    if (this.pooledUntil !== 0) {
+      if (this.deps.nowMs() < this.pooledUntil) return this.deps.pooled(fd);
+      this.pooledUntil = 0;
+    }
+    const started = this.deps.nowMs();
+    this.deps.inline(fd);
+    const ended = this.deps.nowMs();
+    const samples = this.samples;
+    samples.push(ended - started);
+    if (samples.length > WINDOW) samples.shift();
+    if (samples.length >= DECIDE_FROM && median(samples) > this.policy.inlineLimitMs) {
+      this.pooledUntil = ended + this.policy.pooledForMs;
+      this.samples = [];
+    }
+    return undefined;
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const upper = sorted[mid] ?? 0;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
+}
