@@ -77,26 +77,34 @@ function sweepPeriodically(guard: TurnGuard, logger: Logger): () => void {
  */
 function followDialogs(bot: TwilioVerifyBot, installer: DialogInstaller, dialogsDir: string, loaded: readonly DialogTask[], logger: Logger): () => void {
   let running = loaded;
-  const reloadDialogs = () => {
-    loadInstalledDialogs(dialogsDir, running).then(
-      (next) => {
-        for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
-        for (const kept of next.kept) {
-          logger.warn(kept, `${kept.file} is broken (at ${kept.pointers.map((p) => p || '/').join(', ')}): its last good version keeps running until a valid file replaces it`);
-        }
-        running = next.tasks;
-        bot.reload(next.tasks);
-        logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
-      },
-      (err: unknown) => logger.error({ err }, 'reloading dialogs failed'),
-    );
+  // One reload at a time, in the order asked: a slower earlier one never replaces what a later one loaded.
+  let reloads = Promise.resolve();
+  const load = async () => {
+    try {
+      const next = await loadInstalledDialogs(dialogsDir, running);
+      for (const problem of next.problems) logger.warn(problem, 'a dialog file was not loaded');
+      for (const kept of next.kept) {
+        logger.warn(kept, `${kept.file} is broken (at ${kept.pointers.map((p) => p || '/').join(', ')}): its last good version keeps running until a valid file replaces it`);
+      }
+      running = next.tasks;
+      bot.reload(next.tasks);
+      logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
+    } catch (err) {
+      logger.error({ err }, 'reloading dialogs failed');
+    }
   };
-  installer.on('change', reloadDialogs);
+  const reloadDialogs = (): Promise<void> => (reloads = reloads.then(load));
+  // An install, upgrade or uninstall answers once the bot runs the new dialogs (the admin API's "installed" means
+  // the next turn has it); edits by hand are followed by the watcher.
+  const stopApplying = installer.applyWith(reloadDialogs);
   const watcher = new DialogWatcher(dialogsDir, {
-    onChange: reloadDialogs,
+    onChange: () => void reloadDialogs(),
     onError: (err) => logger.warn({ err: err.message }, 'watching the dialogs directory stopped'),
   });
-  return () => watcher.close();
+  return () => {
+    stopApplying();
+    watcher.close();
+  };
 }
 
 /** The bot with its runtime (authorization, links) and turn guard, over the store's bot storage. */

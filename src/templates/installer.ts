@@ -267,6 +267,8 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
   readonly catalog: TemplateCatalog;
   readonly dialogsDir: string;
   private readonly audit: DialogInstallerOptions['audit'];
+  /** Awaited after every change, before the install, upgrade or uninstall resolves (see `applyWith`). */
+  private readonly appliers: Array<(change: DialogChange) => Promise<void>> = [];
   /** The operations an installed dialog may call: what decides whether the bot loads it. */
   private readonly operations: string[];
 
@@ -277,6 +279,24 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     this.catalog = new TemplateCatalog({ templatesDir: options.templatesDir, validation: options.validation });
     this.dialogsDir = path.resolve(options.dialogsDir ?? defaultDialogsDir());
     if (options.onChange) this.on('change', options.onChange);
+  }
+
+  /**
+   * Registers what puts a change into effect (the server: the bot reloading `dialogs/`), awaited after every
+   * install, upgrade and uninstall before it resolves: once the admin API or the CLI answers "installed", the next
+   * turn already runs the dialog. It should not reject (a reload reports its own problems). Returns the undo.
+   */
+  applyWith(apply: (change: DialogChange) => Promise<void>): () => void {
+    this.appliers.push(apply);
+    return () => {
+      const at = this.appliers.indexOf(apply);
+      if (at >= 0) this.appliers.splice(at, 1);
+    };
+  }
+
+  private async changed(change: DialogChange): Promise<void> {
+    this.emit('change', change);
+    for (const apply of this.appliers) await apply(change);
   }
 
   /** The installed dialog's path for a template id. */
@@ -417,7 +437,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
       ]);
     }
     await unlink(file);
-    this.emit('change', { kind: 'uninstalled', id, file });
+    await this.changed({ kind: 'uninstalled', id, file });
     await this.audited('uninstalled', id, template.version, file, inspection.installedVersion);
     return {
       id,
@@ -517,7 +537,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     // write-file-atomic writes a temporary file beside the target, then renames it: a reader (the bot loading
     // dialogs/) sees the old file or the new one, never half of one.
     await writeFileAtomic(file, text, { encoding: 'utf8' });
-    this.emit('change', { kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask });
+    await this.changed({ kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask });
     await this.audited(kind, template.id, template.version, file, undefined);
   }
 

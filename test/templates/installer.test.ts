@@ -119,6 +119,20 @@ describe('DialogInstaller', () => {
     assert.deepEqual(changes.map((c) => c.kind), ['installed', 'upgraded', 'uninstalled']);
   });
 
+  it('answers an install, upgrade or uninstall only once what applies changes (the bot reloading) is done', async () => {
+    const order: string[] = [];
+    const stop = installer.applyWith(async (change) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      order.push(`applied ${change.kind}`);
+    });
+    await installer.install('send-sms').then(() => order.push('install answered'));
+    bump(templatesDir, 'send-sms', '1.4.0');
+    await installer.upgrade('send-sms').then(() => order.push('upgrade answered'));
+    stop();
+    await installer.uninstall('send-sms').then(() => order.push('uninstall answered'));
+    assert.deepEqual(order, ['applied installed', 'install answered', 'applied upgraded', 'upgrade answered', 'uninstall answered']);
+  });
+
   it('shows an edited dialog as edited; reformatting the file is not an edit', async () => {
     await installer.installAll();
     const file = path.join(dialogsDir, 'check-verification.json');
