@@ -6,7 +6,7 @@
 import { ActivityHandler, type ConversationState, type TurnContext, type UserState } from 'botbuilder';
 // From botbuilder-dialogs' own files: its index loads every prompt and the text recognizers behind them (about a
 // sixth of start; we use none). test/startup/start-cost.test.ts keeps them unloaded.
-import type { DialogState } from 'botbuilder-dialogs';
+import type { DialogState, DialogStateManagerConfiguration } from 'botbuilder-dialogs';
 import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
 import { noLogger, redactDigits, TurnSupersededError, type ActionRuntime, type DialogLogger, type DialogTask } from '../dialogs';
 import type { CountryCode } from '../twilio';
@@ -17,6 +17,11 @@ import type { TurnGuard } from './turns';
 export const TURN_ERROR_MESSAGE = 'Sorry, something went wrong on my side. Please try again.';
 
 const DIALOG_STATE_PROPERTY = 'dialogState';
+/**
+ * The turn-state key under which botbuilder-dialogs' DialogStateManager looks for its configuration (its memory
+ * scopes and path resolvers) before building one (botbuilder-dialogs/lib/memory/dialogStateManager.js; not exported).
+ */
+export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 
 export interface TwilioVerifyBotOptions {
   conversationState: ConversationState;
@@ -58,6 +63,12 @@ export class TwilioVerifyBot extends ActivityHandler {
   private readonly logger: DialogLogger;
   private readonly greeting: string;
   private readonly guard: TurnGuard | undefined;
+  /**
+   * The memory scopes and path resolvers of the first turn's dialog context, handed to every later turn. Built anew,
+   * they cost every turn a walk of botbuilder's service collection (2-3 % of a turn's CPU, one conversation at a
+   * time); they hold nothing of a turn (the scopes read the dialog context and turn state they are given).
+   */
+  private dialogStateConfiguration: DialogStateManagerConfiguration | undefined;
   private readonly notices: ((turn: TurnContext) => Promise<string[]>) | undefined;
 
   constructor(options: TwilioVerifyBotOptions) {
@@ -104,7 +115,9 @@ export class TwilioVerifyBot extends ActivityHandler {
   }
 
   private async dispatch(turn: TurnContext): Promise<void> {
+    if (this.dialogStateConfiguration) turn.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.dialogStateConfiguration);
     const dc = await this.dialogSet.createContext(turn);
+    this.dialogStateConfiguration ??= dc.state.configuration;
     await runTwilioVerify(dc, { id: this.component.id });
   }
 

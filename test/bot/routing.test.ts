@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ROUTER_MESSAGES, TURN_ERROR_MESSAGE } from '../../src/bot';
+import { DIALOG_STATE_MANAGER_CONFIGURATION } from '../../src/bot/bot';
 import { MESSAGES, type ActionRuntime } from '../../src/dialogs';
 import { RecordingLogger, suggestions, task, TestConversation, texts } from '../support/conversation';
 import { ACCOUNT_TASK, memoryBot, ROUTING_TASKS } from './fixtures';
@@ -55,6 +56,21 @@ describe('bot routing', () => {
     const gaveUp = await chat.send('12');
     assert.deepEqual(texts(gaveUp), ['Let\'s stop here. Say "check verification" to start again.']);
     assert.deepEqual(suggestions(gaveUp), ['Send SMS', 'Start Verification']);
+  });
+
+  it("hands every turn the dialog memory scopes its first turn built, instead of building them again", async () => {
+    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const seen: unknown[] = [];
+    const chat = new TestConversation(async (turn) => {
+      await bot.run(turn);
+      seen.push(turn.turnState.get(DIALOG_STATE_MANAGER_CONFIGURATION));
+    });
+    assert.deepEqual(await chat.say('verify my phone'), ['Which number should I verify?']);
+    assert.deepEqual(await chat.say('cancel'), ['OK, I\'ve cancelled "Start Verification".']);
+    const [first, second] = seen as Array<{ memoryScopes: Array<{ name: string }> } | undefined>;
+    assert.ok(first, 'the first turn built a configuration');
+    assert.equal(second, first, 'the second turn got the same one');
+    for (const scope of ['turn', 'conversation', 'user', 'dialog', 'settings']) assert.ok(first.memoryScopes.some((s) => s.name === scope), scope);
   });
 
   it('continues the active dialog before routing again', async () => {
