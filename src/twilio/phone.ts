@@ -20,13 +20,23 @@ const readPhones = new BoundedMap<string, ReadPhone | null>(MAX_READ_PHONES);
  * country's numbering plan anew: libphonenumber-js was 3 % of a turn's CPU, the same numbers read several times).
  */
 export function readPhone(text: string, defaultRegion?: CountryCode): ReadPhone | undefined {
-  const key = `${defaultRegion ?? ''} ${text}`;
+  const key = phoneKey(text, defaultRegion);
   const known = readPhones.get(key);
   if (known !== undefined) return known ?? undefined;
   const parsed = parsePhoneNumberFromString(text, defaultRegion);
   const read = parsed ? { number: parsed.number, ext: parsed.ext, valid: parsed.isValid() } : null;
   readPhones.set(key, read);
+  // The E.164 form is what is read next (the operation checks the number the dialog recognized): it reads the same.
+  if (read && read.ext === undefined && read.number !== text) readPhones.set(read.number, read);
   return read ?? undefined;
+}
+
+/**
+ * A number written with + and its country code reads the same whatever the default region (libphonenumber-js uses
+ * the region only for national numbers): one key for it.
+ */
+function phoneKey(text: string, defaultRegion: CountryCode | undefined): string {
+  return text.startsWith('+') ? text : `${defaultRegion ?? ''} ${text}`;
 }
 
 export const E164_HINT = 'Use E.164, e.g. +14155550123';

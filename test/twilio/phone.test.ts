@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isValidEmail, normalizePhoneNumber, TwilioActionError, type CountryCode } from '../../src/twilio';
+import { isValidEmail, normalizePhoneNumber, readPhone, TwilioActionError, type CountryCode } from '../../src/twilio';
 
 describe('Phone numbers and e-mail addresses', () => {
   const valid: [string, CountryCode | undefined, string][] = [
@@ -48,6 +48,19 @@ describe('Phone numbers and e-mail addresses', () => {
       );
     });
   }
+
+  it('reads a number once: its E.164 form afterwards, and under any default region, is the same reading', () => {
+    const typed = readPhone('+1 (628) 555-0175', 'US');
+    assert.equal(typed?.number, '+16285550175');
+    assert.equal(readPhone('+16285550175'), typed, 'the E.164 form read next is remembered');
+    assert.equal(readPhone('+16285550175', 'GB'), typed, 'a + number reads the same whatever the region');
+  });
+
+  it('still reads a national number by its default region', () => {
+    assert.equal(readPhone('07911 123457', 'GB')?.number, '+447911123457');
+    assert.equal(readPhone('07911 123457', 'GB')?.valid, true);
+    assert.equal(readPhone('07911 123457', 'US')?.valid ?? false, false);
+  });
 
   it('names the parameter it was given', () => {
     assert.throws(() => normalizePhoneNumber('nope', undefined, 'From'), (error: unknown) => error instanceof TwilioActionError && error.param === 'From');
