@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openStore, StoreOpenError, StoreValidationError, type Store } from '../../src/store';
+import { MIGRATIONS, openStore, StoreOpenError, StoreValidationError, type Store } from '../../src/store';
 import { describeFreshDatabase, describeStoreContract } from './contract';
 import { PostgresHarness, SqliteHarness } from './harness';
 
@@ -87,6 +87,42 @@ describe('SQLite store specifics', function () {
     await opened.put('flush', 'b', { n: 2 });
     assert.equal(flushed.length, 1, 'the next commit got a flush of its own');
     assert.deepEqual((await opened.get('flush', 'b'))?.value, { n: 2 });
+  });
+
+  it('moves the documents of a version-3 file (WITHOUT ROWID) into a rowid table, every document, etag and expiry kept', async function () {
+    const file = path.join(dir, 'store.sqlite');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) {
+      for (const sql of migration.sqlite) old.exec(sql);
+      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, '2026-01-01')").run(migration.version, migration.name);
+    }
+    const insert = old.prepare('INSERT INTO documents (namespace, key, value, etag, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)');
+    const big = JSON.stringify({ ledger: 'x'.repeat(3000) });
+    insert.run('botstate', 'webchat/conversations/c1/', big, 'etag-1', '2026-01-01T00:00:00.000Z', '2099-01-08T00:00:00.000Z');
+    insert.run('action', 'config', '{"enabled":true}', 'etag-2', '2026-01-01T00:00:00.000Z', null);
+    old.close();
+
+    const applied: number[] = [];
+    const opened = await openStore({ dataDir: dir, onMigrationApplied: (m) => applied.push(m.version) });
+    store = opened;
+    assert.deepEqual(applied, [4]);
+    const state = await opened.get('botstate', 'webchat/conversations/c1/');
+    assert.deepEqual(state?.value, JSON.parse(big));
+    assert.equal(state?.etag, 'etag-1');
+    assert.deepEqual((await opened.get('action', 'config'))?.value, { enabled: true });
+    await opened.put('action', 'config', { enabled: false }, { etag: 'etag-2' });
+    await assert.rejects(opened.put('action', 'config', { enabled: true }, { ifAbsent: true }), { name: 'StoreConflictError' }, 'the key is still unique');
+    const check = new Database(file, { readonly: true });
+    try {
+      const table = check.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get();
+      assert.doesNotMatch(table?.sql ?? '', /WITHOUT ROWID/i);
+      const expiry = check.prepare<[], { expires_at: string | null }>("SELECT expires_at FROM documents WHERE namespace = 'botstate'").get();
+      assert.equal(expiry?.expires_at, '2099-01-08T00:00:00.000Z');
+    } finally {
+      check.close();
+    }
   });
 
   it('journals in WAL mode', async function () {
