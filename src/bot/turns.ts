@@ -250,6 +250,8 @@ export class TurnGuard {
   private readonly recheckMs: number;
   private readonly botAppId: string;
   private readonly rechecks = new Set<NodeJS.Timeout>();
+  /** Turns of this guard between their start and their end (the store's load probe). */
+  private running = 0;
 
   constructor(options: TurnGuardOptions) {
     this.store = options.store;
@@ -264,6 +266,7 @@ export class TurnGuard {
     this.logger = options.logger ?? noLogger;
     this.recheckMs = options.recheckMs ?? 30_000;
     this.botAppId = options.botAppId ?? '';
+    this.store.setLoadProbe?.(() => this.running);
   }
 
   /** Cancels pending background rechecks (the server is stopping; their intents stay uncertain and are asked later). */
@@ -274,6 +277,15 @@ export class TurnGuard {
 
   /** Runs `logic` for the turn under the guard, then commits its state; see the module comment. */
   async run(turn: TurnContext, logic: () => Promise<void>): Promise<void> {
+    this.running += 1;
+    try {
+      await this.guarded(turn, logic);
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  private async guarded(turn: TurnContext, logic: () => Promise<void>): Promise<void> {
     const arrived = this.now().getTime();
     const deadline = arrived + this.budgetMs;
     const activity = turn.activity;

@@ -183,7 +183,7 @@ export class SqliteStore extends DocumentStore {
     private readonly file: string,
     now: () => Date,
     private readonly syncWal: boolean,
-    private readonly flusher: { flush(fd: number): Promise<void> | undefined } = new WalFlusher(),
+    private readonly flusher: { flush(fd: number, alone: boolean): Promise<void> | undefined } = new WalFlusher(),
   ) {
     super(now);
     this.sql = prepareStatements(db);
@@ -234,6 +234,13 @@ export class SqliteStore extends DocumentStore {
   /** Now as stored in `expires_at` (ISO-8601 text compares in time order). */
   private nowText(): string {
     return this.now().toISOString();
+  }
+
+  /** How many turns the process runs (TurnGuard); with more than one, fsyncs go to the thread pool. */
+  private turnsRunning: (() => number) | undefined;
+
+  setLoadProbe(turnsRunning: () => number): void {
+    this.turnsRunning = turnsRunning;
   }
 
   /** Queues `step` for the next group commit; resolves with its result once that commit is on disk. */
@@ -327,7 +334,7 @@ export class SqliteStore extends DocumentStore {
         // Directories cannot be opened for fsync on this platform.
       }
     }
-    return this.flusher.flush(this.walFd);
+    return this.flusher.flush(this.walFd, this.turnsRunning === undefined || this.turnsRunning() <= 1);
   }
 
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {

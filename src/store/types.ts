@@ -115,6 +115,12 @@ export interface Store {
    * and still never have the second committed without the first. False: await each write in turn.
    */
   readonly groupCommit: boolean;
+  /**
+   * How many turns this process is running, for a store that schedules its disk flushes by load (SQLite: with one
+   * turn alone its WAL fsync runs on the event loop, where nobody waits behind it; see WalFlusher). The turn guard
+   * gives it; without one the store takes the process to be idle.
+   */
+  setLoadProbe?(turnsRunning: () => number): void;
   /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
   delete(namespace: string, key: string, options?: DeleteOptions): Promise<boolean>;
   /** Documents of a namespace ordered by key (binary order of the UTF-8 bytes). */
@@ -153,11 +159,12 @@ export interface StoreOptions {
    */
   sqliteSynchronous?: 'full' | 'normal';
   /**
-   * SQLite only, for tests: what flushes the WAL file (given its descriptor) to disk. `flush` returns undefined when
-   * it flushed at once, or a promise that settles when the flush returned. Default: a WalFlusher (`fs.fsyncSync` on
-   * the event loop while the disk is fast, else `fs.fsync` on the thread pool).
+   * SQLite only, for tests: what flushes the WAL file (given its descriptor) to disk; `alone`: at most one turn is
+   * running (see `setLoadProbe`). `flush` returns undefined when it flushed at once, or a promise that settles when
+   * the flush returned. Default: a WalFlusher (`fs.fsyncSync` on the event loop while one turn runs alone and the
+   * disk is fast, else `fs.fsync` on the thread pool).
    */
-  sqliteWalFlusher?: { flush(fd: number): Promise<void> | undefined };
+  sqliteWalFlusher?: { flush(fd: number, alone: boolean): Promise<void> | undefined };
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */

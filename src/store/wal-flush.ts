@@ -2,14 +2,16 @@ import { fsync, fsyncSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**
- * Where the SQLite store's WAL fsync runs: on the event loop itself while the disk flushes fast, else on libuv's
- * thread pool.
+ * Where the SQLite store's WAL fsync runs: on the event loop itself when one turn runs alone and the disk flushes
+ * fast, else on libuv's thread pool.
  *
  * On the thread pool an fsync costs two wake-ups between threads (the worker's, then the event loop's when it
- * returns): on this project's 2-core VM about 0.15 ms on top of a 0.2 ms fsync, which one conversation at a time waits
- * for on every turn. Inline, the event loop is blocked for the fsync alone; while that is short (an SSD, a VM's disk)
- * nothing is lost even under load (measured at 50 conversations at once). A slow disk (a spinning one, a network
- * volume) would hold every other conversation for milliseconds: when the median of the last inline fsyncs exceeds
+ * returns): on this project's 2-core VM about 0.15 ms on top of a 0.2 ms fsync, which a conversation waits for on
+ * every turn. Inline, the event loop is blocked for the fsync alone: nobody waits behind it while the turn that
+ * flushes is the only one running. With other turns running, blocking the loop would hold them all (measured at 50
+ * conversations at once with the embedded emulator, whose replies to the bot wait too: p99 135 -> 185 ms), so the
+ * fsync goes to the thread pool and the loop serves them meanwhile. A slow disk (a spinning one, a network volume)
+ * holds even one turn longer than the wake-ups save: when the median of the last inline fsyncs exceeds
  * `inlineLimitMs`, fsyncs go to the thread pool for `pooledForMs`, and then a few run inline again to see whether the
  * disk got faster (or the slow ones were a moment: a checkpoint, a new WAL file, another program writing).
  */
@@ -58,9 +60,11 @@ export class WalFlusher {
 
   /**
    * Flushes `fd` to disk. Inline: done (or thrown) when this returns, and the result is undefined. On the thread
-   * pool: the returned promise settles when the fsync returned.
+   * pool: the returned promise settles when the fsync returned. `alone`: the turn that flushes is the only one
+   * running (default true: a process without turns, the CLI).
    */
-  flush(fd: number): Promise<void> | undefined {
+  flush(fd: number, alone = true): Promise<void> | undefined {
+    if (!alone) return this.deps.pooled(fd);
     if (this.pooledUntil !== 0) {
       if (this.deps.nowMs() < this.pooledUntil) return this.deps.pooled(fd);
       this.pooledUntil = 0;

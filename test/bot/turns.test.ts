@@ -4,6 +4,9 @@
  * changed under a turn).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConversationState, TestAdapter, TurnContext, UserState, type Activity } from 'botbuilder';
 import { BUSY_MESSAGE, INTENTS_NAMESPACE, OPEN_INTENT_PREFIX, TurnGuard } from '../../src/bot';
 import { turnAuditOf } from '../../src/bot/turns';
@@ -332,5 +335,41 @@ describe('TurnGuard: audit entries of a turn', () => {
 
   it('has no collector outside a guarded turn, so the entry is written at once', () => {
     assert.equal(turnAuditOf(new TurnContext(adapter, activity('a1'))), undefined);
+  });
+});
+
+describe('TurnGuard and the SQLite disk flush', () => {
+  it('lets a turn running alone flush inline, and sends flushes to the thread pool while other turns run', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tva-guard-flush-'));
+    const flushes: boolean[] = [];
+    const store = await openStore({
+      dataDir: dir,
+      sqliteWalFlusher: {
+        flush: (_fd, alone) => {
+          flushes.push(alone);
+          return alone ? undefined : Promise.resolve();
+        },
+      },
+    });
+    try {
+      const storage = store.botStorage();
+      const guard = new TurnGuard({ store, conversationState: new ConversationState(storage), userState: new UserState(storage) });
+      const adapter = new TestAdapter();
+      const turnIn = (conversation: string) => new TurnContext(adapter, { ...activity(`${conversation}-1`), conversation: { id: conversation } as Activity['conversation'] });
+      await guard.run(turnIn('alone'), async () => undefined);
+      assert.deepEqual(flushes, [true], 'one turn: its state commit flushed inline');
+
+      flushes.length = 0;
+      let release: () => void = () => undefined;
+      const first = guard.run(turnIn('first'), () => new Promise<void>((resolve) => (release = resolve)));
+      await guard.run(turnIn('second'), async () => undefined);
+      assert.deepEqual(flushes, [false], 'the second turn committed while the first ran: on the thread pool');
+      release();
+      await first;
+      assert.deepEqual(flushes, [false, true], 'the first turn, alone again, flushed inline');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
