@@ -153,10 +153,11 @@ interface QueuedWrite {
  * before copying it and the database file after) and this class fsyncs the WAL file itself: one fsync at a time,
  * covering every commit made before it started; a commit's callers are answered when an fsync that covers it
  * returned. An fsync covers every frame written before it, so a commit acknowledged after its fsync survives a power
- * loss or an OS crash exactly as with FULL. Where that fsync runs is WalFlusher's choice: on the event loop while the
- * disk flushes in well under a millisecond (cheaper than handing it to another thread and back), else on libuv's
- * thread pool, so that a slow disk does not hold every other conversation (commits made while it runs wait for the
- * next one). 'normal' answers right after the commit: it survives the process being killed, not a power loss.
+ * loss or an OS crash exactly as with FULL. Where that fsync runs is WalFlusher's choice: on the event loop when the
+ * committing turn runs alone (setLoadProbe) and the disk flushes in well under a millisecond (cheaper than handing
+ * it to another thread and back), else on libuv's thread pool, so that other conversations are served meanwhile
+ * (commits made while it runs wait for the next one). 'normal' answers right after the commit: it survives the
+ * process being killed, not a power loss.
  *
  * Group commit: writes are not committed one by one either. Every write (put, putMany, delete, take, bot state,
  * audit entry) issued in one turn of the event loop is queued, and all of them are committed in one IMMEDIATE
