@@ -26,8 +26,6 @@ export function readPhone(text: string, defaultRegion?: CountryCode): ReadPhone 
   const parsed = parsePhoneNumberFromString(text, defaultRegion);
   const read = parsed ? { number: parsed.number, ext: parsed.ext, valid: parsed.isValid() } : null;
   readPhones.set(key, read);
-  // The E.164 form is what is read next (the operation checks the number the dialog recognized): it reads the same.
-  if (read && read.ext === undefined && read.number !== text) readPhones.set(read.number, read);
   return read ?? undefined;
 }
 

@@ -49,11 +49,17 @@ describe('Phone numbers and e-mail addresses', () => {
     });
   }
 
-  it('reads a number once: its E.164 form afterwards, and under any default region, is the same reading', () => {
-    const typed = readPhone('+1 (628) 555-0175', 'US');
+  it('reads a number written with + once, whatever the default region asking', () => {
+    const typed = readPhone('+16285550175', 'US');
     assert.equal(typed?.number, '+16285550175');
-    assert.equal(readPhone('+16285550175'), typed, 'the E.164 form read next is remembered');
-    assert.equal(readPhone('+16285550175', 'GB'), typed, 'a + number reads the same whatever the region');
+    assert.equal(readPhone('+16285550175'), typed);
+    assert.equal(readPhone('+16285550175', 'GB'), typed);
+  });
+
+  it("does not take a national number's E.164 form as read the same (a trunk 0 kept in it reads otherwise)", () => {
+    const national = readPhone('0036180691', 'BR');
+    assert.equal(national?.valid, false);
+    assert.equal(readPhone(national?.number ?? '', 'BR')?.valid, true, 'read afresh, not from the national reading');
   });
 
   it('still reads a national number by its default region', () => {
