@@ -252,6 +252,7 @@ export class TurnGuard {
   private readonly rechecks = new Set<NodeJS.Timeout>();
   /** Turns of this guard between their start and their end (the store's load probe). */
   private running = 0;
+  private readonly stopProbing: () => void;
 
   constructor(options: TurnGuardOptions) {
     this.store = options.store;
@@ -266,11 +267,12 @@ export class TurnGuard {
     this.logger = options.logger ?? noLogger;
     this.recheckMs = options.recheckMs ?? 30_000;
     this.botAppId = options.botAppId ?? '';
-    this.store.setLoadProbe?.(() => this.running);
+    this.stopProbing = this.store.addLoadProbe?.(() => this.running) ?? (() => undefined);
   }
 
   /** Cancels pending background rechecks (the server is stopping; their intents stay uncertain and are asked later). */
   close(): void {
+    this.stopProbing();
     for (const timer of this.rechecks) clearTimeout(timer);
     this.rechecks.clear();
   }

@@ -154,7 +154,7 @@ interface QueuedWrite {
  * covering every commit made before it started; a commit's callers are answered when an fsync that covers it
  * returned. An fsync covers every frame written before it, so a commit acknowledged after its fsync survives a power
  * loss or an OS crash exactly as with FULL. Where that fsync runs is WalFlusher's choice: on the event loop when the
- * committing turn runs alone (setLoadProbe) and the disk flushes in well under a millisecond (cheaper than handing
+ * committing turn runs alone (addLoadProbe) and the disk flushes in well under a millisecond (cheaper than handing
  * it to another thread and back), else on libuv's thread pool, so that other conversations are served meanwhile
  * (commits made while it runs wait for the next one). 'normal' answers right after the commit: it survives the
  * process being killed, not a power loss.
@@ -238,10 +238,19 @@ export class SqliteStore extends DocumentStore {
   }
 
   /** How many turns the process runs (TurnGuard); with more than one, fsyncs go to the thread pool. */
-  private turnsRunning: (() => number) | undefined;
+  private readonly loadProbes = new Set<() => number>();
 
-  setLoadProbe(turnsRunning: () => number): void {
-    this.turnsRunning = turnsRunning;
+  addLoadProbe(turnsRunning: () => number): () => void {
+    const probe = () => turnsRunning();
+    this.loadProbes.add(probe);
+    return () => this.loadProbes.delete(probe);
+  }
+
+  /** At most one turn running in this process (the one committing), as the turn guards count. */
+  private runsAlone(): boolean {
+    let running = 0;
+    for (const probe of this.loadProbes) running += probe();
+    return running <= 1;
   }
 
   /** Queues `step` for the next group commit; resolves with its result once that commit is on disk. */
@@ -335,7 +344,7 @@ export class SqliteStore extends DocumentStore {
         // Directories cannot be opened for fsync on this platform.
       }
     }
-    return this.flusher.flush(this.walFd, this.turnsRunning === undefined || this.turnsRunning() <= 1);
+    return this.flusher.flush(this.walFd, this.runsAlone());
   }
 
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {

@@ -116,11 +116,12 @@ export interface Store {
    */
   readonly groupCommit: boolean;
   /**
-   * How many turns this process is running, for a store that schedules its disk flushes by load (SQLite: with one
-   * turn alone its WAL fsync runs on the event loop, where nobody waits behind it; see WalFlusher). The turn guard
-   * gives it; without one the store takes the process to be idle.
+   * Adds a count of turns running in this process, for a store that schedules its disk flushes by load (SQLite: with
+   * one turn alone its WAL fsync runs on the event loop, where nobody waits behind it; see WalFlusher). Each turn
+   * guard adds its own (the counts are summed) and removes it with the returned function when it closes; without any
+   * the store takes the process to be idle. Other requests (status callbacks, the admin API) are not counted.
    */
-  setLoadProbe?(turnsRunning: () => number): void;
+  addLoadProbe?(turnsRunning: () => number): () => void;
   /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
   delete(namespace: string, key: string, options?: DeleteOptions): Promise<boolean>;
   /** Documents of a namespace ordered by key (binary order of the UTF-8 bytes). */
@@ -160,7 +161,7 @@ export interface StoreOptions {
   sqliteSynchronous?: 'full' | 'normal';
   /**
    * SQLite only, for tests: what flushes the WAL file (given its descriptor) to disk; `alone`: at most one turn is
-   * running (see `setLoadProbe`). `flush` returns undefined when it flushed at once, or a promise that settles when
+   * running (see `addLoadProbe`). `flush` returns undefined when it flushed at once, or a promise that settles when
    * the flush returned. Default: a WalFlusher (`fs.fsyncSync` on the event loop while one turn runs alone and the
    * disk is fast, else `fs.fsync` on the thread pool).
    */

@@ -13,16 +13,24 @@ import { performance } from 'node:perf_hooks';
  * fsync goes to the thread pool and the loop serves them meanwhile. A slow disk (a spinning one, a network volume)
  * holds even one turn longer than the wake-ups save: when the median of the last inline fsyncs exceeds
  * `inlineLimitMs`, fsyncs go to the thread pool for `pooledForMs`, and then a few run inline again to see whether the
- * disk got faster (or the slow ones were a moment: a checkpoint, a new WAL file, another program writing).
+ * disk got faster (or the slow ones were a moment: a checkpoint, a new WAL file, another program writing). A single
+ * stall (an fsync longer than `stallMs`) has held the loop once: the next fsyncs go to the thread pool at once, for
+ * `stalledForMs`, so a disk that stalls now and then holds the loop at most once a minute.
  */
 export interface WalFlushPolicy {
   /** A median of recent inline fsyncs above this many ms sends the next ones to the thread pool. */
   inlineLimitMs: number;
   /** How long fsyncs stay on the thread pool before inline ones are tried again, ms. */
   pooledForMs: number;
+  /**
+   * One inline fsync longer than this (a stall: the disk or the VM's host busy) sends the next ones to the thread pool
+   * at once, for `stalledForMs`: the event loop was held that long once, not again on the next stall.
+   */
+  stallMs: number;
+  stalledForMs: number;
 }
 
-export const DEFAULT_WAL_FLUSH_POLICY: WalFlushPolicy = { inlineLimitMs: 1, pooledForMs: 10_000 };
+export const DEFAULT_WAL_FLUSH_POLICY: WalFlushPolicy = { inlineLimitMs: 1, pooledForMs: 10_000, stallMs: 20, stalledForMs: 60_000 };
 
 /** The system calls and the clock the flusher uses (tests give their own). */
 export interface WalFlushDeps {
@@ -75,7 +83,11 @@ export class WalFlusher {
     const samples = this.samples;
     samples.push(ended - started);
     if (samples.length > WINDOW) samples.shift();
-    if (samples.length >= DECIDE_FROM && median(samples) > this.policy.inlineLimitMs) {
+    const took = ended - started;
+    if (took > this.policy.stallMs) {
+      this.pooledUntil = ended + this.policy.stalledForMs;
+      this.samples = [];
+    } else if (samples.length >= DECIDE_FROM && median(samples) > this.policy.inlineLimitMs) {
       this.pooledUntil = ended + this.policy.pooledForMs;
       this.samples = [];
     }

@@ -339,7 +339,7 @@ describe('TurnGuard: audit entries of a turn', () => {
 });
 
 describe('TurnGuard and the SQLite disk flush', () => {
-  it('lets a turn running alone flush inline, and sends flushes to the thread pool while other turns run', async () => {
+  it('lets a turn running alone flush inline, and sends flushes to the thread pool while other turns run, of any guard', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tva-guard-flush-'));
     const flushes: boolean[] = [];
     const store = await openStore({
@@ -367,6 +367,15 @@ describe('TurnGuard and the SQLite disk flush', () => {
       release();
       await first;
       assert.deepEqual(flushes, [false, true], 'the first turn, alone again, flushed inline');
+
+      flushes.length = 0;
+      const other = new TurnGuard({ store, conversationState: new ConversationState(storage), userState: new UserState(storage) });
+      const waiting = guard.run(turnIn('third'), () => new Promise<void>((resolve) => (release = resolve)));
+      await other.run(turnIn('fourth'), async () => undefined);
+      assert.deepEqual(flushes, [false], "another guard's turn counts too");
+      release();
+      await waiting;
+      other.close();
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { WalFlusher, type WalFlushPolicy } from '../../src/store/wal-flush';
  * A flusher over fake system calls: each inline fsync "takes" the next duration of `inlineMs` on a clock that only
  * moves when told to; every call is recorded.
  */
-function fakeFlusher(inlineMs: number[], policy: WalFlushPolicy = { inlineLimitMs: 1, pooledForMs: 10_000 }) {
+function fakeFlusher(inlineMs: number[], policy: WalFlushPolicy = { inlineLimitMs: 1, pooledForMs: 10_000, stallMs: 20, stalledForMs: 60_000 }) {
   let now = 0;
   const calls: string[] = [];
   const durations = [...inlineMs];
@@ -50,8 +50,8 @@ describe('WAL flusher (where the SQLite store fsyncs)', function () {
   });
 
   it('keeps flushing inline through a few slow fsyncs among fast ones (a checkpoint, another program writing)', function () {
-    const { flusher, calls } = fakeFlusher([0.2, 0.2, 9, 0.2, 12, 0.2, 0.3, 0.2]);
-    for (let i = 0; i < 8; i++) flusher.flush(1);
+    const { flusher, calls } = fakeFlusher([0.2, 0.2, 9, 0.2, 12, 0.2, 0.3, 0.2, 19]);
+    for (let i = 0; i < 9; i++) flusher.flush(1);
     assert.equal(flusher.inline, true);
     assert.ok(calls.every((call) => call === 'inline 1'));
   });
@@ -86,6 +86,19 @@ describe('WAL flusher (where the SQLite store fsyncs)', function () {
     await pooled;
     assert.equal(flusher.flush(5), undefined);
     assert.deepEqual(calls, ['pooled 5', 'inline 5']);
+  });
+
+  it('moves fsyncs to the thread pool at once after one stall, for a minute, then tries inline again', async function () {
+    const { flusher, calls, advance } = fakeFlusher([0.2, 0.2, 0.2, 0.2, 3000, 0.2]);
+    for (let i = 0; i < 5; i++) assert.equal(flusher.flush(1), undefined);
+    assert.equal(flusher.inline, false, 'the 3 s fsync held the event loop once: not again');
+    await flusher.flush(1);
+    advance(59_000);
+    await flusher.flush(1);
+    assert.deepEqual(calls.slice(5), ['pooled 1', 'pooled 1']);
+    advance(1_000);
+    assert.equal(flusher.flush(1), undefined);
+    assert.equal(calls.at(-1), 'inline 1');
   });
 
   it('throws an inline fsync failure to its caller', function () {
