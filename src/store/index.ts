@@ -8,7 +8,7 @@ import { SqliteStore } from './sqlite';
 import type { Store, StoreOptions } from './types';
 
 export { StoreConflictError, StoreOpenError, StoreValidationError } from './errors';
-export { MIGRATIONS, STORE_SCHEMA_VERSION, type Migration } from './migrations';
+export { MIGRATIONS, STORE_SCHEMA_VERSION, migrationsFor, type Migration } from './migrations';
 export { sqlitePath } from './sqlite';
 export { BOT_STATE_NAMESPACE } from './document-store';
 export { checkAudit } from './validate';

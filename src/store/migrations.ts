@@ -10,6 +10,11 @@ export interface Migration {
   name: string;
   sqlite: string[];
   postgres: string[];
+  /**
+   * A migration of one backend's storage alone: the other neither runs nor records it, so its schema version stays
+   * where it was (older releases sharing that database keep opening it).
+   */
+  only?: 'sqlite' | 'postgres';
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -95,9 +100,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // the page (1 KB of 4 KB): a conversation's state (2-3 KB) spilled into an overflow page, which every save freed
     // and took again (the page, the free list and the database header written to the WAL each time) and every read
     // followed. In a rowid table up to about 4 KB stays in the leaf: a save costs about half the CPU, a read a third.
-    // Safe to run again: it copies whatever documents table it finds.
+    // Safe to run again: it copies whatever documents table it finds. PostgreSQL does not record it (`only`): older
+    // releases on the same database keep opening it.
     version: 4,
     name: 'documents in a rowid table',
+    only: 'sqlite',
     sqlite: [
       `CREATE TABLE documents_rowid (
          namespace TEXT NOT NULL,
@@ -117,6 +124,11 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: [],
   },
 ];
+
+/** The migrations a backend runs and records, oldest first. */
+export function migrationsFor(backend: 'sqlite' | 'postgres'): readonly Migration[] {
+  return MIGRATIONS.filter((m) => m.only === undefined || m.only === backend);
+}
 
 /** The schema version this code writes. */
 export const STORE_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { StoreConflictError, StoreOpenError, StoreValidationError } from './errors';
-import { MIGRATIONS, STORE_SCHEMA_VERSION, newerSchemaMessage } from './migrations';
+import { STORE_SCHEMA_VERSION, migrationsFor, newerSchemaMessage } from './migrations';
 import {
   DocumentStore,
   STORE_TABLES,
@@ -544,7 +544,7 @@ async function migrate(
     );
     const current = rows[0]?.version ?? 0;
     if (current > STORE_SCHEMA_VERSION) throw new StoreOpenError(newerSchemaMessage(current));
-    for (const migration of MIGRATIONS) {
+    for (const migration of migrationsFor('postgres')) {
       if (migration.version <= current) continue;
       for (const sql of migration.postgres) await client.query(sql);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [

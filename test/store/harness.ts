@@ -13,6 +13,7 @@ import type { ChildStoreOptions } from './children';
  */
 export interface StoreHarness {
   readonly label: string;
+  readonly backend: 'sqlite' | 'postgres';
   setUp(): Promise<void>;
   tearDown(): Promise<void>;
   /** Options for the current database, serializable for a child process. */
@@ -50,6 +51,7 @@ abstract class BaseHarness {
 
 export class SqliteHarness extends BaseHarness implements StoreHarness {
   readonly label = 'SQLite';
+  readonly backend = 'sqlite' as const;
   private dir: string | undefined;
 
   async setUp(): Promise<void> {
@@ -120,6 +122,7 @@ export class SqliteHarness extends BaseHarness implements StoreHarness {
 
 export class PostgresHarness extends BaseHarness implements StoreHarness {
   readonly label = 'PostgreSQL';
+  readonly backend = 'postgres' as const;
   private schema: string | undefined;
 
   constructor(private readonly databaseUrl: string) {
