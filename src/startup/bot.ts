@@ -91,14 +91,19 @@ function followDialogs(bot: TwilioVerifyBot, installer: DialogInstaller, dialogs
       logger.info({ dialogs: next.tasks.map((t) => t.id) }, 'dialogs reloaded');
     } catch (err) {
       logger.error({ err }, 'reloading dialogs failed');
+      throw new Error(`The bot could not reload its dialogs from ${dialogsDir}; the server log has the details.`, { cause: err });
     }
   };
-  const reloadDialogs = (): Promise<void> => (reloads = reloads.then(load));
+  const reloadDialogs = (): Promise<void> => {
+    const run = reloads.then(load);
+    reloads = run.catch(() => undefined); // a failed reload does not stop the next ones
+    return run;
+  };
   // An install, upgrade or uninstall answers once the bot runs the new dialogs (the admin API's "installed" means
   // the next turn has it); edits by hand are followed by the watcher.
   const stopApplying = installer.applyWith(reloadDialogs);
   const watcher = new DialogWatcher(dialogsDir, {
-    onChange: () => void reloadDialogs(),
+    onChange: () => void reloadDialogs().catch(() => undefined), // logged by load
     onError: (err) => logger.warn({ err: err.message }, 'watching the dialogs directory stopped'),
   });
   return () => {

@@ -284,7 +284,8 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
   /**
    * Registers what puts a change into effect (the server: the bot reloading `dialogs/`), awaited after every
    * install, upgrade and uninstall before it resolves: once the admin API or the CLI answers "installed", the next
-   * turn already runs the dialog. It should not reject (a reload reports its own problems). Returns the undo.
+   * turn already runs the dialog. A rejection (the bot could not reload at all) fails the call after the file was
+   * written and audited; problems of single files are the reload's to report. Returns the undo.
    */
   applyWith(apply: (change: DialogChange) => Promise<void>): () => void {
     this.appliers.push(apply);
@@ -294,8 +295,8 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     };
   }
 
-  private async changed(change: DialogChange): Promise<void> {
-    this.emit('change', change);
+  /** Puts a change into effect (see `applyWith`); after its audit entry, so a failed reload still leaves one. */
+  private async apply(change: DialogChange): Promise<void> {
     for (const apply of this.appliers) await apply(change);
   }
 
@@ -437,8 +438,10 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
       ]);
     }
     await unlink(file);
-    await this.changed({ kind: 'uninstalled', id, file });
+    const change: DialogChange = { kind: 'uninstalled', id, file };
+    this.emit('change', change);
     await this.audited('uninstalled', id, template.version, file, inspection.installedVersion);
+    await this.apply(change);
     return {
       id,
       file,
@@ -537,8 +540,10 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     // write-file-atomic writes a temporary file beside the target, then renames it: a reader (the bot loading
     // dialogs/) sees the old file or the new one, never half of one.
     await writeFileAtomic(file, text, { encoding: 'utf8' });
-    await this.changed({ kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask });
+    const change: DialogChange = { kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask };
+    this.emit('change', change);
     await this.audited(kind, template.id, template.version, file, undefined);
+    await this.apply(change);
   }
 
   private async audited(kind: ChangeKind, id: string, version: string, file: string, previousVersion: string | undefined): Promise<void> {

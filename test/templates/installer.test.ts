@@ -133,6 +133,18 @@ describe('DialogInstaller', () => {
     assert.deepEqual(order, ['applied installed', 'install answered', 'applied upgraded', 'upgrade answered', 'uninstall answered']);
   });
 
+  it('fails an install whose change could not be applied, after writing the file and its audit entry', async () => {
+    const audited: string[] = [];
+    const auditedInstaller = new DialogInstaller({ dialogsDir, templatesDir, audit: async (entry) => void audited.push(`${entry.action} ${entry.target}`) });
+    auditedInstaller.applyWith(async () => {
+      throw new Error('The bot could not reload its dialogs.');
+    });
+    await assert.rejects(auditedInstaller.install('send-sms'), /could not reload/);
+    assert.equal((await auditedInstaller.get('send-sms')).state, 'installed');
+    assert.equal(audited.length, 1, 'the install is audited even though it was not applied');
+    assert.match(audited[0] ?? '', /send-sms/);
+  });
+
   it('shows an edited dialog as edited; reformatting the file is not an edit', async () => {
     await installer.installAll();
     const file = path.join(dialogsDir, 'check-verification.json');
