@@ -13,7 +13,7 @@ import {
 } from './document-store';
 import type { StoreCheck, StoreOptions } from './types';
 import type { AuditRecord } from './validate';
-import { WalFlusher } from './wal-flush';
+import { WalFlusher, type WalFlush } from './wal-flush';
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -184,13 +184,15 @@ export class SqliteStore extends DocumentStore {
   private awaitingSync: Array<{ answers: Array<() => void>; rejects: Array<(error: unknown) => void> }> = [];
   /** The WAL fsync running, if any (one at a time; see `syncNext`). */
   private syncRunning: Promise<void> | undefined;
+  /** How many turns the process runs (TurnGuard); with more than one, fsyncs go to the thread pool. */
+  private readonly loadProbes = new Set<() => number>();
 
   private constructor(
     private readonly db: Database.Database,
     private readonly file: string,
     now: () => Date,
     private readonly syncWal: boolean,
-    private readonly flusher: { flush(fd: number, alone: boolean): Promise<void> | undefined } = new WalFlusher(),
+    private readonly flusher: WalFlush = new WalFlusher(),
   ) {
     super(now);
     this.sql = prepareStatements(db);
@@ -242,9 +244,6 @@ export class SqliteStore extends DocumentStore {
   private nowText(): string {
     return this.now().toISOString();
   }
-
-  /** How many turns the process runs (TurnGuard); with more than one, fsyncs go to the thread pool. */
-  private readonly loadProbes = new Set<() => number>();
 
   addLoadProbe(turnsRunning: () => number): () => void {
     const probe = () => turnsRunning();

@@ -1,4 +1,5 @@
 import type { Storage } from 'botbuilder';
+import type { WalFlush } from './wal-flush';
 
 /** The backends a store can run on. */
 export type StoreKind = 'sqlite' | 'postgres';
@@ -165,7 +166,7 @@ export interface StoreOptions {
    * the flush returned. Default: a WalFlusher (`fs.fsyncSync` on the event loop while one turn runs alone and the
    * disk is fast, else `fs.fsync` on the thread pool).
    */
-  sqliteWalFlusher?: { flush(fd: number, alone: boolean): Promise<void> | undefined };
+  sqliteWalFlusher?: WalFlush;
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */

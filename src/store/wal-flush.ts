@@ -50,7 +50,12 @@ const systemDeps: WalFlushDeps = {
 const WINDOW = 16;
 const DECIDE_FROM = 3;
 
-export class WalFlusher {
+/** What flushes the store's WAL (a WalFlusher, or a test's own); `alone`: at most one turn is running. */
+export interface WalFlush {
+  flush(fd: number, alone: boolean): Promise<void> | undefined;
+}
+
+export class WalFlusher implements WalFlush {
   /** Durations of the latest inline fsyncs (ms), since fsyncs last came back from the thread pool. */
   private samples: number[] = [];
   /** Until when fsyncs run on the thread pool (nowMs clock); 0: inline. */
@@ -80,10 +85,10 @@ export class WalFlusher {
     const started = this.deps.nowMs();
     this.deps.inline(fd);
     const ended = this.deps.nowMs();
-    const samples = this.samples;
-    samples.push(ended - started);
-    if (samples.length > WINDOW) samples.shift();
     const took = ended - started;
+    const samples = this.samples;
+    samples.push(took);
+    if (samples.length > WINDOW) samples.shift();
     if (took > this.policy.stallMs) {
       this.pooledUntil = ended + this.policy.stalledForMs;
       this.samples = [];

@@ -295,8 +295,13 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     };
   }
 
-  /** Puts a change into effect (see `applyWith`); after its audit entry, so a failed reload still leaves one. */
-  private async apply(change: DialogChange): Promise<void> {
+  /**
+   * Announces a change made in `dialogs/`, audits it, then puts it into effect (see `applyWith`): after its audit
+   * entry, so a failed reload still leaves one.
+   */
+  private async changed(change: DialogChange, version: string, previousVersion: string | undefined): Promise<void> {
+    this.emit('change', change);
+    await this.audited(change.kind, change.id, version, change.file, previousVersion);
     for (const apply of this.appliers) await apply(change);
   }
 
@@ -438,10 +443,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
       ]);
     }
     await unlink(file);
-    const change: DialogChange = { kind: 'uninstalled', id, file };
-    this.emit('change', change);
-    await this.audited('uninstalled', id, template.version, file, inspection.installedVersion);
-    await this.apply(change);
+    await this.changed({ kind: 'uninstalled', id, file }, template.version, inspection.installedVersion);
     return {
       id,
       file,
@@ -540,10 +542,7 @@ export class DialogInstaller extends EventEmitter<DialogInstallerEvents> {
     // write-file-atomic writes a temporary file beside the target, then renames it: a reader (the bot loading
     // dialogs/) sees the old file or the new one, never half of one.
     await writeFileAtomic(file, text, { encoding: 'utf8' });
-    const change: DialogChange = { kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask };
-    this.emit('change', change);
-    await this.audited(kind, template.id, template.version, file, undefined);
-    await this.apply(change);
+    await this.changed({ kind, id: template.id, file, dialog: JSON.parse(text) as DialogTask }, template.version, undefined);
   }
 
   private async audited(kind: ChangeKind, id: string, version: string, file: string, previousVersion: string | undefined): Promise<void> {
