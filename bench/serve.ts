@@ -35,6 +35,9 @@ async function main(kind: string | undefined): Promise<void> {
   process.stdout.write(`listening ${url}\n`);
 }
 
+// Ended with SIGTERM by the benchmark: exit normally, so that --cpu-prof (BENCH_PROFILE_DIR) writes the profile.
+process.once('SIGTERM', () => process.exit(0));
+
 main(process.argv[2]).catch((err: unknown) => {
   process.stderr.write(`bench/serve: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -2,9 +2,11 @@
  * Exactly-once turns. Channels deliver at least once: a slow or lost reply gets the same activity again, maybe on
  * another instance, maybe after a crash. The turn guard makes that safe, with the store (shared by every instance)
  * deciding:
- * - **One turn at a time per conversation.** A lease document per conversation, created only if absent (an
- *   expired one, left by a crashed instance, is taken over). A turn that cannot get it within half its budget
- *   answers that it is still busy and does nothing else.
+ * - **One turn at a time per conversation.** A lease per conversation, taken only while nobody holds it (an
+ *   expired one, left by a crashed instance or a stuck turn, is taken over). A turn that cannot get it within half
+ *   its budget answers that it is still busy and does nothing else. On PostgreSQL a lease is a document, created
+ *   only if absent, that every instance sees; on SQLite, which only one process serves turns from (the store locks
+ *   them: `Store.processLeases`), the leases live in that process's memory.
  * - **A copy gets the original's answer.** The conversation state keeps a ledger of its last activity ids with the
  *   replies each got, saved in the same write as the state the turn produced; a copy of a recorded activity is
  *   answered from it (in the response body for `expectReplies`; nothing again for `serviceUrl` channels, which
@@ -35,7 +37,7 @@ import {
   type UserState,
 } from 'botbuilder';
 import { noLogger, TURN_EFFECTS, TurnSupersededError, type DialogLogger, type ServiceCall, type TurnEffects } from '../dialogs';
-import { BOT_STATE_NAMESPACE, checkAudit, StoreConflictError, type AuditInput, type PutItem, type Store } from '../store';
+import { BOT_STATE_NAMESPACE, checkAudit, StoreConflictError, type AuditInput, type LeaseTable, type PutItem, type Store } from '../store';
 import { outcomeUncertain, reconcileSend, sendsToPerson, TwilioActionError, withDeadline } from '../twilio';
 
 export const TURN_LOCKS_NAMESPACE = 'turnlocks';
@@ -253,6 +255,8 @@ export class TurnGuard {
   /** Turns of this guard between their start and their end (the store's load probe). */
   private running = 0;
   private readonly stopProbing: () => void;
+  /** Leases in this process's memory (SQLite), or undefined: lease documents in the store (PostgreSQL). */
+  private readonly leases: LeaseTable | undefined;
 
   constructor(options: TurnGuardOptions) {
     this.store = options.store;
@@ -267,6 +271,7 @@ export class TurnGuard {
     this.logger = options.logger ?? noLogger;
     this.recheckMs = options.recheckMs ?? 30_000;
     this.botAppId = options.botAppId ?? '';
+    this.leases = this.store.processLeases?.();
     this.stopProbing = this.store.addLoadProbe?.(() => this.running) ?? (() => undefined);
   }
 
@@ -336,9 +341,10 @@ export class TurnGuard {
       }
       joining = audit.close();
       const saving = this.save(turn, loaded, joining);
-      // With group commit the lease goes in the same commit as the state, after it (one disk flush per turn, and
-      // never a released lease without the state); otherwise only once the state is committed.
-      if (this.store.groupCommit) releasing = this.release(lease);
+      // A lease document goes, with group commit, in the same commit as the state, after it (one disk flush per
+      // turn, and never a released lease without the state); a lease in memory, or without group commit, only once
+      // the state is committed.
+      if (this.store.groupCommit && this.leases === undefined) releasing = this.release(lease);
       await saving;
     } catch (err) {
       if (!(err instanceof TurnSupersededError)) throw err;
@@ -373,20 +379,34 @@ export class TurnGuard {
 
   private async acquire(key: string, waitUntil: number): Promise<Lease | undefined> {
     for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
-      try {
-        // Ephemeral: in SQLite only processes of this machine share the lease, and a power loss ends them all.
-        const etag = await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt: this.expiry(this.leaseMs), ephemeral: true });
-        return { key, etag };
-      } catch (err) {
-        if (!(err instanceof StoreConflictError)) throw err;
-      }
+      const etag = await this.take(key);
+      if (etag !== undefined) return { key, etag };
       if (this.now().getTime() + wait >= waitUntil) return undefined;
       await this.sleep(wait);
     }
   }
 
+  /** One attempt at the lease: its etag, or undefined while another turn holds it. */
+  private async take(key: string): Promise<string | undefined> {
+    const expiresAt = this.expiry(this.leaseMs);
+    if (this.leases) return this.leases.take(key, expiresAt);
+    try {
+      // Ephemeral: a lease is worth nothing after a power loss, which ends the turns of this machine that held it.
+      return await this.store.put(TURN_LOCKS_NAMESPACE, key, { owner: this.owner }, { ifAbsent: true, expiresAt, ephemeral: true });
+    } catch (err) {
+      if (err instanceof StoreConflictError) return undefined;
+      throw err;
+    }
+  }
+
   /** Renews the lease before an effect; a turn that lost it must not perform anything. */
   private async fence(lease: Lease): Promise<void> {
+    if (this.leases) {
+      const etag = this.leases.renew(lease.key, lease.etag, this.expiry(this.leaseMs));
+      if (etag === undefined) throw new TurnSupersededError('The conversation was taken over by another turn.');
+      lease.etag = etag;
+      return;
+    }
     try {
       lease.etag = await this.store.put(TURN_LOCKS_NAMESPACE, lease.key, { owner: this.owner }, { etag: lease.etag, expiresAt: this.expiry(this.leaseMs), ephemeral: true });
     } catch (err) {
@@ -396,6 +416,10 @@ export class TurnGuard {
   }
 
   private async release(lease: Lease): Promise<void> {
+    if (this.leases) {
+      this.leases.release(lease.key, lease.etag);
+      return;
+    }
     try {
       await this.store.delete(TURN_LOCKS_NAMESPACE, lease.key, { etag: lease.etag });
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { Storage } from 'botbuilder';
+import type { LeaseTable } from './process-leases';
 import type { WalFlush } from './wal-flush';
 
 /** The backends a store can run on. */
@@ -26,8 +27,7 @@ export interface PutOptions {
   /** From this moment the document reads as absent, and `sweepExpired` deletes it. Default: never. */
   expiresAt?: Date;
   /**
-   * Losing this write in a power failure does no harm: a conversation lease in SQLite, which only processes on the
-   * same machine can hold, and they all die with it; the known outcome of a send whose intent is on disk as
+   * Losing this write in a power failure does no harm: the known outcome of a send whose intent is on disk as
    * pending (a rerun asks Twilio), written just before the turn's state, whose flush covers it; the delivery
    * record of an SMS the turn just sent (src/delivery/messages.ts), likewise. SQLite then
    * answers once the write is committed (atomic and visible to every process, surviving any process being killed)
@@ -123,6 +123,12 @@ export interface Store {
    * the store takes the process to be idle. Other requests (status callbacks, the admin API) are not counted.
    */
   addLoadProbe?(turnsRunning: () => number): () => void;
+  /**
+   * Conversation leases in this process's memory, for a store only this process serves turns from (SQLite: the first
+   * call locks the file's turns until the store closes, and throws StoreOpenError while another process holds them;
+   * every call gives the same table). Absent (PostgreSQL, shared by instances): leases are documents.
+   */
+  processLeases?(): LeaseTable;
   /** True when a document was deleted; throws StoreConflictError when `etag` does not match an existing one. */
   delete(namespace: string, key: string, options?: DeleteOptions): Promise<boolean>;
   /** Documents of a namespace ordered by key (binary order of the UTF-8 bytes). */
