@@ -3,7 +3,7 @@
  * (TRUST_PROXY), and the dev endpoints that answer only on loopback.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import os from 'node:os';
@@ -174,9 +174,10 @@ function nonLoopbackAddress(): string | undefined {
 describe('security: dev endpoints answer only on loopback', () => {
   let world: AdminWorld;
   let port: number;
+  let publicDir: string;
 
   before(async () => {
-    const publicDir = mkdtempSync(path.join(os.tmpdir(), 'tva-public-'));
+    publicDir = mkdtempSync(path.join(os.tmpdir(), 'tva-public-'));
     writeFileSync(path.join(publicDir, 'index.html'), '<!doctype html><title>chat</title>');
     world = await startWorld({
       stack: 'admin',
@@ -194,6 +195,7 @@ describe('security: dev endpoints answer only on loopback', () => {
   });
   after(async () => {
     await world.close();
+    rmSync(publicDir, { recursive: true, force: true });
   });
 
   for (const target of ['/api/dev/info', '/api/dev/outbox']) {

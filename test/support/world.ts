@@ -5,7 +5,7 @@
  * world keeps its log lines so tests can scan them for secrets and codes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -306,9 +306,17 @@ export class TestClock {
 /** Log lines and response bodies seen by every admin world, for the secret scan. */
 export const captured = { logs: [] as string[], bodies: [] as string[] };
 
-/** A temporary DATA_DIR (synchronously, for `before` hooks that share it between worlds). */
+/** Temporary DATA_DIRs made by this test process, removed when it exits (their stores are closed by then). */
+const tempDataDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary DATA_DIR (synchronously, for `before` hooks that share it between worlds), removed at exit. */
 export function tempDataDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'tva-admin-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tva-admin-'));
+  tempDataDirs.push(dir);
+  return dir;
 }
 
 /** The admin world: the real `createServer` with the admin routes over a SQLite store in a DATA_DIR. */
