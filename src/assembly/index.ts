@@ -13,6 +13,8 @@ export interface AssembleOptions {
   databaseUrl?: string;
   /** SQLite durability (`SQLITE_SYNCHRONOUS`); default full. */
   sqliteSynchronous?: 'full' | 'normal';
+  /** SQLite: how long to wait for another process to let go of the store's turns (StoreOptions.turnLockWaitMs). */
+  turnLockWaitMs?: number;
   /** A store the caller opened (and closes); otherwise one is opened here and {@link Assembly.close} closes it. */
   store?: Store;
   /** `SECRETS_KEY`, `SECRETS_KEY_PREVIOUS`. */
@@ -36,6 +38,7 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
       dataDir: options.dataDir,
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
       ...(options.sqliteSynchronous ? { sqliteSynchronous: options.sqliteSynchronous } : {}),
+      ...(options.turnLockWaitMs !== undefined ? { turnLockWaitMs: options.turnLockWaitMs } : {}),
     }));
   const close = owned ? () => store.close() : async () => undefined;
   try {

@@ -29,6 +29,8 @@ export interface StartOptions {
   startCheck?: Pick<StartCheckOptions, 'sleep' | 'now'>;
   /** The clock of console sessions, sign-in links and the admin back-off (tests); default Date. */
   now?: () => Date;
+  /** How long to wait for another server to let go of a SQLite store's turns (tests); default 5 s. */
+  turnLockWaitMs?: number;
 }
 
 export interface Started {
@@ -57,11 +59,15 @@ export async function start(options: StartOptions = {}): Promise<Started> {
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     sqliteSynchronous: config.sqliteSynchronous,
     secretsEnv: config.secretsEnv,
+    ...(options.turnLockWaitMs !== undefined ? { turnLockWaitMs: options.turnLockWaitMs } : {}),
   });
   const closers = new Closers();
   closers.add(core.close);
   try {
     const { store, action } = core;
+    // This server's turns first (SQLite: one server per store): a second server stops here, before it points the
+    // stored action at an emulator of its own or installs anything.
+    store.processLeases?.();
     reportSecrets(core.secrets, logger);
     const admin = await resolveAdminToken({ env: config.adminTokenEnv, dataDir: config.dataDir });
     const { emulator, startCheck } = options;

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreOpenError } from './errors';
 
@@ -72,6 +73,10 @@ export function lockTurns(file: string, waitMs = TURN_LOCK_WAIT_MS): Database.Da
   const lockFile = `${file}-turns`;
   let lock: Database.Database | undefined;
   try {
+    // Owner only, as the store itself: another account that could read it could hold a shared lock on it, and keep
+    // the server from starting.
+    closeSync(openSync(lockFile, 'a', 0o600));
+    chmodSync(lockFile, 0o600);
     lock = new Database(lockFile, { timeout: waitMs });
     lock.pragma('locking_mode = EXCLUSIVE');
     // Taken now and, in exclusive locking mode, kept after the commit.

@@ -13,7 +13,7 @@ import {
 } from './document-store';
 import type { StoreCheck, StoreOptions } from './types';
 import type { AuditRecord } from './validate';
-import { lockTurns, ProcessLeases, type LeaseTable } from './process-leases';
+import { lockTurns, ProcessLeases, TURN_LOCK_WAIT_MS, type LeaseTable } from './process-leases';
 import { WalFlusher, type WalFlush } from './wal-flush';
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
@@ -198,6 +198,7 @@ export class SqliteStore extends DocumentStore {
     now: () => Date,
     private readonly syncWal: boolean,
     private readonly flusher: WalFlush = new WalFlusher(),
+    private readonly turnLockWaitMs = TURN_LOCK_WAIT_MS,
   ) {
     super(now);
     this.sql = prepareStatements(db);
@@ -234,7 +235,7 @@ export class SqliteStore extends DocumentStore {
       // The file may hold encrypted credentials and conversation state: owner only.
       if (created) chmodSync(file, 0o600);
       whileBusy(() => migrate(opened, options.onMigrationApplied), MIGRATION_WAIT_MS);
-      return new SqliteStore(db, file, options.now ?? (() => new Date()), options.sqliteSynchronous !== 'normal' && file !== ':memory:', options.sqliteWalFlusher);
+      return new SqliteStore(db, file, options.now ?? (() => new Date()), options.sqliteSynchronous !== 'normal' && file !== ':memory:', options.sqliteWalFlusher, options.turnLockWaitMs);
     } catch (error) {
       db?.close();
       if (error instanceof StoreOpenError) throw error;
@@ -264,7 +265,7 @@ export class SqliteStore extends DocumentStore {
    */
   processLeases(): LeaseTable {
     if (this.leases === undefined) {
-      if (this.file !== ':memory:') this.turnLock = lockTurns(this.file);
+      if (this.file !== ':memory:') this.turnLock = lockTurns(this.file, this.turnLockWaitMs);
       this.leases = new ProcessLeases(this.now);
     }
     return this.leases;

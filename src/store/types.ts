@@ -173,6 +173,11 @@ export interface StoreOptions {
    * disk is fast, else `fs.fsync` on the thread pool).
    */
   sqliteWalFlusher?: WalFlush;
+  /**
+   * SQLite only: how long `processLeases` waits for another process to let go of the store's turns before it fails
+   * (a restart's old process may still be stopping). Default TURN_LOCK_WAIT_MS (5 s).
+   */
+  turnLockWaitMs?: number;
   /** PostgreSQL schema holding the tables (created if missing); default: the connection's search_path. */
   schema?: string;
   /** PostgreSQL pool size, default 10. */

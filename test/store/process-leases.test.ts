@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lockTurns, openStore, ProcessLeases, StoreOpenError, type Store } from '../../src/store';
@@ -84,6 +84,17 @@ describe('SQLite store: one process serves its turns', function () {
     stores.splice(0);
     const second = await open();
     assert.ok(second.processLeases?.());
+  });
+
+  it('makes the lock file readable by its owner only (another account could hold a lock on it)', () => {
+    const file = path.join(dir, 'store.sqlite');
+    const previous = process.umask(0o022);
+    try {
+      lockTurns(file, 0).close();
+    } finally {
+      process.umask(previous);
+    }
+    assert.equal(statSync(`${file}-turns`).mode & 0o777, 0o600);
   });
 
   it('refuses the turns while another process holds them, and gives them once that process is killed', async () => {
