@@ -79,6 +79,8 @@ export function lockTurns(file: string, waitMs = TURN_LOCK_WAIT_MS): Database.Da
     chmodSync(lockFile, 0o600);
     lock = new Database(lockFile, { timeout: waitMs });
     lock.pragma('locking_mode = EXCLUSIVE');
+    // Nothing is ever written: no journal file beside it.
+    lock.pragma('journal_mode = MEMORY');
     // Taken now and, in exclusive locking mode, kept after the commit.
     lock.exec('BEGIN EXCLUSIVE; COMMIT;');
     return lock;
