@@ -10,7 +10,7 @@ import type { Store, StoreOptions } from './types';
 export { StoreConflictError, StoreOpenError, StoreValidationError } from './errors';
 export { MIGRATIONS, STORE_SCHEMA_VERSION, migrationsFor, type Migration } from './migrations';
 export { sqlitePath } from './sqlite';
-export { lockTurns, ProcessLeases, TURN_LOCK_WAIT_MS, type LeaseTable } from './process-leases';
+export { lockTurns, ProcessLeases, type LeaseTable } from './process-leases';
 export { BOT_STATE_NAMESPACE } from './document-store';
 export { checkAudit } from './validate';
 export {
