@@ -15,6 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { BotClient } from '../src/chat';
 import { DialogInstaller, defaultTemplatesDir } from '../src/templates';
+import { DISK_FLUSH_DEFAULTS, measureDiskFlush, type DiskFlush, type DiskFlushOptions } from './disk';
 import { keepAliveFetch } from './http';
 import { freePort, spawnServer, type ServerProcess } from './processes';
 import {
@@ -37,6 +38,8 @@ export interface BenchOptions {
   warmup: number;
   /** PostgreSQL rows (one instance, two instances) when given. */
   databaseUrl?: string;
+  /** How the disk flush is measured (DISK_FLUSH_DEFAULTS when absent). */
+  diskFlush?: DiskFlushOptions;
   /** Stops every loop early (Ctrl-C); the setup is still torn down. */
   signal?: AbortSignal;
 }
@@ -60,6 +63,12 @@ export interface TargetResult {
   label: string;
   concurrency: number;
   turnsPerDialog: number;
+  /** The flow's own name (the scenario's label, without the bot's). */
+  flowLabel: string;
+  /** What the bot does on each turn of the dialog, in order (the scenario's). */
+  turnNames: string[];
+  /** p50 latency of each turn of the dialog, in order, ms: where a flow's time goes (a turn that calls Twilio, one that only asks). */
+  turnP50Ms: number[];
   /** Successful turns measured: one POST /api/messages with its reply each. */
   turns: number;
   /** Dialogs completed and checked. */
@@ -79,7 +88,7 @@ export interface TargetResult {
    */
   cpuMsPerTurn: number | undefined;
   /** This row's turns/s ÷ the hand-written bot's on the same flow and concurrency (product rows). */
-  vsHandwritten?: { throughput: number; p50: number; p99: number; rss: number | undefined; cpu: number | undefined };
+  vsHandwritten?: { throughput: number; p50: number; p99: number; rss: number | undefined; cpu: number | undefined; turnP50: number[] };
   /** The echo bot's turns/s ÷ this row's, at the same concurrency. */
   echoTimes?: number;
 }
@@ -99,6 +108,8 @@ export interface BenchResult {
   options: Omit<BenchOptions, 'signal' | 'databaseUrl'> & { postgres: boolean };
   /** Idle resident memory of each bot process right after it started, MB. */
   idleRssMb: Partial<Record<BotId, number>>;
+  /** fsync where the products' stores are, measured before the rows, with every bot started and idle. */
+  diskFlush: DiskFlush;
   targets: TargetResult[];
   failures: FailureSample[];
 }
@@ -141,6 +152,8 @@ interface Bot {
 
 interface RowOutcome {
   latenciesMs: number[];
+  /** The same latencies by turn of the dialog: [turn index][sample]. */
+  byTurnMs: number[][];
   turns: number;
   dialogs: number;
   failures: number;
@@ -176,7 +189,7 @@ async function drive(
   onFailure: (sample: Omit<FailureSample, 'label' | 'concurrency'>) => void,
   signal: AbortSignal | undefined,
 ): Promise<RowOutcome> {
-  const outcome: RowOutcome = { latenciesMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n };
+  const outcome: RowOutcome = { latenciesMs: [], byTurnMs: scenario.turns.map(() => []), turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n };
   const started = process.hrtime.bigint();
   let next = 0;
   const virtualUser = async (user: number) => {
@@ -203,7 +216,9 @@ async function drive(
           said = typeof say === 'string' ? say : await say();
           const t0 = process.hrtime.bigint();
           const replies = await client.say(said);
-          outcome.latenciesMs.push(nsToMs(process.hrtime.bigint() - t0));
+          const tookMs = nsToMs(process.hrtime.bigint() - t0);
+          outcome.latenciesMs.push(tookMs);
+          outcome.byTurnMs[index]?.push(tookMs);
           outcome.turns++;
           const texts = replies.map((r) => r.text ?? '').filter((t) => t !== '');
           const missing = expect.find((pattern) => !pattern.test(texts.join('\n')));
@@ -266,7 +281,7 @@ async function measure(
   const warm = options.warmup > 0 ? await drive(bot, scenario, options.warmup, concurrency, fetchImpl, onFailure, options.signal) : undefined;
   const cpuBefore = cpuOf(bot);
   const measured = warm?.gaveUp
-    ? { latenciesMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: true, elapsedNs: 0n }
+    ? { latenciesMs: [], byTurnMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: true, elapsedNs: 0n }
     : await drive(bot, scenario, options.conversations, concurrency, fetchImpl, onFailure, options.signal);
   const cpuAfter = cpuOf(bot);
   if (options.signal?.aborted) throw new BenchmarkAborted();
@@ -277,6 +292,9 @@ async function measure(
     label,
     concurrency,
     turnsPerDialog: scenario.turnsPerDialog,
+    flowLabel: scenario.label,
+    turnNames: scenario.turns,
+    turnP50Ms: scenario.turns.map((_, i) => summarize(measured.byTurnMs[i] ?? []).p50),
     turns: measured.turns,
     dialogs: measured.dialogs,
     failures: (warm?.failures ?? 0) + measured.failures,
@@ -306,6 +324,7 @@ export function compare(targets: TargetResult[]): TargetResult[] {
         p99: ratio(t.latencyMs.p99, hand.latencyMs.p99),
         rss: t.rssMb !== undefined && hand.rssMb !== undefined ? t.rssMb / hand.rssMb : undefined,
         cpu: t.cpuMsPerTurn !== undefined && hand.cpuMsPerTurn !== undefined ? t.cpuMsPerTurn / hand.cpuMsPerTurn : undefined,
+        turnP50: t.turnP50Ms.map((p50, i) => ratio(p50, hand.turnP50Ms[i] ?? 0)),
       },
     };
   });
@@ -489,6 +508,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       if (rss !== undefined && idleRssMb[bot.id] === undefined) idleRssMb[bot.id] = rss;
     }
 
+    const diskFlush = await measureDiskFlush(tempDir, options.diskFlush ?? DISK_FLUSH_DEFAULTS);
+
     const numbers = new VerificationNumbers();
     const targets: TargetResult[] = [];
     for (const concurrency of options.concurrency) {
@@ -500,8 +521,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         }
       }
     }
-    const { signal: _signal, databaseUrl, ...plain } = options;
-    return { machine, options: { ...plain, postgres: databaseUrl !== undefined }, idleRssMb, targets: compare(targets), failures };
+    const { signal: _signal, databaseUrl, diskFlush: _diskFlush, ...plain } = options;
+    return { machine, options: { ...plain, postgres: databaseUrl !== undefined }, idleRssMb, diskFlush, targets: compare(targets), failures };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }

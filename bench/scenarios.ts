@@ -32,6 +32,8 @@ export interface Scenario {
   id: ScenarioId;
   label: string;
   turnsPerDialog: number;
+  /** What the bot does on each turn of the dialog, in order (turnsPerDialog of them): the per-turn table's legend. */
+  turns: string[];
   script(seat: DialogSeat): Script;
 }
 
@@ -136,6 +138,7 @@ export function echoScenario(): Scenario {
     id: 'echo',
     label: 'echo bot (bare botbuilder)',
     turnsPerDialog: 1,
+    turns: ['echoes the text'],
     script: ({ user, seq }) => {
       const text = `hello ${user}-${seq}`;
       return { steps: [{ say: text, expect: [new RegExp(`^${literal(echoOf(text)).source}$`)] }] };
@@ -149,6 +152,7 @@ export function sendSmsScenario(outbox: OutboxReader, label = 'Send SMS'): Scena
     id: 'send-sms',
     label,
     turnsPerDialog: 3,
+    turns: ['asks for the number', 'asks for the text', 'sends the SMS (Twilio)'],
     script: ({ user, seq }) => {
       const to = smsNumberOf(user);
       const body = `Benchmark message ${user}-${seq}`;
@@ -175,6 +179,7 @@ export function verifyPhoneNumberScenario(outbox: OutboxReader, numbers: Verific
     id: 'otp',
     label,
     turnsPerDialog: 3,
+    turns: ['asks for the number', 'starts the verification (Twilio)', 'checks the code (Twilio)'],
     script: () => {
       const to = numbers.take();
       return {
@@ -194,6 +199,7 @@ export function startCheckScenario(outbox: OutboxReader, numbers: VerificationNu
     id: 'otp',
     label: 'OTP: Start + Check Verification',
     turnsPerDialog: 5,
+    turns: ['asks for the number', 'starts the verification (Twilio)', 'asks for the number', 'asks for the code', 'checks the code (Twilio)'],
     script: () => {
       const to = numbers.take();
       return {

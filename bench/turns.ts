@@ -93,6 +93,34 @@ function cells(t: TargetResult): string[] {
   ];
 }
 
+/**
+ * p50 of each turn of the dialog, with its ratio to the hand-written bot's same turn: one row per bot and flow
+ * (the echo bot has one turn and no such table), then what each turn of each flow does.
+ */
+function byTurn(targets: TargetResult[]): string[] {
+  const rows = targets.filter((t) => t.bot !== 'echo' && t.turnP50Ms.length > 0);
+  if (rows.length === 0) return [];
+  const most = Math.max(...rows.map((t) => t.turnP50Ms.length));
+  const header = ['p50 ms of each turn (÷ hand-written)', 'at once', ...Array.from({ length: most }, (_, i) => `turn ${i + 1}`)];
+  const cellsOf = (t: TargetResult) => [
+    t.label,
+    String(t.concurrency),
+    ...Array.from({ length: most }, (_, i) => {
+      const p50 = t.turnP50Ms[i];
+      if (p50 === undefined) return '';
+      const vs = t.vsHandwritten?.turnP50[i];
+      return vs === undefined ? fixed(p50, 2) : `${fixed(p50, 2)} (${times(vs)})`;
+    }),
+  ];
+  const flows = new Map<string, string[]>();
+  for (const t of rows) flows.set(t.flowLabel, t.turnNames);
+  return [
+    '',
+    ...table(header, rows.map(cellsOf)),
+    ...[...flows].map(([flow, names]) => `${flow}: ${names.map((name, i) => `turn ${i + 1} ${name}`).join(', ')}.`),
+  ];
+}
+
 /** The human-readable report. */
 export function formatReport(result: BenchResult): string[] {
   const { machine, options } = result;
@@ -106,11 +134,13 @@ export function formatReport(result: BenchResult): string[] {
     'Figures vary from machine to machine and with its load (shared or CI machines especially): compare rows of one run.',
     'Product rows: state committed durably (SQLite: WAL fsynced; PostgreSQL: committed) before each reply; the hand-written bot keeps it in memory.',
     `Idle RSS: ${idle}`,
+    `Disk flush (fsync of ${result.diskFlush.pages} pages where the stores are, ${result.diskFlush.count} each way): p50 ${fixed(result.diskFlush.backToBackMs.p50, 2)} ms back to back, ${fixed(result.diskFlush.spacedMs.p50, 2)} ms (p90 ${fixed(result.diskFlush.spacedMs.p90, 2)}) with ${result.diskFlush.gapMs} ms between, as one conversation at a time; a durable SQLite turn waits for one, a turn that sends for two.`,
     '',
     ...table(
       ['bot: flow', 'at once', 'turns', 'turns/s', 'p50 ms', 'p90 ms', 'p99 ms', 'RSS MB', 'CPU ms/turn', 'turns/s ÷ hand', 'p50 ÷ hand', 'p99 ÷ hand', 'RSS ÷ hand', 'CPU ÷ hand', 'echo ÷ turns/s', 'failures'],
       result.targets.map(cells),
     ),
+    ...byTurn(result.targets),
   ];
   const failed = result.targets.reduce((n, t) => n + t.failures, 0);
   if (failed > 0) {

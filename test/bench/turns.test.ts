@@ -1,6 +1,10 @@
 // The benchmark's core with tiny numbers: its shape and its correctness checks, never its timings.
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { CommanderError } from 'commander';
+import { measureDiskFlush } from '../../bench/disk';
 import { compare, parseCompareEnv, runBenchmark, type TargetResult } from '../../bench/run';
 import { codeFor, localOutbox, smsNumberOf, VerificationNumbers } from '../../bench/scenarios';
 import { percentile, summarize } from '../../bench/stats';
@@ -15,7 +19,8 @@ describe('bench/turns', () => {
   it('runs every bot end to end in its own process: one at a time, two conversations each, no failures', async function () {
     this.timeout(180_000);
     const databaseUrl = process.env.TEST_DATABASE_URL || undefined;
-    const result = await runBenchmark({ concurrency: [1], conversations: 2, warmup: 0, ...(databaseUrl ? { databaseUrl } : {}) });
+    const diskFlush = { count: 3, gapMs: 1, pages: 2 };
+    const result = await runBenchmark({ concurrency: [1], conversations: 2, warmup: 0, diskFlush, ...(databaseUrl ? { databaseUrl } : {}) });
 
     const products = databaseUrl ? ['product', 'product-standalone', 'product-postgres', 'product-postgres-2'] : ['product', 'product-standalone'];
     const bots = ['handwritten', ...products];
@@ -37,6 +42,8 @@ describe('bench/turns', () => {
       if (products.includes(t.bot)) assert.ok(t.vsHandwritten !== undefined && Number.isFinite(t.vsHandwritten.throughput), `${t.label} compared with the hand-written bot`);
     }
     assert.equal(result.machine.node, process.version);
+    assert.deepEqual({ count: result.diskFlush.count, gapMs: result.diskFlush.gapMs, pages: result.diskFlush.pages }, diskFlush);
+    assert.ok(result.diskFlush.spacedMs.p50 > 0 && result.diskFlush.backToBackMs.p50 > 0, 'disk flushes measured');
 
     const report = formatReport(result).join('\n');
     assert.match(report, /echo bot/);
@@ -46,6 +53,30 @@ describe('bench/turns', () => {
     assert.match(report, /CPU ms\/turn/);
     assert.match(report, /0 failures/);
     assert.match(report, /vary/);
+    assert.match(report, /^Disk flush \(fsync of 2 pages where the stores are, 3 each way\): p50 [\d.]+ ms back to back, [\d.]+ ms \(p90 [\d.]+\) with 1 ms between/m);
+    for (const t of result.targets) {
+      assert.equal(t.turnP50Ms.length, t.turnsPerDialog, `${t.label}: a p50 for each turn`);
+      assert.ok(t.turnP50Ms.every((p50) => p50 > 0 && p50 <= t.latencyMs.max), `${t.label}: each turn's p50 is one of its latencies`);
+      if (products.includes(t.bot)) assert.equal(t.vsHandwritten?.turnP50.length, t.turnsPerDialog, `${t.label}: each turn compared`);
+    }
+    assert.match(report, /p50 ms of each turn \(÷ hand-written\)\s+at once\s+turn 1\s+turn 2\s+turn 3/);
+    assert.match(report, /^product, emulator process \(SQLite\): Send SMS\s+1\s+[\d.]+ \([\d.]+x\)\s+[\d.]+ \([\d.]+x\)\s+[\d.]+ \([\d.]+x\)$/m);
+    assert.match(report, /^Send SMS: turn 1 asks for the number, turn 2 asks for the text, turn 3 sends the SMS \(Twilio\)\.$/m);
+    assert.match(report, /^OTP: Verify Phone Number: turn 1 asks for the number, turn 2 starts the verification \(Twilio\), turn 3 checks the code \(Twilio\)\.$/m);
+  });
+
+  it('measures the disk flush in the given directory and leaves no file there', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tva-disk-'));
+    try {
+      const flush = await measureDiskFlush(dir, { count: 4, gapMs: 1, pages: 1 });
+      assert.equal(flush.count, 4);
+      for (const summary of [flush.backToBackMs, flush.spacedMs]) {
+        assert.ok(summary.p50 > 0 && summary.p50 <= summary.max, 'four flushes timed');
+      }
+      assert.deepEqual(await readdir(dir), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops at once when its signal has fired, and says so', async function () {
@@ -137,6 +168,9 @@ describe('bench/turns', () => {
         label: bot,
         concurrency,
         turnsPerDialog: 1,
+        flowLabel: flow,
+        turnNames: ['answers'],
+        turnP50Ms: [p50],
         turns: 1,
         dialogs: 1,
         failures: 0,
@@ -156,7 +190,7 @@ describe('bench/turns', () => {
       assert.equal(echo?.echoTimes, undefined);
       assert.equal(hand?.echoTimes, 5);
       assert.equal(hand?.vsHandwritten, undefined);
-      assert.deepEqual(product?.vsHandwritten, { throughput: 1.5, p50: 0.5, p99: 0.5, rss: 0.5, cpu: 0.75 });
+      assert.deepEqual(product?.vsHandwritten, { throughput: 1.5, p50: 0.5, p99: 0.5, rss: 0.5, cpu: 0.75, turnP50: [0.5] });
       assert.equal(other?.vsHandwritten, undefined);
     });
   });
