@@ -5,7 +5,8 @@
  * emulator, SQLite, what `npm start` gives) and against the standalone emulator; with a database URL also on
  * PostgreSQL, one instance and two sharing it. Each row drives a fixed number of conversations over
  * `POST /api/messages` (expectReplies) with N at once, through one keep-alive client, and checks every dialog (the
- * SMS reached the outbox, the code was approved).
+ * SMS reached the outbox, the code was approved). The bots of one flow take turns, a slice of conversations each,
+ * so that the machine's load changing during the run moves all of their figures alike.
  */
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
@@ -38,6 +39,8 @@ export interface BenchOptions {
   warmup: number;
   /** PostgreSQL rows (one instance, two instances) when given. */
   databaseUrl?: string;
+  /** Conversations a bot runs before the next bot of its flow takes over (sliceFor(concurrency) when absent). */
+  slice?: number;
   /** How the disk flush is measured (DISK_FLUSH_DEFAULTS when absent). */
   diskFlush?: DiskFlushOptions;
   /** Stops every loop early (Ctrl-C); the setup is still torn down. */
@@ -264,47 +267,105 @@ function rssOf(bot: Bot): number | undefined {
   return total;
 }
 
-async function measure(
-  bot: Bot,
-  scenario: Scenario,
+/**
+ * Conversations each bot runs before the next bot of its flow takes over: rows of one flow are measured in slices,
+ * taking turns, so that a machine getting busier or quieter during the run moves every bot's figures alike instead
+ * of the one whose row was running then.
+ */
+export function sliceFor(concurrency: number): number {
+  return Math.max(50, concurrency * 4);
+}
+
+/** One bot's row being measured, slice after slice. */
+interface Row {
+  bot: Bot;
+  scenario: Scenario;
+  label: string;
+  onFailure: (sample: Omit<FailureSample, 'label' | 'concurrency'>) => void;
+  warmFailures: number;
+  measured: RowOutcome;
+  /** CPU ms of the bot's processes over the measured slices; undefined where /proc cannot tell. */
+  cpuMs: number | undefined;
+}
+
+/**
+ * Measures `bots` on one flow at `concurrency`: each bot's warmup, then `options.conversations` each, in slices of
+ * sliceFor(concurrency), the bots taking turns. Turns/s is the measured turns over the time of the bot's own slices;
+ * CPU is summed over them; RSS is read after the last.
+ */
+async function measureTogether<B extends Bot>(
+  bots: B[],
+  scenarioOf: (bot: B) => Scenario,
   concurrency: number,
   options: BenchOptions,
   fetchImpl: typeof fetch,
   failures: FailureSample[],
-): Promise<TargetResult> {
-  const label = bot.id === 'echo' ? bot.label : `${bot.label}: ${scenario.label}`;
-  const onFailure = (sample: Omit<FailureSample, 'label' | 'concurrency'>) => {
-    if (failures.filter((f) => f.label === label && f.concurrency === concurrency).length < MAX_FAILURE_SAMPLES) {
-      failures.push({ label, concurrency, ...sample });
+): Promise<TargetResult[]> {
+  const rows: Row[] = bots.map((bot) => {
+    const scenario = scenarioOf(bot);
+    const label = bot.id === 'echo' ? bot.label : `${bot.label}: ${scenario.label}`;
+    return {
+      bot,
+      scenario,
+      label,
+      onFailure: (sample) => {
+        if (failures.filter((f) => f.label === label && f.concurrency === concurrency).length < MAX_FAILURE_SAMPLES) {
+          failures.push({ label, concurrency, ...sample });
+        }
+      },
+      warmFailures: 0,
+      measured: { latenciesMs: [], byTurnMs: scenario.turns.map(() => []), turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n },
+      cpuMs: 0,
+    };
+  });
+  for (const row of rows) {
+    if (options.warmup === 0) continue;
+    const warm = await drive(row.bot, row.scenario, options.warmup, concurrency, fetchImpl, row.onFailure, options.signal);
+    row.warmFailures = warm.failures;
+    row.measured.gaveUp = warm.gaveUp;
+  }
+  const slice = options.slice ?? sliceFor(concurrency);
+  for (let done = 0; done < options.conversations; done += slice) {
+    const count = Math.min(slice, options.conversations - done);
+    for (const row of rows) {
+      if (row.measured.gaveUp) continue;
+      const cpuBefore = cpuOf(row.bot);
+      const part = await drive(row.bot, row.scenario, count, concurrency, fetchImpl, row.onFailure, options.signal);
+      const cpuAfter = cpuOf(row.bot);
+      if (options.signal?.aborted) throw new BenchmarkAborted();
+      const into = row.measured;
+      into.latenciesMs.push(...part.latenciesMs);
+      for (const [i, latencies] of part.byTurnMs.entries()) into.byTurnMs[i]?.push(...latencies);
+      into.turns += part.turns;
+      into.dialogs += part.dialogs;
+      into.failures += part.failures;
+      into.gaveUp = part.gaveUp || row.warmFailures + into.failures >= MAX_FAILURES_PER_ROW;
+      into.elapsedNs += part.elapsedNs;
+      row.cpuMs = row.cpuMs !== undefined && cpuBefore !== undefined && cpuAfter !== undefined ? row.cpuMs + (cpuAfter - cpuBefore) : undefined;
     }
-  };
-  const warm = options.warmup > 0 ? await drive(bot, scenario, options.warmup, concurrency, fetchImpl, onFailure, options.signal) : undefined;
-  const cpuBefore = cpuOf(bot);
-  const measured = warm?.gaveUp
-    ? { latenciesMs: [], byTurnMs: [], turns: 0, dialogs: 0, failures: 0, gaveUp: true, elapsedNs: 0n }
-    : await drive(bot, scenario, options.conversations, concurrency, fetchImpl, onFailure, options.signal);
-  const cpuAfter = cpuOf(bot);
-  if (options.signal?.aborted) throw new BenchmarkAborted();
-  const seconds = Number(measured.elapsedNs) / 1e9;
-  return {
-    bot: bot.id,
-    flow: scenario.id,
-    label,
-    concurrency,
-    turnsPerDialog: scenario.turnsPerDialog,
-    flowLabel: scenario.label,
-    turnNames: scenario.turns,
-    turnP50Ms: scenario.turns.map((_, i) => summarize(measured.byTurnMs[i] ?? []).p50),
-    turns: measured.turns,
-    dialogs: measured.dialogs,
-    failures: (warm?.failures ?? 0) + measured.failures,
-    gaveUp: measured.gaveUp,
-    seconds,
-    turnsPerSecond: seconds > 0 ? measured.turns / seconds : 0,
-    latencyMs: summarize(measured.latenciesMs),
-    rssMb: rssOf(bot),
-    cpuMsPerTurn: cpuBefore !== undefined && cpuAfter !== undefined && measured.turns > 0 ? (cpuAfter - cpuBefore) / measured.turns : undefined,
-  };
+  }
+  return rows.map(({ bot, scenario, label, warmFailures, measured, cpuMs }) => {
+    const seconds = Number(measured.elapsedNs) / 1e9;
+    return {
+      bot: bot.id,
+      flow: scenario.id,
+      label,
+      concurrency,
+      turnsPerDialog: scenario.turnsPerDialog,
+      flowLabel: scenario.label,
+      turnNames: scenario.turns,
+      turnP50Ms: scenario.turns.map((_, i) => summarize(measured.byTurnMs[i] ?? []).p50),
+      turns: measured.turns,
+      dialogs: measured.dialogs,
+      failures: warmFailures + measured.failures,
+      gaveUp: measured.gaveUp,
+      seconds,
+      turnsPerSecond: seconds > 0 ? measured.turns / seconds : 0,
+      latencyMs: summarize(measured.latenciesMs),
+      rssMb: rssOf(bot),
+      cpuMsPerTurn: cpuMs !== undefined && measured.turns > 0 ? cpuMs / measured.turns : undefined,
+    };
+  });
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.POSITIVE_INFINITY);
@@ -513,12 +574,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const numbers = new VerificationNumbers();
     const targets: TargetResult[] = [];
     for (const concurrency of options.concurrency) {
-      targets.push(await measure(echoBot, echoScenario(), concurrency, options, fetchImpl, failures));
+      targets.push(...(await measureTogether([echoBot], echoScenario, concurrency, options, fetchImpl, failures)));
       for (const flow of ['send-sms', 'otp'] as const) {
-        for (const bot of bots) {
-          const scenario = flow === 'send-sms' ? sendSmsScenario(bot.outbox) : verifyPhoneNumberScenario(bot.outbox, numbers);
-          targets.push(await measure(bot, scenario, concurrency, options, fetchImpl, failures));
-        }
+        const scenarioOf = (bot: (typeof bots)[number]) => (flow === 'send-sms' ? sendSmsScenario(bot.outbox) : verifyPhoneNumberScenario(bot.outbox, numbers));
+        targets.push(...(await measureTogether(bots, scenarioOf, concurrency, options, fetchImpl, failures)));
       }
     }
     const { signal: _signal, databaseUrl, diskFlush: _diskFlush, ...plain } = options;

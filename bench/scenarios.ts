@@ -146,6 +146,9 @@ export function echoScenario(): Scenario {
   };
 }
 
+/** Numbers every SMS body of this process: bots sharing an emulator, and rows run in slices, never repeat a body. */
+let smsBodySeq = 0;
+
 /** Send SMS: ask, give the number, give the text; the confirmation names the number and the SMS is in the outbox. */
 export function sendSmsScenario(outbox: OutboxReader, label = 'Send SMS'): Scenario {
   return {
@@ -155,7 +158,7 @@ export function sendSmsScenario(outbox: OutboxReader, label = 'Send SMS'): Scena
     turns: ['asks for the number', 'asks for the text', 'sends the SMS (Twilio)'],
     script: ({ user, seq }) => {
       const to = smsNumberOf(user);
-      const body = `Benchmark message ${user}-${seq}`;
+      const body = `Benchmark message ${user}-${seq}-${++smsBodySeq}`;
       return {
         steps: [
           { say: 'send an sms', expect: [/number/i] },

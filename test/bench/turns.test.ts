@@ -16,11 +16,12 @@ function silentOutput() {
 }
 
 describe('bench/turns', () => {
-  it('runs every bot end to end in its own process: one at a time, two conversations each, no failures', async function () {
+  it('runs every bot end to end in its own process: one at a time, three conversations each in slices, no failures', async function () {
     this.timeout(180_000);
     const databaseUrl = process.env.TEST_DATABASE_URL || undefined;
     const diskFlush = { count: 3, gapMs: 1, pages: 2 };
-    const result = await runBenchmark({ concurrency: [1], conversations: 2, warmup: 0, diskFlush, ...(databaseUrl ? { databaseUrl } : {}) });
+    // Three conversations in slices of two: every bot's row is put together from two slices, the bots taking turns.
+    const result = await runBenchmark({ concurrency: [1], conversations: 3, slice: 2, warmup: 0, diskFlush, ...(databaseUrl ? { databaseUrl } : {}) });
 
     const products = databaseUrl ? ['product', 'product-standalone', 'product-postgres', 'product-postgres-2'] : ['product', 'product-standalone'];
     const bots = ['handwritten', ...products];
@@ -31,8 +32,8 @@ describe('bench/turns', () => {
     assert.deepEqual(result.failures, []);
     for (const t of result.targets) {
       assert.equal(t.failures, 0, `${t.label} failures`);
-      assert.equal(t.dialogs, 2, `${t.label} dialogs`);
-      assert.equal(t.turns, 2 * t.turnsPerDialog, `${t.label} turns`);
+      assert.equal(t.dialogs, 3, `${t.label} dialogs`);
+      assert.equal(t.turns, 3 * t.turnsPerDialog, `${t.label} turns`);
       assert.ok(t.turnsPerSecond > 0);
       const { p50, p90, p99, max } = t.latencyMs;
       assert.ok(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= max, `${t.label} latencies ordered`);
