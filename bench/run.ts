@@ -164,6 +164,10 @@ interface RowOutcome {
   elapsedNs: bigint;
 }
 
+function emptyOutcome(scenario: Scenario): RowOutcome {
+  return { latenciesMs: [], byTurnMs: scenario.turns.map(() => []), turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n };
+}
+
 /** A failed check, with the step it happened at. */
 class DialogFailure extends Error {
   constructor(
@@ -192,7 +196,7 @@ async function drive(
   onFailure: (sample: Omit<FailureSample, 'label' | 'concurrency'>) => void,
   signal: AbortSignal | undefined,
 ): Promise<RowOutcome> {
-  const outcome: RowOutcome = { latenciesMs: [], byTurnMs: scenario.turns.map(() => []), turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n };
+  const outcome = emptyOutcome(scenario);
   const started = process.hrtime.bigint();
   let next = 0;
   const virtualUser = async (user: number) => {
@@ -314,7 +318,7 @@ async function measureTogether<B extends Bot>(
         }
       },
       warmFailures: 0,
-      measured: { latenciesMs: [], byTurnMs: scenario.turns.map(() => []), turns: 0, dialogs: 0, failures: 0, gaveUp: false, elapsedNs: 0n },
+      measured: emptyOutcome(scenario),
       cpuMs: 0,
     };
   });
@@ -351,7 +355,7 @@ async function measureTogether<B extends Bot>(
       flow: scenario.id,
       label,
       concurrency,
-      turnsPerDialog: scenario.turnsPerDialog,
+      turnsPerDialog: scenario.turns.length,
       flowLabel: scenario.label,
       turnNames: scenario.turns,
       turnP50Ms: scenario.turns.map((_, i) => summarize(measured.byTurnMs[i] ?? []).p50),

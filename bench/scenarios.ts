@@ -31,8 +31,7 @@ export type ScenarioId = 'echo' | 'send-sms' | 'otp';
 export interface Scenario {
   id: ScenarioId;
   label: string;
-  turnsPerDialog: number;
-  /** What the bot does on each turn of the dialog, in order (turnsPerDialog of them): the per-turn table's legend. */
+  /** What the bot does on each turn of the dialog, in order: one entry per turn (the per-turn table's legend). */
   turns: string[];
   script(seat: DialogSeat): Script;
 }
@@ -137,7 +136,6 @@ export function echoScenario(): Scenario {
   return {
     id: 'echo',
     label: 'echo bot (bare botbuilder)',
-    turnsPerDialog: 1,
     turns: ['echoes the text'],
     script: ({ user, seq }) => {
       const text = `hello ${user}-${seq}`;
@@ -154,7 +152,6 @@ export function sendSmsScenario(outbox: OutboxReader, label = 'Send SMS'): Scena
   return {
     id: 'send-sms',
     label,
-    turnsPerDialog: 3,
     turns: ['asks for the number', 'asks for the text', 'sends the SMS (Twilio)'],
     script: ({ user, seq }) => {
       const to = smsNumberOf(user);
@@ -181,7 +178,6 @@ export function verifyPhoneNumberScenario(outbox: OutboxReader, numbers: Verific
   return {
     id: 'otp',
     label,
-    turnsPerDialog: 3,
     turns: ['asks for the number', 'starts the verification (Twilio)', 'checks the code (Twilio)'],
     script: () => {
       const to = numbers.take();
@@ -201,7 +197,6 @@ export function startCheckScenario(outbox: OutboxReader, numbers: VerificationNu
   return {
     id: 'otp',
     label: 'OTP: Start + Check Verification',
-    turnsPerDialog: 5,
     turns: ['asks for the number', 'starts the verification (Twilio)', 'asks for the number', 'asks for the code', 'checks the code (Twilio)'],
     script: () => {
       const to = numbers.take();
