@@ -1,12 +1,12 @@
 /**
  * The benchmark's core. Every bot runs in a process of its own (so its memory can be read), started the same way:
- * the bare echo bot, the hand-written Send SMS / Verify Phone Number bot (botbuilder-dialogs, MemoryStorage, the
+ * the bare echo bot (also once flushing each turn to disk: the floor of a durable bot), the hand-written Send SMS / Verify Phone Number bot (botbuilder-dialogs, MemoryStorage, the
  * twilio SDK) against a standalone `tva emulator` process, and the product twice: zero-config (its own embedded
  * emulator, SQLite, what `npm start` gives) and against the standalone emulator; with a database URL also on
  * PostgreSQL, one instance and two sharing it. Each row drives a fixed number of conversations over
  * `POST /api/messages` (expectReplies) with N at once, through one keep-alive client, and checks every dialog (the
- * SMS reached the outbox, the code was approved). The bots of one flow take turns, a slice of conversations each,
- * so that the machine's load changing during the run moves all of their figures alike.
+ * SMS reached the outbox, the code was approved). All rows take turns, a slice of conversations each, so that the
+ * machine's load changing during the run moves all of their figures alike.
  */
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
@@ -58,7 +58,7 @@ export interface MachineInfo {
 }
 
 /** Which bot served a row. */
-export type BotId = 'echo' | 'handwritten' | 'product' | 'product-standalone' | 'product-postgres' | 'product-postgres-2' | 'product-compare';
+export type BotId = 'echo' | 'echo-durable' | 'handwritten' | 'product' | 'product-standalone' | 'product-postgres' | 'product-postgres-2' | 'product-compare';
 
 export interface TargetResult {
   bot: BotId;
@@ -272,8 +272,7 @@ function rssOf(bot: Bot): number | undefined {
 }
 
 /**
- * Conversations each bot runs before the next bot of its flow takes over: rows of one flow are measured in slices,
- * taking turns, so that a machine getting busier or quieter during the run moves every bot's figures alike instead
+ * Conversations each row runs before the next row takes over: rows are measured in slices, taking turns, so that a machine getting busier or quieter during the run moves every bot's figures alike instead
  * of the one whose row was running then.
  */
 export function sliceFor(concurrency: number): number {
@@ -293,21 +292,20 @@ interface Row {
 }
 
 /**
- * Measures `bots` on one flow at `concurrency`: each bot's warmup, then `options.conversations` each, in slices of
- * sliceFor(concurrency), the bots taking turns. Turns/s is the measured turns over the time of the bot's own slices;
- * CPU is summed over them; RSS is read after the last.
+ * Measures each bot on its scenario at `concurrency`: each row's warmup, then `options.conversations` each, in slices
+ * of sliceFor(concurrency), the rows taking turns (a bot with two rows, one per flow, runs them in turn). Turns/s is
+ * the measured turns over the time of the row's own slices; CPU is summed over them; RSS is read after the last
+ * slice of all.
  */
-async function measureTogether<B extends Bot>(
-  bots: B[],
-  scenarioOf: (bot: B) => Scenario,
+async function measureTogether(
+  entries: Array<{ bot: Bot; scenario: Scenario }>,
   concurrency: number,
   options: BenchOptions,
   fetchImpl: typeof fetch,
   failures: FailureSample[],
 ): Promise<TargetResult[]> {
-  const rows: Row[] = bots.map((bot) => {
-    const scenario = scenarioOf(bot);
-    const label = bot.id === 'echo' ? bot.label : `${bot.label}: ${scenario.label}`;
+  const rows: Row[] = entries.map(({ bot, scenario }) => {
+    const label = scenario.id === 'echo' ? bot.label : `${bot.label}: ${scenario.label}`;
     return {
       bot,
       scenario,
@@ -519,6 +517,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const mainScript = fromSources ? path.join('src', 'main.ts') : path.join('dist', 'src', 'main.js');
 
     const echo = await started(spawnServer(path.join('bench', 'serve.ts'), ['echo'], base, /listening (\S+)/));
+    const echoDurable = await started(
+      spawnServer(path.join('bench', 'serve.ts'), ['echo-durable'], { ...base, BENCH_ECHO_FLUSH_FILE: path.join(tempDir, 'echo-turns.flush') }, /listening (\S+)/),
+    );
     const handwritten = await started(
       spawnServer(path.join('bench', 'serve.ts'), ['handwritten'], {
         ...base,
@@ -568,7 +569,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     for (const bot of bots) for (const server of bot.servers) await waitUntilReady(server.url, fetchImpl);
     const idleRssMb: Partial<Record<BotId, number>> = {};
     const echoBot: Bot = { id: 'echo', label: 'echo bot (bare botbuilder)', servers: [echo] };
-    for (const bot of [echoBot, ...bots]) {
+    const echoDurableBot: Bot = { id: 'echo-durable', label: 'echo bot, one disk flush per turn', servers: [echoDurable] };
+    for (const bot of [echoBot, echoDurableBot, ...bots]) {
       const rss = rssOf(bot);
       if (rss !== undefined && idleRssMb[bot.id] === undefined) idleRssMb[bot.id] = rss;
     }
@@ -578,11 +580,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const numbers = new VerificationNumbers();
     const targets: TargetResult[] = [];
     for (const concurrency of options.concurrency) {
-      targets.push(...(await measureTogether([echoBot], echoScenario, concurrency, options, fetchImpl, failures)));
-      for (const flow of ['send-sms', 'otp'] as const) {
-        const scenarioOf = (bot: (typeof bots)[number]) => (flow === 'send-sms' ? sendSmsScenario(bot.outbox) : verifyPhoneNumberScenario(bot.outbox, numbers));
-        targets.push(...(await measureTogether(bots, scenarioOf, concurrency, options, fetchImpl, failures)));
-      }
+      // Every row takes turns with every other, the echo bots' too: the floor line compares the echo bot flushing
+      // once per turn with the hand-written bot's turns, so they must see the same load.
+      const entries = [
+        { bot: echoBot, scenario: echoScenario() },
+        { bot: echoDurableBot, scenario: echoScenario() },
+        ...bots.map((bot) => ({ bot, scenario: sendSmsScenario(bot.outbox) })),
+        ...bots.map((bot) => ({ bot, scenario: verifyPhoneNumberScenario(bot.outbox, numbers) })),
+      ];
+      targets.push(...(await measureTogether(entries, concurrency, options, fetchImpl, failures)));
     }
     const { signal: _signal, databaseUrl, diskFlush: _diskFlush, ...plain } = options;
     return { machine, options: { ...plain, postgres: databaseUrl !== undefined }, idleRssMb, diskFlush, targets: compare(targets), failures };

@@ -1,6 +1,7 @@
 /**
- * `tsx bench/serve.ts echo|handwritten|emulator`: one baseline bot in a process of its own, so the benchmark can
- * read its memory; `emulator ...` runs `tva emulator ...` from the sources (bin/tva.js needs a build). Listens on 127.0.0.1 and a free port and prints `listening <url>`. The hand-written bot reads its Twilio
+ * `tsx bench/serve.ts echo|echo-durable|handwritten|emulator`: one baseline bot in a process of its own, so the
+ * benchmark can read its memory; `echo-durable` is the echo bot flushing each turn to BENCH_ECHO_FLUSH_FILE before it
+ * answers; `emulator ...` runs `tva emulator ...` from the sources (bin/tva.js needs a build). Listens on 127.0.0.1 and a free port and prints `listening <url>`. The hand-written bot reads its Twilio
  * settings from BENCH_TWILIO_BASE_URL, BENCH_TWILIO_ACCOUNT_SID, BENCH_TWILIO_AUTH_TOKEN, BENCH_TWILIO_FROM and
  * BENCH_TWILIO_VERIFY_SERVICE_SID.
  */
@@ -21,6 +22,7 @@ async function main(kind: string | undefined): Promise<void> {
   }
   let url: string;
   if (kind === 'echo') url = (await startEchoBot()).url;
+  else if (kind === 'echo-durable') url = (await startEchoBot({ flushFile: setting('BENCH_ECHO_FLUSH_FILE') })).url;
   else if (kind === 'handwritten') {
     url = (
       await startHandwrittenBot({
@@ -31,7 +33,7 @@ async function main(kind: string | undefined): Promise<void> {
         verifyServiceSid: setting('BENCH_TWILIO_VERIFY_SERVICE_SID'),
       })
     ).url;
-  } else throw new Error('Usage: tsx bench/serve.ts echo|handwritten|emulator [options]');
+  } else throw new Error('Usage: tsx bench/serve.ts echo|echo-durable|handwritten|emulator [options]');
   process.stdout.write(`listening ${url}\n`);
 }
 

@@ -98,7 +98,7 @@ function cells(t: TargetResult): string[] {
  * (the echo bot has one turn and no such table), then what each turn of each flow does.
  */
 function byTurn(targets: TargetResult[]): string[] {
-  const rows = targets.filter((t) => t.bot !== 'echo' && t.turnP50Ms.length > 0);
+  const rows = targets.filter((t) => t.flow !== 'echo' && t.turnP50Ms.length > 0);
   if (rows.length === 0) return [];
   const most = Math.max(...rows.map((t) => t.turnP50Ms.length));
   const header = ['p50 ms of each turn (÷ hand-written)', 'at once', ...Array.from({ length: most }, (_, i) => `turn ${i + 1}`)];
@@ -118,6 +118,32 @@ function byTurn(targets: TargetResult[]): string[] {
     '',
     ...table(header, rows.map(cellsOf)),
     ...[...flows].map(([flow, names]) => `${flow}: ${names.map((name, i) => `turn ${i + 1} ${name}`).join(', ')}.`),
+  ];
+}
+
+/**
+ * One at a time, the least a turn can take when it waits for one disk flush: the echo bot flushing once per turn
+ * (no state, dialog or Twilio call), and the hand-written bot's turns that are faster than that, which no bot on
+ * the same stack keeping its state on this disk can match. Every row takes turns with the others (measureTogether),
+ * so the floor and the hand-written bot's turns saw the same load.
+ */
+export function floorLines(targets: TargetResult[]): string[] {
+  const floor = targets.find((t) => t.bot === 'echo-durable' && t.concurrency === 1);
+  if (floor === undefined) return [];
+  const echo = targets.find((t) => t.bot === 'echo' && t.concurrency === 1);
+  const below: string[] = [];
+  for (const hand of targets.filter((t) => t.bot === 'handwritten' && t.concurrency === 1)) {
+    hand.turnP50Ms.forEach((p50, i) => {
+      if (p50 < floor.latencyMs.p50) below.push(`${hand.flowLabel} turn ${i + 1} (${fixed(p50, 2)} ms)`);
+    });
+  }
+  return [
+    '',
+    `Floor one at a time: the echo bot flushing once per turn answers in p50 ${fixed(floor.latencyMs.p50, 2)} ms` +
+      `${echo ? ` (without the flush ${fixed(echo.latencyMs.p50, 2)} ms)` : ''}: a bot on the same stack (restify, CloudAdapter) that waits for a flush each turn answers no faster.`,
+    below.length === 0
+      ? "Every turn of the hand-written bot takes longer than that floor."
+      : `Turns of the hand-written bot faster than that floor, which no durable bot on that stack can match on this disk: ${below.join(', ')}.`,
   ];
 }
 
@@ -141,6 +167,7 @@ export function formatReport(result: BenchResult): string[] {
       result.targets.map(cells),
     ),
     ...byTurn(result.targets),
+    ...floorLines(result.targets),
   ];
   const failed = result.targets.reduce((n, t) => n + t.failures, 0);
   if (failed > 0) {

@@ -4,11 +4,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CommanderError } from 'commander';
+import { readFileSync, statSync } from 'node:fs';
 import { measureDiskFlush } from '../../bench/disk';
+import { echoOf, startEchoBot } from '../../bench/echo-bot';
 import { compare, parseCompareEnv, runBenchmark, type TargetResult } from '../../bench/run';
 import { codeFor, localOutbox, smsNumberOf, VerificationNumbers } from '../../bench/scenarios';
 import { percentile, summarize } from '../../bench/stats';
-import { DEFAULTS, formatReport, parseOptions } from '../../bench/turns';
+import { DEFAULTS, floorLines, formatReport, parseOptions } from '../../bench/turns';
+import { BotClient } from '../../src/chat';
 
 function silentOutput() {
   const err: string[] = [];
@@ -27,7 +30,7 @@ describe('bench/turns', () => {
     const bots = ['handwritten', ...products];
     assert.deepEqual(
       result.targets.map((t) => `${t.bot}/${t.flow}`),
-      ['echo/echo', ...bots.map((b) => `${b}/send-sms`), ...bots.map((b) => `${b}/otp`)],
+      ['echo/echo', 'echo-durable/echo', ...bots.map((b) => `${b}/send-sms`), ...bots.map((b) => `${b}/otp`)],
     );
     assert.deepEqual(result.failures, []);
     for (const t of result.targets) {
@@ -64,6 +67,33 @@ describe('bench/turns', () => {
     assert.match(report, /^product, emulator process \(SQLite\): Send SMS\s+1\s+[\d.]+ \([\d.]+x\)\s+[\d.]+ \([\d.]+x\)\s+[\d.]+ \([\d.]+x\)$/m);
     assert.match(report, /^Send SMS: turn 1 asks for the number, turn 2 asks for the text, turn 3 sends the SMS \(Twilio\)\.$/m);
     assert.match(report, /^OTP: Verify Phone Number: turn 1 asks for the number, turn 2 starts the verification \(Twilio\), turn 3 checks the code \(Twilio\)\.$/m);
+    assert.match(report, /^echo bot, one disk flush per turn\s+1\s+3\s/m);
+    assert.match(report, /^Floor one at a time: the echo bot flushing once per turn answers in p50 [\d.]+ ms \(without the flush [\d.]+ ms\): a bot on the same stack \(restify, CloudAdapter\) that waits for a flush each turn answers no faster\.$/m);
+  });
+
+  it('has the durable echo bot write each activity to its file and flush it before answering, alone on the event loop', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tva-echo-'));
+    const file = path.join(dir, 'turns.flush');
+    const flushes: Array<{ alone: boolean; onDisk: string }> = [];
+    // The file as it stands when each flush is asked for: the turn's activity must already be in it.
+    const flusher = { flush: (_fd: number, alone: boolean) => void flushes.push({ alone, onDisk: readFileSync(file, 'latin1') }) };
+    const bot = await startEchoBot({ flushFile: file, flusher });
+    try {
+      const client = new BotClient({ baseUrl: bot.url, channelId: 'bench', userId: 'u1', conversationId: 'c1' });
+      const replies = [await client.say('first turn'), await client.say('second turn')];
+      assert.deepEqual(replies.map((r) => r.map((a) => a.text)), [[echoOf('first turn')], [echoOf('second turn')]]);
+      // One flush when the file is made, then one per turn.
+      assert.equal(flushes.length, 3);
+      assert.equal(bot.flushes(), 2);
+      assert.deepEqual(flushes.map((f) => f.alone), [true, true, true]);
+      assert.match(flushes[1]?.onDisk ?? '', /"text":"first turn"/);
+      assert.doesNotMatch(flushes[1]?.onDisk ?? '', /second turn/);
+      assert.match(flushes[2]?.onDisk ?? '', /"text":"second turn"/);
+      assert.equal(statSync(file).size, 64 * 4096, 'the file keeps its size: pages are rewritten in turn');
+    } finally {
+      await bot.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('measures the disk flush in the given directory and leaves no file there', async () => {
@@ -160,6 +190,43 @@ describe('bench/turns', () => {
       assert.equal(percentile(values, 99), 99);
       assert.deepEqual(summarize([3, 1, 2]), { p50: 2, p90: 3, p99: 3, max: 3, mean: 2 });
       assert.deepEqual(summarize([]), { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 });
+    });
+
+    it('names the hand-written turns faster than the durable echo bot, one at a time only', () => {
+      const row = (bot: TargetResult['bot'], flow: TargetResult['flow'], concurrency: number, p50: number, turnP50Ms: number[], flowLabel: string): TargetResult => ({
+        bot,
+        flow,
+        label: bot,
+        concurrency,
+        turnsPerDialog: turnP50Ms.length,
+        flowLabel,
+        turnNames: turnP50Ms.map(() => 'answers'),
+        turnP50Ms,
+        turns: 1,
+        dialogs: 1,
+        failures: 0,
+        gaveUp: false,
+        seconds: 1,
+        turnsPerSecond: 1,
+        latencyMs: { p50, p90: p50, p99: p50, max: p50, mean: p50 },
+        rssMb: undefined,
+        cpuMsPerTurn: undefined,
+      });
+      const rows = [
+        row('echo', 'echo', 1, 1.5, [1.5], 'echo'),
+        row('echo-durable', 'echo', 1, 2.25, [2.25], 'echo'),
+        row('handwritten', 'send-sms', 1, 3, [3, 2, 5], 'Send SMS'),
+        row('handwritten', 'otp', 1, 3, [1.9, 3.5, 4], 'OTP'),
+        row('handwritten', 'otp', 50, 3, [1, 1, 1], 'OTP'),
+        row('product', 'otp', 1, 3, [1, 1, 1], 'OTP'),
+      ];
+      assert.deepEqual(floorLines(rows), [
+        '',
+        'Floor one at a time: the echo bot flushing once per turn answers in p50 2.25 ms (without the flush 1.50 ms): a bot on the same stack (restify, CloudAdapter) that waits for a flush each turn answers no faster.',
+        'Turns of the hand-written bot faster than that floor, which no durable bot on that stack can match on this disk: Send SMS turn 2 (2.00 ms), OTP turn 1 (1.90 ms).',
+      ]);
+      assert.equal(floorLines(rows.map((r) => (r.bot === 'echo-durable' ? { ...r, latencyMs: { ...r.latencyMs, p50: 1.8 } } : r)))[2], 'Every turn of the hand-written bot takes longer than that floor.');
+      assert.deepEqual(floorLines(rows.filter((r) => r.bot !== 'echo-durable')), []);
     });
 
     it('compares product rows with the hand-written bot and every row with the echo bot, at the same concurrency', () => {
