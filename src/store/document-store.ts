@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import { StoreConflictError, StoreValidationError } from './errors';
+import { StoreConflictError, StoreStoppedError, StoreValidationError } from './errors';
 import type {
   AuditEntry,
   AuditInput,
@@ -88,6 +88,8 @@ export abstract class DocumentStore implements Store {
   abstract readonly kind: StoreKind;
   abstract readonly groupCommit: boolean;
   private closed = false;
+  /** Why the store stopped (failStop): every call after it fails with this, and the check reports it. */
+  private stoppedBy: Error | undefined;
 
   protected constructor(protected readonly now: () => Date) {}
 
@@ -200,7 +202,21 @@ export abstract class DocumentStore implements Store {
 
   async check(): Promise<StoreCheck> {
     if (this.closed) return { ok: false, problem: 'The store is closed.' };
+    if (this.stoppedBy) return { ok: false, problem: this.stoppedBy.message };
     return this.checkBackend();
+  }
+
+  /**
+   * Stops the store for good in this process: the backend can no longer vouch that what it acknowledges is on disk
+   * (a failed WAL flush). Every later call fails with `reason`'s message, and `check` reports it.
+   */
+  protected failStop(reason: Error): void {
+    this.stoppedBy ??= reason;
+  }
+
+  /** The error a call fails with once {@link failStop} was called; undefined until then. */
+  protected stoppedError(): StoreStoppedError | undefined {
+    return this.stoppedBy && new StoreStoppedError(this.stoppedBy.message, { cause: this.stoppedBy });
   }
 
   async close(): Promise<void> {
@@ -211,6 +227,8 @@ export abstract class DocumentStore implements Store {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('The store is closed: open a new one with openStore().');
+    const stopped = this.stoppedError();
+    if (stopped) throw stopped;
   }
 
   // botbuilder's Storage, matching MemoryStorage: items come back with `eTag`; a write whose eTag is '*',

@@ -23,3 +23,11 @@ export class StoreValidationError extends Error {
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
 }
+
+/**
+ * The store stopped in this process after a failure it cannot recover from safely (a failed flush to disk): nothing
+ * more is read or written until the server is restarted.
+ */
+export class StoreStoppedError extends Error {
+  override readonly name = 'StoreStoppedError';
+}

@@ -7,7 +7,7 @@ import type * as PostgresModule from './postgres';
 import { SqliteStore } from './sqlite';
 import type { Store, StoreOptions } from './types';
 
-export { StoreConflictError, StoreOpenError, StoreValidationError } from './errors';
+export { StoreConflictError, StoreOpenError, StoreStoppedError, StoreValidationError } from './errors';
 export { MIGRATIONS, STORE_SCHEMA_VERSION, migrationsFor, type Migration } from './migrations';
 export { sqlitePath } from './sqlite';
 export { lockTurns, ProcessLeases, type LeaseTable } from './process-leases';

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreConflictError, StoreOpenError } from './errors';
+import { StoreConflictError, StoreOpenError, StoreStoppedError } from './errors';
 import { STORE_SCHEMA_VERSION, migrationsFor, newerSchemaMessage } from './migrations';
 import {
   DocumentStore,
@@ -163,8 +163,9 @@ interface QueuedWrite {
  * loss or an OS crash exactly as with FULL. Where that fsync runs is WalFlusher's choice: on the event loop when the
  * committing turn runs alone (addLoadProbe) and the disk flushes in well under a millisecond (cheaper than handing
  * it to another thread and back), else on libuv's thread pool, so that other conversations are served meanwhile
- * (commits made while it runs wait for the next one). 'normal' answers right after the commit: it survives the
- * process being killed, not a power loss.
+ * (commits made while it runs wait for the next one). A failed fsync stops the store (failStop: every later call
+ * fails, the check says why) until the process restarts; see `syncNext`. 'normal' answers right after the commit: it
+ * survives the process being killed, not a power loss.
  *
  * Group commit: writes are not committed one by one either. Every write (put, putMany, delete, take, bot state,
  * audit entry) issued in one turn of the event loop is queued, and all of them are committed in one IMMEDIATE
@@ -295,6 +296,12 @@ export class SqliteStore extends DocumentStore {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const stopped = this.stoppedError();
+    if (stopped) {
+      // Queued before a flush failed: committing them now could only be acknowledged by a flush that cannot be trusted.
+      for (const write of batch) write.reject(stopped);
+      return;
+    }
     const outcomes: Array<(() => void) | undefined> = [];
     try {
       this.commitBatch.immediate(batch, outcomes);
@@ -325,12 +332,28 @@ export class SqliteStore extends DocumentStore {
   private syncNext(): void {
     const covered = this.awaitingSync;
     this.awaitingSync = [];
+    const rejectAll = (failure: Error) => {
+      for (const commit of covered) for (const reject of commit.rejects) reject(failure);
+    };
+    const stopped = this.stoppedError();
+    if (stopped) {
+      rejectAll(stopped);
+      return;
+    }
     const answer = () => {
       for (const commit of covered) for (const answerCommit of commit.answers) answerCommit();
     };
     const fail = (error: unknown) => {
-      const failure = new Error(`The store's SQLite file ${this.file} could not be flushed to disk: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      for (const commit of covered) for (const reject of commit.rejects) reject(failure);
+      // After a failed fsync the kernel may have dropped the pages it could not write and report later fsyncs as
+      // done, and SQLite's recovery stops at the first WAL frame missing on disk, taking every later commit with
+      // it: no later flush can vouch for a commit any more. Stop, as PostgreSQL does; a restart recovers the file.
+      const failure = new StoreStoppedError(
+        `The store's SQLite file ${this.file} could not be flushed to disk: ${error instanceof Error ? error.message : String(error)}. ` +
+          'The server no longer reads or writes it, since the writes made after its last good flush may not be on disk: check the disk (space, errors), then restart the server.',
+        { cause: error },
+      );
+      this.failStop(failure);
+      rejectAll(failure);
     };
     let pooled: Promise<void> | undefined;
     try {

@@ -66,27 +66,57 @@ describe('SQLite store specifics', function () {
     assert.deepEqual(answered, ['a', 'b', 'c']);
   });
 
-  it('rejects the writes of a commit whose inline WAL flush failed, saying so, and flushes the next commit anew', async function () {
-    let failNext = true;
+  it('stops after a failed WAL flush: that commit and every later read and write fail with the reason, and the check says so', async function () {
+    let failNext = false;
     const flushed: number[] = [];
     const opened = await openStore({
       dataDir: dir,
       sqliteWalFlusher: {
         flush: (fd) => {
-          if (failNext) {
-            failNext = false;
-            throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
-          }
+          if (failNext) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
           flushed.push(fd);
           return undefined;
         },
       },
     });
     store = opened;
-    await assert.rejects(opened.put('flush', 'a', { n: 1 }), /could not be flushed to disk: EIO/);
-    await opened.put('flush', 'b', { n: 2 });
-    assert.equal(flushed.length, 1, 'the next commit got a flush of its own');
-    assert.deepEqual((await opened.get('flush', 'b'))?.value, { n: 2 });
+    await opened.put('flush', 'a', { n: 1 });
+    failNext = true;
+    await assert.rejects(opened.put('flush', 'b', { n: 2 }), { name: 'StoreStoppedError', message: /could not be flushed to disk: EIO: i\/o error, fsync\. .*restart the server/ });
+    failNext = false;
+    for (const call of [() => opened.put('flush', 'c', { n: 3 }), () => opened.get('flush', 'a'), () => opened.list('flush'), () => opened.appendAudit({ actor: 'test', action: 'x', outcome: 'ok' })]) {
+      await assert.rejects(call(), { name: 'StoreStoppedError', message: /could not be flushed to disk: EIO/ });
+    }
+    assert.equal(flushed.length, 1, 'no flush after the failed one: it could not vouch for anything');
+    const check = await opened.check();
+    assert.equal(check.ok, false);
+    assert.match(check.ok ? '' : check.problem, /store\.sqlite could not be flushed to disk: EIO.*check the disk/);
+    await opened.close();
+    store = await openStore({ dataDir: dir });
+    assert.deepEqual((await store.get('flush', 'a'))?.value, { n: 1 }, 'reopened (a restart), the acknowledged commit is there');
+    assert.equal(await store.get('flush', 'c'), undefined, 'nothing was written after the failure');
+  });
+
+  it('fails the commits that waited for a WAL flush on the thread pool when it fails, and starts no flush for them', async function () {
+    const flushes: Array<(error?: Error) => void> = [];
+    const opened = await openStore({
+      dataDir: dir,
+      sqliteWalFlusher: { flush: () => new Promise<void>((resolve, reject) => flushes.push((error) => (error ? reject(error) : resolve()))) },
+    });
+    store = opened;
+    const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const first = opened.put('flush', 'a', { n: 1 });
+    await nextTick(); // committed; its flush runs on the thread pool
+    const waiting = opened.put('flush', 'b', { n: 2 });
+    await nextTick(); // committed; waits for the next flush
+    const queued = opened.put('flush', 'c', { n: 3 }); // queued for the next group commit
+    flushes[0]?.(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    const outcomes = await Promise.allSettled([first, waiting, queued]);
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      assert.match(String(outcome.status === 'rejected' ? outcome.reason : ''), /StoreStoppedError: .*could not be flushed to disk: EIO/);
+    }
+    assert.equal(flushes.length, 1);
   });
 
   it('moves the documents of a version-3 file (WITHOUT ROWID) into a rowid table, every document, etag and expiry kept', async function () {
