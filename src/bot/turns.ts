@@ -112,6 +112,22 @@ export const RECHECK_MESSAGES: Readonly<Record<string, { performed: string; notP
 
 /** What a turn that could not get its conversation answers. */
 export const BUSY_MESSAGE = "I'm still working on your previous message. Give me a moment, then send this again.";
+/** Said when a turn that sent (or may have sent) an SMS or a code could not save its state afterwards. */
+export const NOT_SAVED_AFTER_SEND_MESSAGE =
+  "Something went wrong on my side just after that, and I may have lost our place in this conversation. What I told you above stands, so please don't ask for the same thing again; tell me what you need next.";
+
+/**
+ * A turn that sent (or may have sent) something could not commit its state: its replies stay (they say what was
+ * sent), and the user is asked not to repeat the request (a new request would send again).
+ */
+export class TurnNotSavedError extends Error {
+  override readonly name = 'TurnNotSavedError';
+  readonly userMessage = NOT_SAVED_AFTER_SEND_MESSAGE;
+
+  constructor(cause: unknown) {
+    super(`The turn sent, then its state could not be saved: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
 
 const LEDGER_PROPERTY = 'turnLedger';
 /** Replies above this size are not kept for copies (a copy then gets a short note instead). */
@@ -314,6 +330,8 @@ export class TurnGuard {
     turn.turnState.set(TURN_AUDIT, audit);
     // The entries handed to the state's commit; emptied once it committed them.
     let joining: AuditInput[] = [];
+    // Whether a send of this turn went out, or may have: set by its effects.
+    const sends = { made: false };
     try {
       const loaded = await this.load(turn);
       const conversation = this.conversationState.get(turn) as Record<string, unknown>;
@@ -329,7 +347,7 @@ export class TurnGuard {
         for (const reply of activities) replies.push(copyReply(reply));
         return next();
       });
-      turn.turnState.set(TURN_EFFECTS, this.effects(turn, lease, deadline, activityId, conversationId));
+      turn.turnState.set(TURN_EFFECTS, this.effects(turn, lease, deadline, activityId, conversationId, sends));
       await withDeadline(deadline, logic);
       if (activityId !== undefined) {
         const current = this.conversationState.get(turn) as Record<string, unknown> | undefined;
@@ -347,7 +365,15 @@ export class TurnGuard {
       if (this.store.groupCommit && this.leases === undefined) releasing = this.release(lease);
       await saving;
     } catch (err) {
-      if (!(err instanceof TurnSupersededError)) throw err;
+      if (!(err instanceof TurnSupersededError)) {
+        // The state was not committed (the store failed, the disk is full): the turn's replies speak of a state that
+        // is gone, so none goes out in the response body; unless something was sent, which the user must hear.
+        if (!sends.made) {
+          turn.bufferedReplyActivities.length = 0;
+          throw err;
+        }
+        throw new TurnNotSavedError(err);
+      }
       // Another instance took the conversation over: this turn commits nothing and says nothing more.
       this.logger.warn('turn superseded: nothing committed', { activity: activity.type });
       turn.bufferedReplyActivities.length = 0;
@@ -491,7 +517,14 @@ export class TurnGuard {
     if (entry.replies.length > 0) await turn.sendActivities(entry.replies);
   }
 
-  private effects(turn: TurnContext, lease: Lease, deadline: number, activityId: string | undefined, conversationId: string): TurnEffects {
+  private effects(
+    turn: TurnContext,
+    lease: Lease,
+    deadline: number,
+    activityId: string | undefined,
+    conversationId: string,
+    sends: { made: boolean },
+  ): TurnEffects {
     return {
       perform: async (call: ServiceCall, run: () => Promise<unknown>) => {
         if (!sendsToPerson(call.operation)) return withDeadline(deadline, run);
@@ -501,10 +534,15 @@ export class TurnGuard {
         const person = hashOf('user', call.ref.channelId, call.ref.userId).slice(0, 32);
         const key = `${person}/${activityId === undefined ? randomBytes(16).toString('hex') : hashOf(conversationId, activityId, call.dialog, call.node, String(call.occurrence))}`;
         try {
-          return await this.sendOnce(call, run, key, `${person}/`, deadline, fenced);
+          const result = await this.sendOnce(call, run, key, `${person}/`, deadline, fenced);
+          sends.made = true;
+          return result;
         } catch (err) {
-          if (err instanceof TwilioActionError && err.code === 'outcome_unknown' && turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) {
-            this.scheduleRecheck(turn.adapter, TurnContext.getConversationReference(turn.activity), call, key);
+          if (err instanceof TwilioActionError && err.code === 'outcome_unknown') {
+            sends.made = true;
+            if (turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) {
+              this.scheduleRecheck(turn.adapter, TurnContext.getConversationReference(turn.activity), call, key);
+            }
           }
           throw err;
         }

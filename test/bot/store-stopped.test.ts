@@ -1,0 +1,136 @@
+// What users get when a turn's state cannot be committed, here because the SQLite store stopped after a failed
+// flush to disk: over the real bot route and adapter, with the turn guard on a real SQLite file.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConversationState, UserState, type TurnContext } from 'botbuilder';
+import { NOT_SAVED_AFTER_SEND_MESSAGE, TURN_ERROR_MESSAGE, TurnGuard, TwilioVerifyBot } from '../../src/bot';
+import { BotClient } from '../../src/chat';
+import { turnEffectsOf, type ActionRuntime, type ServiceCall } from '../../src/dialogs';
+import { openStore, type Store } from '../../src/store';
+import { createTwilioClient, TwilioActionError } from '../../src/twilio';
+import { RecordingLogger } from '../support/conversation';
+import { startWorld, type BotWorld } from '../support/world';
+import { ROUTING_TASKS } from './fixtures';
+
+const idleRuntime: ActionRuntime = {
+  resolveGateway: async () => ({ kind: 'not-configured' }),
+  publicConfig: async () => ({}),
+  requestUserAuthorization: async () => {},
+  reportAuthFailure: async () => {},
+  audit: async () => {},
+};
+
+/** An SMS send as a dialog's service node asks for it; `run` stands for the request to Twilio. */
+function smsCall(): ServiceCall {
+  return {
+    ref: { channelId: 'test', userId: 'u1' },
+    dialog: 'send-sms',
+    node: 'send',
+    occurrence: 0,
+    operation: 'sendSms',
+    input: { to: '+14155550123', body: 'hello' },
+    gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
+  };
+}
+
+describe('a turn whose state cannot be committed (the SQLite store stopped after a failed flush to disk)', () => {
+  let dir: string;
+  let store: Store;
+  let world: BotWorld | undefined;
+  let guard: TurnGuard;
+  let conversationState: ConversationState;
+  let userState: UserState;
+  let failFlushes: boolean;
+  let logger: RecordingLogger;
+
+  const serve = async (run: (turn: TurnContext) => Promise<void>) => {
+    world = await startWorld({ stack: 'bot', bot: { bot: { run }, logger } });
+    return new BotClient({ baseUrl: world.url, channelId: 'test', userId: 'u1', conversationId: 'c1' });
+  };
+  const texts = (replies: Array<{ text?: string }>) => replies.map((r) => r.text);
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tva-stopped-'));
+    failFlushes = false;
+    logger = new RecordingLogger();
+    store = await openStore({
+      dataDir: dir,
+      sqliteWalFlusher: {
+        flush: () => {
+          if (failFlushes) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          return undefined;
+        },
+      },
+    });
+    const storage = store.botStorage();
+    conversationState = new ConversationState(storage);
+    userState = new UserState(storage);
+    guard = new TurnGuard({ store, conversationState, userState, logger });
+  });
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+    guard.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers only that something went wrong: none of the replies of a turn whose state is gone', async () => {
+    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: ROUTING_TASKS, runtime: idleRuntime, guard, logger });
+    const client = await serve((turn) => bot.run(turn));
+    assert.deepEqual(texts(await client.say('send an sms')), ['Which phone number should I text?']);
+    failFlushes = true;
+    assert.deepEqual(texts(await client.say('+14155550123')), [TURN_ERROR_MESSAGE]);
+  });
+
+  it('answers every later turn that something went wrong, logs why without a stack, and fails the store check', async () => {
+    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: ROUTING_TASKS, runtime: idleRuntime, guard, logger });
+    const client = await serve((turn) => bot.run(turn));
+    failFlushes = true;
+    assert.deepEqual(texts(await client.say('send an sms')), [TURN_ERROR_MESSAGE]);
+    failFlushes = false;
+    assert.deepEqual(texts(await client.say('help')), [TURN_ERROR_MESSAGE], 'a good flush does not bring the store back');
+    const log = logger.lines.join('\n');
+    assert.match(log, /StoreStoppedError.*could not be flushed to disk: EIO/);
+    assert.doesNotMatch(log, /\n\s+at /);
+    const check = await store.check();
+    assert.match(check.ok ? '' : check.problem, /could not be flushed to disk: EIO.*restart the server/);
+  });
+
+  it('keeps the replies of a turn that sent before its state failed, and asks the user not to repeat the request', async () => {
+    let requests = 0;
+    const client = await serve((turn) =>
+      guard.run(turn, async () => {
+        const effects = turnEffectsOf(turn);
+        assert.ok(effects);
+        await effects.perform(smsCall(), async () => {
+          requests += 1;
+          return { sid: 'SM1', status: 'queued' };
+        });
+        await turn.sendActivity('Done: your message to +14155550123 is on its way.');
+        failFlushes = true; // the intent was flushed; the turn's state is not
+      }),
+    );
+    assert.deepEqual(texts(await client.say('send it')), ['Done: your message to +14155550123 is on its way.', NOT_SAVED_AFTER_SEND_MESSAGE]);
+    assert.equal(requests, 1);
+  });
+
+  it('drops the replies of a turn whose send failed for sure before its state failed', async () => {
+    const client = await serve((turn) =>
+      guard.run(turn, async () => {
+        const effects = turnEffectsOf(turn);
+        assert.ok(effects);
+        await effects
+          .perform(smsCall(), async () => {
+            throw new TwilioActionError({ code: 21211, status: 400, twilioMessage: "The 'To' number is not a valid phone number." });
+          })
+          .catch(() => undefined);
+        await turn.sendActivity('That number cannot receive SMS.');
+        failFlushes = true;
+      }),
+    );
+    assert.deepEqual(texts(await client.say('send it')), [TURN_ERROR_MESSAGE]);
+  });
+});
