@@ -355,9 +355,18 @@ export class SqliteStore extends DocumentStore {
       this.failStop(failure);
       rejectAll(failure);
     };
+    let fd: number;
+    try {
+      fd = this.walFile();
+    } catch (error) {
+      // Not a failed flush (too many open files, say): these commits are not known to be on disk, but a later fsync
+      // of the WAL covers their frames, so the store goes on.
+      rejectAll(new Error(`The store's SQLite file ${this.file} could not be flushed to disk: its WAL could not be opened: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      return;
+    }
     let pooled: Promise<void> | undefined;
     try {
-      pooled = this.fsyncWal();
+      pooled = this.flusher.flush(fd, this.runsAlone());
     } catch (error) {
       fail(error);
       return;
@@ -374,10 +383,10 @@ export class SqliteStore extends DocumentStore {
   }
 
   /**
-   * fsync of the WAL file: every frame written before this call is on disk when it returns undefined (run inline) or
-   * when the promise it returns resolves (run on the thread pool); see WalFlusher.
+   * The WAL file's descriptor, for its fsync (every frame written before an fsync is on disk when it returns; see
+   * WalFlusher): opened after the first commit created the file.
    */
-  private fsyncWal(): Promise<void> | undefined {
+  private walFile(): number {
     if (this.walFd === undefined) {
       this.walFd = openSync(`${this.file}-wal`, 'r+');
       // The WAL file is new: its directory entry must be durable too (not possible, nor needed, on Windows).
@@ -392,7 +401,7 @@ export class SqliteStore extends DocumentStore {
         // Directories cannot be opened for fsync on this platform.
       }
     }
-    return this.flusher.flush(this.walFd, this.runsAlone());
+    return this.walFd;
   }
 
   protected async fetchDocuments(namespace: string, keys: string[]): Promise<DocumentRow[]> {
@@ -483,7 +492,10 @@ export class SqliteStore extends DocumentStore {
     // Writes already queued are committed (and their callers answered) before the file is closed.
     this.flush();
     while (this.syncRunning) await this.syncRunning;
-    this.db.close();
+    // Stopped after a failed flush: closing the last connection would checkpoint a WAL with a failed write into the
+    // database file. Left open until the process exits, the file is recovered from what its WAL holds on disk at
+    // the next start.
+    if (this.stoppedError() === undefined) this.db.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.walFd = undefined;
     this.turnLock?.close();
