@@ -7,7 +7,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, t
 import { BoundedMap } from '../bounded-map';
 import { noLogger, type DialogLogger } from '../dialogs';
 import { describeFailure, TURN_ERROR_MESSAGE } from './bot';
-import { TurnNotSavedError } from './turns';
+import { TurnNotSavedError, warnNotToRepeat } from './turns';
 
 /** Bot Framework authentication settings, named as in the environment. */
 export interface BotAuthSettings {
@@ -122,7 +122,8 @@ export function createBotAdapter(auth: BotAuthSettings = {}, logger: DialogLogge
   // A last resort for failures outside the bot's own handling (e.g. middleware).
   adapter.onTurnError = async (turn, err) => {
     logger.error('turn failed in the adapter', describeFailure(err));
-    await turn.sendActivity(err instanceof TurnNotSavedError ? err.userMessage : TURN_ERROR_MESSAGE);
+    if (err instanceof TurnNotSavedError) await warnNotToRepeat(turn);
+    else await turn.sendActivity(TURN_ERROR_MESSAGE);
   };
   return adapter;
 }

@@ -11,7 +11,7 @@ import { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
 import { noLogger, redactDigits, TurnSupersededError, type ActionRuntime, type DialogLogger, type DialogTask } from '../dialogs';
 import type { CountryCode } from '../twilio';
 import { runTwilioVerify, TwilioVerifyDialogs } from './component';
-import type { TurnGuard } from './turns';
+import { sentInTurn, warnNotToRepeat, type TurnGuard } from './turns';
 
 /** The one sentence a user sees when a turn fails. */
 export const TURN_ERROR_MESSAGE = 'Sorry, something went wrong on my side. Please try again.';
@@ -155,7 +155,9 @@ export class TwilioVerifyBot extends ActivityHandler {
       this.logger.error('could not clear the conversation state', describeFailure(cleanup));
     }
     try {
-      await turn.sendActivity(TURN_ERROR_MESSAGE);
+      // After a send, "try again" would send twice.
+      if (sentInTurn(turn)) await warnNotToRepeat(turn);
+      else await turn.sendActivity(TURN_ERROR_MESSAGE);
     } catch (reply) {
       this.logger.error('could not send the error reply', describeFailure(reply));
     }

@@ -112,21 +112,39 @@ export const RECHECK_MESSAGES: Readonly<Record<string, { performed: string; notP
 
 /** What a turn that could not get its conversation answers. */
 export const BUSY_MESSAGE = "I'm still working on your previous message. Give me a moment, then send this again.";
-/** Said when a turn that sent (or may have sent) an SMS or a code could not save its state afterwards. */
+/**
+ * Said instead of "something went wrong… try again" when the turn failed after an SMS or a code went out (or may
+ * have): a new request would send again.
+ */
 export const NOT_SAVED_AFTER_SEND_MESSAGE =
-  "Something went wrong on my side just after that, and I may have lost our place in this conversation. What I told you above stands, so please don't ask for the same thing again; tell me what you need next.";
+  "Something went wrong on my side after your request went to Twilio. Please don't ask for the same thing again, or it could be done twice; tell me what you need next.";
 
 /**
  * A turn that sent (or may have sent) something could not commit its state: its replies stay (they say what was
- * sent), and the user is asked not to repeat the request (a new request would send again).
+ * sent), and the user is asked not to repeat the request (warnNotToRepeat).
  */
 export class TurnNotSavedError extends Error {
   override readonly name = 'TurnNotSavedError';
-  readonly userMessage = NOT_SAVED_AFTER_SEND_MESSAGE;
 
   constructor(cause: unknown) {
     super(`The turn sent, then its state could not be saved: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
+}
+
+/** Turn-state keys: whether the turn's sends went out ({ made }), and whether the user was warned not to repeat. */
+const TURN_SENDS = Symbol('turnSends');
+const WARNED_NOT_TO_REPEAT = Symbol('warnedNotToRepeat');
+
+/** True when, under a turn guard, a send of this turn went out or may have (Twilio did not confirm it). */
+export function sentInTurn(turn: TurnContext): boolean {
+  return (turn.turnState.get(TURN_SENDS) as { made: boolean } | undefined)?.made === true;
+}
+
+/** Tells the user, once per turn, that something failed after a send and not to ask again. */
+export async function warnNotToRepeat(turn: TurnContext): Promise<void> {
+  if (turn.turnState.get(WARNED_NOT_TO_REPEAT) === true) return;
+  turn.turnState.set(WARNED_NOT_TO_REPEAT, true);
+  await turn.sendActivity(NOT_SAVED_AFTER_SEND_MESSAGE);
 }
 
 const LEDGER_PROPERTY = 'turnLedger';
@@ -332,6 +350,7 @@ export class TurnGuard {
     let joining: AuditInput[] = [];
     // Whether a send of this turn went out, or may have: set by its effects.
     const sends = { made: false };
+    turn.turnState.set(TURN_SENDS, sends);
     try {
       const loaded = await this.load(turn);
       const conversation = this.conversationState.get(turn) as Record<string, unknown>;
@@ -534,15 +553,10 @@ export class TurnGuard {
         const person = hashOf('user', call.ref.channelId, call.ref.userId).slice(0, 32);
         const key = `${person}/${activityId === undefined ? randomBytes(16).toString('hex') : hashOf(conversationId, activityId, call.dialog, call.node, String(call.occurrence))}`;
         try {
-          const result = await this.sendOnce(call, run, key, `${person}/`, deadline, fenced);
-          sends.made = true;
-          return result;
+          return await this.sendOnce(call, run, key, `${person}/`, deadline, fenced, sends);
         } catch (err) {
-          if (err instanceof TwilioActionError && err.code === 'outcome_unknown') {
-            sends.made = true;
-            if (turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) {
-              this.scheduleRecheck(turn.adapter, TurnContext.getConversationReference(turn.activity), call, key);
-            }
+          if (err instanceof TwilioActionError && err.code === 'outcome_unknown' && turn.activity.deliveryMode !== DeliveryModes.ExpectReplies) {
+            this.scheduleRecheck(turn.adapter, TurnContext.getConversationReference(turn.activity), call, key);
           }
           throw err;
         }
@@ -578,6 +592,8 @@ export class TurnGuard {
    * `fenced`: the lease's renewal, issued just before; awaited before any call to Twilio. With group commit the
    * intent's write joins its commit (one commit and disk flush before the send instead of two); should the renewal
    * fail, that intent stays pending, and the turn that took the conversation over asks Twilio before sending.
+   * `sends.made` is set as soon as this send is known to have gone out, or may have (Twilio did not confirm it),
+   * before anything is written about it: should that write fail, the turn still tells the user it was sent.
    */
   private async sendOnce(
     call: ServiceCall,
@@ -586,6 +602,7 @@ export class TurnGuard {
     personPrefix: string,
     deadline: number,
     fenced: Promise<void>,
+    sends: { made: boolean },
   ): Promise<unknown> {
     const fingerprint = hashOf(call.operation, canonical(call.input));
     // This intent and the marks of the person's open ones, read at once (on PostgreSQL two queries in flight together).
@@ -596,6 +613,7 @@ export class TurnGuard {
     let own = found;
     const ownRecord = own ? readIntent(own.value) : undefined;
     if (ownRecord?.state === 'performed') {
+      sends.made = true;
       await fenced;
       return ownRecord.result;
     }
@@ -606,9 +624,11 @@ export class TurnGuard {
     if (open.length > 0) await fenced;
     for (const entry of open) {
       const found = await this.reconcile(call, entry.record, deadline);
+      const sameSend = found.kind === 'performed' && entry.record.fingerprint === fingerprint;
+      if (sameSend) sends.made = true;
       await this.finish(entry.key, entry.etag, entry.record, found.kind === 'performed' ? { state: 'performed', result: found.result } : { state: 'not-performed' });
       if (entry.key === key) own = await this.store.get<unknown>(INTENTS_NAMESPACE, key);
-      if (found.kind === 'performed' && entry.record.fingerprint === fingerprint) {
+      if (sameSend) {
         this.logger.info('send found already performed at Twilio; not sent again', { operation: call.operation });
         return found.result;
       }
@@ -636,6 +656,7 @@ export class TurnGuard {
         await this.finish(key, etag, record, { state: 'failed', code });
         throw err;
       }
+      sends.made = true;
       if (deadline - this.now().getTime() >= MIN_RECONCILE_MS) {
         try {
           const found = await withDeadline(deadline, () => reconcileSend(call.gateway, call.operation, call.input, new Date(startedAt)));
@@ -651,6 +672,7 @@ export class TurnGuard {
       this.logger.warn('send outcome unknown; it will be checked before any resend', { operation: call.operation });
       throw new TwilioActionError({ code: 'outcome_unknown', status: 0, twilioMessage: 'Twilio did not confirm the request and its outcome could not be checked' });
     }
+    sends.made = true;
     const recorded = this.finish(key, etag, record, { state: 'performed', result });
     if (!this.store.groupCommit) {
       await recorded;

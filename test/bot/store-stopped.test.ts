@@ -12,6 +12,7 @@ import { openStore, type Store } from '../../src/store';
 import { createTwilioClient, TwilioActionError } from '../../src/twilio';
 import { RecordingLogger } from '../support/conversation';
 import { startWorld, type BotWorld } from '../support/world';
+import { task } from '../support/conversation';
 import { ROUTING_TASKS } from './fixtures';
 
 const idleRuntime: ActionRuntime = {
@@ -114,6 +115,80 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
       }),
     );
     assert.deepEqual(texts(await client.say('send it')), ['Done: your message to +14155550123 is on its way.', NOT_SAVED_AFTER_SEND_MESSAGE]);
+    assert.equal(requests, 1);
+  });
+
+  it('keeps the replies of a turn whose send Twilio did not confirm, when not even that could be recorded', async () => {
+    let requests = 0;
+    const client = await serve((turn) =>
+      guard.run(turn, async () => {
+        const effects = turnEffectsOf(turn);
+        assert.ok(effects);
+        await effects
+          .perform(smsCall(), async () => {
+            requests += 1;
+            failFlushes = true; // the intent was flushed; recording the unknown outcome fails
+            throw new Error('socket hang up');
+          })
+          .catch(() => turn.sendActivity('I could not confirm that your SMS went out.'));
+      }),
+    );
+    assert.deepEqual(texts(await client.say('send it')), ['I could not confirm that your SMS went out.', NOT_SAVED_AFTER_SEND_MESSAGE]);
+    assert.equal(requests, 1);
+  });
+
+  it('drops the replies of a turn that sent nothing because an earlier send could not be checked', async () => {
+    let requests = 0;
+    const client = await serve((turn) =>
+      guard.run(turn, async () => {
+        const effects = turnEffectsOf(turn);
+        assert.ok(effects);
+        // Twilio (here nothing listens) cannot tell what became of an unconfirmed send: it stays open, and the next
+        // send to that person is not made until it can be checked.
+        await effects
+          .perform(smsCall(), async () => {
+            requests += 1;
+            throw new Error('socket hang up');
+          })
+          .catch(() => turn.sendActivity('I could not confirm that your SMS went out.'));
+        if (turn.activity.text === 'again') failFlushes = true;
+      }),
+    );
+    assert.deepEqual(texts(await client.say('send it')), ['I could not confirm that your SMS went out.']);
+    assert.deepEqual(texts(await client.say('again')), [TURN_ERROR_MESSAGE]);
+    assert.equal(requests, 1, 'the second turn sent nothing');
+  });
+
+  it('asks the user not to repeat a request, instead of to try again, when the dialog fails after its send', async () => {
+    let requests = 0;
+    const gateway = smsCall().gateway;
+    // Reading the configuration fails once the SMS went out: the dialog's "sent" message cannot be written.
+    const runtime: ActionRuntime = {
+      ...idleRuntime,
+      resolveGateway: async () => ({ kind: 'ready', gateway }),
+      publicConfig: async () => {
+        if (requests > 0) throw new Error('the configuration cannot be read');
+        return {};
+      },
+      runOperation: async () => {
+        requests += 1;
+        return { sid: 'SM1', to: '+14155550123', status: 'queued' };
+      },
+    };
+    const textAlice = task({
+      id: 'text-alice',
+      name: 'Text Alice',
+      description: 'Texts Alice.',
+      start: 'intent',
+      nodes: [
+        { id: 'intent', type: 'intent', utterances: ['text alice'], next: 'send' },
+        { id: 'send', type: 'service', operation: 'sendSms', input: { to: "'+14155550123'", from: "'+15005550006'", body: "'hi'" }, next: 'sent' },
+        { id: 'sent', type: 'message', text: 'Sent {{result.sid}}.' },
+      ],
+    });
+    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: [textAlice], runtime, guard, logger });
+    const client = await serve((turn) => bot.run(turn));
+    assert.deepEqual(texts(await client.say('text alice')), [NOT_SAVED_AFTER_SEND_MESSAGE]);
     assert.equal(requests, 1);
   });
 
