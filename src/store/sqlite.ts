@@ -492,10 +492,7 @@ export class SqliteStore extends DocumentStore {
     // Writes already queued are committed (and their callers answered) before the file is closed.
     this.flush();
     while (this.syncRunning) await this.syncRunning;
-    // Stopped after a failed flush: closing the last connection would checkpoint a WAL with a failed write into the
-    // database file. Left open until the process exits, the file is recovered from what its WAL holds on disk at
-    // the next start.
-    if (this.stoppedError() === undefined) this.db.close();
+    this.db.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.walFd = undefined;
     this.turnLock?.close();
