@@ -18,5 +18,5 @@ export { createBotAdapter, isAuthenticated, TurnAdapter } from './adapter';
 export type { BotAuthSettings, TurnRunner } from './adapter';
 export { createTwilioVerifyDialogs, loadInstalledDialogs, pinoDialogLogger } from './setup';
 export type { TwilioVerifySetup, TwilioVerifySetupOptions } from './setup';
-export { BUSY_MESSAGE, DEFAULT_RETENTION, DEFAULT_TURN_BUDGET_MS, INTENTS_NAMESPACE, NOT_SAVED_AFTER_SEND_MESSAGE, OPEN_INTENT_PREFIX, REPLIES_NOT_KEPT, TURN_LOCKS_NAMESPACE, TurnGuard, TurnNotSavedError } from './turns';
+export { BUSY_MESSAGE, DEFAULT_RETENTION, DEFAULT_TURN_BUDGET_MS, INTENTS_NAMESPACE, NOT_SAVED_AFTER_SEND_MESSAGE, OPEN_INTENT_PREFIX, REPLIES_NOT_KEPT, sentInTurn, TURN_LOCKS_NAMESPACE, TurnGuard, TurnNotSavedError } from './turns';
 export type { TurnGuardOptions } from './turns';

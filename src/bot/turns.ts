@@ -623,7 +623,10 @@ export class TurnGuard {
     const open = await this.openIntents(call, key, own, marks);
     if (open.length > 0) await fenced;
     for (const entry of open) {
-      const found = await this.reconcile(call, entry.record, deadline);
+      const found = await this.reconcile(call, entry.record, deadline).catch(async (err: unknown) => {
+        if (entry.key === key) await this.leaveOpen(entry, sends);
+        throw err;
+      });
       const sameSend = found.kind === 'performed' && entry.record.fingerprint === fingerprint;
       if (sameSend) sends.made = true;
       await this.finish(entry.key, entry.etag, entry.record, found.kind === 'performed' ? { state: 'performed', result: found.result } : { state: 'not-performed' });
@@ -722,6 +725,19 @@ export class TurnGuard {
   }
 
   /** Whether an open intent was performed; a failure to find out means the user must be told it is unknown. */
+  /**
+   * This turn's own intent, left by an earlier run of the same activity (a crash mid-send), could not be checked with
+   * Twilio: that run may have sent, so the turn says so (`sends.made`), and a pending intent becomes uncertain, with
+   * the mark that makes any later send to this person ask Twilio first (a new activity has another intent key).
+   */
+  private async leaveOpen(entry: { key: string; etag: string; record: IntentRecord }, sends: { made: boolean }): Promise<void> {
+    sends.made = true;
+    if (entry.record.state !== 'pending') return;
+    await this.finish(entry.key, entry.etag, entry.record, { state: 'uncertain' }).catch((err: unknown) => {
+      this.logger.error('could not mark an unchecked send as open', { problem: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
   private async reconcile(call: ServiceCall, record: IntentRecord, deadline: number) {
     try {
       return await withDeadline(deadline, () => reconcileSend(call.gateway, record.operation, record.input ?? {}, new Date(record.startedAt)));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConversationState, TestAdapter, TurnContext, UserState, type Activity } from 'botbuilder';
-import { BUSY_MESSAGE, INTENTS_NAMESPACE, OPEN_INTENT_PREFIX, TurnGuard } from '../../src/bot';
+import { BUSY_MESSAGE, INTENTS_NAMESPACE, OPEN_INTENT_PREFIX, sentInTurn, TurnGuard } from '../../src/bot';
 import { turnAuditOf } from '../../src/bot/turns';
 import { turnEffectsOf, type ServiceCall } from '../../src/dialogs';
 import { openStore, type PutItem, type PutManyOptions, type PutOptions, type Store } from '../../src/store';
@@ -98,6 +98,58 @@ for (const leases of ['in memory (SQLite)', 'as documents (PostgreSQL)'] as cons
       await store.put('botstate', key, { step: 99 });
     });
     assert.deepEqual((await store.get('botstate', key))?.value, { step: 99 });
+  });
+
+  it('leaves a send of an earlier run of the activity open when Twilio cannot check it, so a new request asks first', async () => {
+    let requests = 0;
+    const call = {
+      ref: { channelId: 'test', userId: 'user-1' },
+      dialog: 'send-sms',
+      node: 'send',
+      occurrence: 0,
+      operation: 'sendSms',
+      input: { to: '+14155550123', body: 'hello' },
+      // Nothing listens here: Twilio cannot be asked what became of a send.
+      gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
+    };
+    const sendIn = (turn: TurnContext, run: () => Promise<unknown>) => {
+      const effects = turnEffectsOf(turn);
+      assert.ok(effects);
+      return effects.perform(call, run);
+    };
+    // The first run sends and never hears back (the process "dies" there): its intent stays pending.
+    const first = turnFor('a1');
+    let unblock: () => void = () => undefined;
+    let reachedTwilio: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (reachedTwilio = resolve));
+    const crashed = guard().run(first, () =>
+      sendIn(first, () => {
+        requests += 1;
+        reachedTwilio();
+        return new Promise((resolve) => (unblock = () => resolve({ sid: 'SM1' })));
+      }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    await reached;
+    // The channel delivers the activity again once the lease ran out; Twilio cannot be reached to check.
+    clock += 2_000;
+    const copy = turnFor('a1');
+    let copySent: boolean | undefined;
+    await guard().run(copy, async () => {
+      await assert.rejects(sendIn(copy, async () => (requests += 1)), { code: 'outcome_unknown' });
+      copySent = sentInTurn(copy);
+    });
+    assert.equal(copySent, true, 'the copy counts the first run\'s send: it may have gone out');
+    // The user asks again: a new activity, a new intent; the open one is asked about first, and nothing is sent.
+    const again = turnFor('a2');
+    await guard().run(again, async () => {
+      await assert.rejects(sendIn(again, async () => (requests += 1)), { code: 'outcome_unknown' });
+    });
+    assert.equal(requests, 1);
+    unblock();
+    await crashed;
   });
 
   it('performs no send once another turn took the conversation over after the lease ran out', async () => {
