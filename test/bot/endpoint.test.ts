@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Activity } from 'botbuilder';
 import restify from 'restify';
-import type { ActionRuntime } from '../../src/dialogs';
 import { RecordingLogger } from '../support/conversation';
 import { closeServer, listen } from '../support/http';
 import { crashingAdapter, startWorld, type BotWorld } from '../support/world';
-import { memoryBot, ROUTING_TASKS } from './fixtures';
-
-const idleRuntime: ActionRuntime = {
-  resolveGateway: async () => ({ kind: 'not-configured' }),
-  publicConfig: async () => ({}),
-  requestUserAuthorization: async () => {},
-  reportAuthFailure: async () => {},
-  audit: async () => {},
-};
+import { IDLE_RUNTIME, memoryBot, ROUTING_TASKS } from './fixtures';
 
 function activity(text: string, extra: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -37,7 +28,7 @@ describe('POST /api/messages', () => {
 
   beforeEach(async () => {
     logger = new RecordingLogger();
-    world = await startWorld({ stack: 'bot', bot: { bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }), logger } });
+    world = await startWorld({ stack: 'bot', bot: { bot: memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS }), logger } });
     url = world.url;
   });
 
@@ -217,7 +208,7 @@ describe('POST /api/messages', () => {
     const secured = await startWorld({
       stack: 'bot',
       bot: {
-        bot: memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }),
+        bot: memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS }),
         auth: { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret' },
       },
     });

@@ -1,8 +1,42 @@
 /** Dialog fixtures of the bot tests: small valid dialog tasks, and the bot over in-memory state running them. */
-import { ConversationState, MemoryStorage, UserState } from 'botbuilder';
+import assert from 'node:assert/strict';
+import { ConversationState, MemoryStorage, UserState, type TurnContext } from 'botbuilder';
 import { TwilioVerifyBot } from '../../src/bot';
-import type { DialogLogger, DialogTask } from '../../src/dialogs';
+import { turnEffectsOf, type ActionRuntime, type DialogLogger, type DialogTask, type ServiceCall } from '../../src/dialogs';
+import { createTwilioClient } from '../../src/twilio';
 import { task } from '../support/conversation';
+
+/** A runtime for dialogs that never reach a service node. */
+export const IDLE_RUNTIME: ActionRuntime = {
+  resolveGateway: async () => ({ kind: 'not-configured' }),
+  publicConfig: async () => ({}),
+  requestUserAuthorization: async () => {},
+  reportAuthFailure: async () => {},
+  audit: async () => {},
+};
+
+/**
+ * An SMS send as a dialog's service node hands it to the turn guard, for `userId` on channel `test`. Its gateway
+ * points where nothing listens: Twilio can neither be called through it nor asked what became of a send.
+ */
+export function unreachableSmsCall(userId: string, body = 'hello'): ServiceCall {
+  return {
+    ref: { channelId: 'test', userId },
+    dialog: 'send-sms',
+    node: 'send',
+    occurrence: 0,
+    operation: 'sendSms',
+    input: { to: '+14155550123', body },
+    gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
+  };
+}
+
+/** Performs `call` through the effects the turn guard gave the turn; `run` stands for the request to Twilio. */
+export function performIn(turn: TurnContext, call: ServiceCall, run: () => Promise<unknown>): Promise<unknown> {
+  const effects = turnEffectsOf(turn);
+  assert.ok(effects, 'the guard hands the turn its effects');
+  return effects.perform(call, run);
+}
 
 /** Three dialogs without Twilio calls, for routing: each asks one question, then confirms. */
 export const ROUTING_TASKS: DialogTask[] = [

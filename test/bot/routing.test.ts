@@ -3,7 +3,7 @@ import { ROUTER_MESSAGES, TURN_ERROR_MESSAGE } from '../../src/bot';
 import { DIALOG_STATE_MANAGER_CONFIGURATION } from '../../src/bot/bot';
 import { MESSAGES, type ActionRuntime } from '../../src/dialogs';
 import { RecordingLogger, suggestions, task, TestConversation, texts } from '../support/conversation';
-import { ACCOUNT_TASK, memoryBot, ROUTING_TASKS } from './fixtures';
+import { ACCOUNT_TASK, IDLE_RUNTIME, memoryBot, ROUTING_TASKS } from './fixtures';
 
 /** A dialog with a free-text question, where any words are a valid answer. */
 const NOTE_TASK = task({
@@ -18,15 +18,6 @@ const NOTE_TASK = task({
   ],
 });
 
-/** A runtime for dialogs that never reach a service node. */
-const idleRuntime: ActionRuntime = {
-  resolveGateway: async () => ({ kind: 'not-configured' }),
-  publicConfig: async () => ({}),
-  requestUserAuthorization: async () => {},
-  reportAuthFailure: async () => {},
-  audit: async () => {},
-};
-
 describe('bot routing', () => {
   const routes: Array<[said: string, firstReply: string]> = [
     ['send an sms', 'Which phone number should I text?'],
@@ -39,13 +30,13 @@ describe('bot routing', () => {
   ];
   for (const [said, reply] of routes) {
     it(`routes "${said}" to the dialog that asks "${reply}"`, async () => {
-      const chat = new TestConversation((turn) => memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS }).run(turn));
+      const chat = new TestConversation((turn) => memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS }).run(turn));
       assert.deepEqual(await chat.say(said), [reply]);
     });
   }
 
   it('offers what people come for after a dialog is cancelled or gives up', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('verify my phone');
     const cancelled = await chat.send('cancel');
@@ -59,7 +50,7 @@ describe('bot routing', () => {
   });
 
   it("hands every turn the dialog memory scopes its first turn built, instead of building them again", async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const seen: unknown[] = [];
     const chat = new TestConversation(async (turn) => {
       await bot.run(turn);
@@ -74,7 +65,7 @@ describe('bot routing', () => {
   });
 
   it('continues the active dialog before routing again', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     // Loosely like another dialog's trigger, but not one of them: an answer that is not a phone number.
@@ -84,7 +75,7 @@ describe('bot routing', () => {
   });
 
   it("switches to another dialog when, instead of answering, the user says that dialog's trigger or name", async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('verify my phone');
     assert.deepEqual(await chat.say('send an sms'), ['OK, I\'ve stopped "Start Verification".', 'Which phone number should I text?']);
@@ -93,14 +84,14 @@ describe('bot routing', () => {
   });
 
   it('keeps a text answer that happens to be a trigger of another dialog (e.g. an SMS body)', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: [...ROUTING_TASKS, NOTE_TASK] });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: [...ROUTING_TASKS, NOTE_TASK] });
     const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('take a note'), ['What should the note say?']);
     assert.deepEqual(await chat.say('send an sms'), ['Noted: send an sms']);
   });
 
   it('does not restart the same dialog when its own trigger is said at one of its questions', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     const retry = await chat.say('send a text');
@@ -109,7 +100,7 @@ describe('bot routing', () => {
   });
 
   it('answers a greeting briefly, with what it can do as buttons (the list was given when the conversation began)', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     for (const hello of ['hi', 'Hello!', 'good morning']) {
       const replies = await chat.send(hello);
@@ -119,13 +110,13 @@ describe('bot routing', () => {
   });
 
   it('answers thanks with you are welcome', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('Thank you!'), [ROUTER_MESSAGES.thanks]);
   });
 
   it('says it reads text only when a message carries only an attachment, at the top level and at a question', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     const image = { type: 'message', attachments: [{ contentType: 'image/png', contentUrl: 'https://example.com/a.png' }] };
     assert.match(texts(await chat.send(image))[0] ?? '', /^I can only read text messages\. I can help you with: /);
@@ -135,7 +126,7 @@ describe('bot routing', () => {
   });
 
   it('asks which one with suggested actions when two dialogs fit equally, then starts the chosen one', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     const replies = await chat.send('verification');
     assert.deepEqual(texts(replies), [ROUTER_MESSAGES.which]);
@@ -144,14 +135,14 @@ describe('bot routing', () => {
   });
 
   it('treats an answer to "which one?" that names neither as a new request', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('verification');
     assert.deepEqual(await chat.say('send an sms'), ['Which phone number should I text?']);
   });
 
   it('says what it can do when no dialog fits', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     const replies = await chat.send('order a pizza');
     assert.match(texts(replies)[0] ?? '', /^Sorry, I didn't get that\. I can help you with: Send SMS, Start Verification, Check Verification\.$/);
@@ -159,7 +150,7 @@ describe('bot routing', () => {
   });
 
   it('greets a new member with what it can do, and not the bot itself', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     const replies = await chat.send({
       type: 'conversationUpdate',
@@ -174,7 +165,7 @@ describe('bot routing', () => {
   });
 
   it('answers help with every dialog and its description', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     const [text] = await chat.say('help');
     assert.match(text ?? '', /Here is what I can do:/);
@@ -183,7 +174,7 @@ describe('bot routing', () => {
   });
 
   it("answers help inside a dialog with the active step's help", async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     const replies = await chat.say('help');
@@ -191,7 +182,7 @@ describe('bot routing', () => {
   });
 
   it('answers "Nothing to cancel" when idle, and cancels an active dialog', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     assert.deepEqual(await chat.say('cancel'), [ROUTER_MESSAGES.nothingToCancel]);
     await chat.say('send an sms');
@@ -200,20 +191,20 @@ describe('bot routing', () => {
   });
 
   it('says that no dialogs are installed when there are none', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: [] });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: [] });
     const chat = new TestConversation((turn) => bot.run(turn));
     assert.match((await chat.say('send an sms'))[0] ?? '', /No dialogs are installed yet/);
   });
 
   it('registers newly installed dialogs on reload without a restart', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: [] });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: [] });
     const chat = new TestConversation((turn) => bot.run(turn));
     bot.reload(ROUTING_TASKS);
     assert.deepEqual(await chat.say('send an sms'), ['Which phone number should I text?']);
   });
 
   it('stops a running dialog that a reload removed, and starts over', async () => {
-    const bot = memoryBot({ runtime: idleRuntime, dialogs: ROUTING_TASKS });
+    const bot = memoryBot({ runtime: IDLE_RUNTIME, dialogs: ROUTING_TASKS });
     const chat = new TestConversation((turn) => bot.run(turn));
     await chat.say('send an sms');
     bot.reload(ROUTING_TASKS.filter((t) => t.id !== 'send-sms'));
@@ -224,7 +215,7 @@ describe('bot routing', () => {
   it('answers one clear sentence on a failing turn, logs no stack and no code, and clears the dialog stack', async () => {
     const logger = new RecordingLogger();
     const failing: ActionRuntime = {
-      ...idleRuntime,
+      ...IDLE_RUNTIME,
       resolveGateway: async () => {
         throw new Error('database exploded while the user typed 123456');
       },

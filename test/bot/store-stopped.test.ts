@@ -7,34 +7,15 @@ import path from 'node:path';
 import { ConversationState, UserState, type TurnContext } from 'botbuilder';
 import { NOT_SAVED_AFTER_SEND_MESSAGE, TURN_ERROR_MESSAGE, TurnGuard, TwilioVerifyBot } from '../../src/bot';
 import { BotClient } from '../../src/chat';
-import { turnEffectsOf, type ActionRuntime, type ServiceCall } from '../../src/dialogs';
+import type { ActionRuntime } from '../../src/dialogs';
 import { openStore, type Store } from '../../src/store';
-import { createTwilioClient, TwilioActionError } from '../../src/twilio';
-import { RecordingLogger } from '../support/conversation';
+import { TwilioActionError } from '../../src/twilio';
+import { RecordingLogger, task } from '../support/conversation';
 import { startWorld, type BotWorld } from '../support/world';
-import { task } from '../support/conversation';
-import { ROUTING_TASKS } from './fixtures';
+import { IDLE_RUNTIME, performIn, ROUTING_TASKS, unreachableSmsCall } from './fixtures';
 
-const idleRuntime: ActionRuntime = {
-  resolveGateway: async () => ({ kind: 'not-configured' }),
-  publicConfig: async () => ({}),
-  requestUserAuthorization: async () => {},
-  reportAuthFailure: async () => {},
-  audit: async () => {},
-};
-
-/** An SMS send as a dialog's service node asks for it; `run` stands for the request to Twilio. */
-function smsCall(): ServiceCall {
-  return {
-    ref: { channelId: 'test', userId: 'u1' },
-    dialog: 'send-sms',
-    node: 'send',
-    occurrence: 0,
-    operation: 'sendSms',
-    input: { to: '+14155550123', body: 'hello' },
-    gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
-  };
-}
+/** The send of these tests: user u1's SMS, handed to the turn guard; `run` stands for the request to Twilio. */
+const sendSms = (turn: TurnContext, run: () => Promise<unknown>) => performIn(turn, unreachableSmsCall('u1'), run);
 
 describe('a turn whose state cannot be committed (the SQLite store stopped after a failed flush to disk)', () => {
   let dir: string;
@@ -79,7 +60,7 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
   });
 
   it('answers only that something went wrong: none of the replies of a turn whose state is gone', async () => {
-    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: ROUTING_TASKS, runtime: idleRuntime, guard, logger });
+    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: ROUTING_TASKS, runtime: IDLE_RUNTIME, guard, logger });
     const client = await serve((turn) => bot.run(turn));
     assert.deepEqual(texts(await client.say('send an sms')), ['Which phone number should I text?']);
     failFlushes = true;
@@ -87,7 +68,7 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
   });
 
   it('answers every later turn that something went wrong, logs why without a stack, and fails the store check', async () => {
-    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: ROUTING_TASKS, runtime: idleRuntime, guard, logger });
+    const bot = new TwilioVerifyBot({ conversationState, userState, dialogs: ROUTING_TASKS, runtime: IDLE_RUNTIME, guard, logger });
     const client = await serve((turn) => bot.run(turn));
     failFlushes = true;
     assert.deepEqual(texts(await client.say('send an sms')), [TURN_ERROR_MESSAGE]);
@@ -104,9 +85,7 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
     let requests = 0;
     const client = await serve((turn) =>
       guard.run(turn, async () => {
-        const effects = turnEffectsOf(turn);
-        assert.ok(effects);
-        await effects.perform(smsCall(), async () => {
+        await sendSms(turn, async () => {
           requests += 1;
           return { sid: 'SM1', status: 'queued' };
         });
@@ -122,15 +101,11 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
     let requests = 0;
     const client = await serve((turn) =>
       guard.run(turn, async () => {
-        const effects = turnEffectsOf(turn);
-        assert.ok(effects);
-        await effects
-          .perform(smsCall(), async () => {
-            requests += 1;
-            failFlushes = true; // the intent was flushed; recording the unknown outcome fails
-            throw new Error('socket hang up');
-          })
-          .catch(() => turn.sendActivity('I could not confirm that your SMS went out.'));
+        await sendSms(turn, async () => {
+          requests += 1;
+          failFlushes = true; // the intent was flushed; recording the unknown outcome fails
+          throw new Error('socket hang up');
+        }).catch(() => turn.sendActivity('I could not confirm that your SMS went out.'));
       }),
     );
     assert.deepEqual(texts(await client.say('send it')), ['I could not confirm that your SMS went out.', NOT_SAVED_AFTER_SEND_MESSAGE]);
@@ -141,16 +116,12 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
     let requests = 0;
     const client = await serve((turn) =>
       guard.run(turn, async () => {
-        const effects = turnEffectsOf(turn);
-        assert.ok(effects);
         // Twilio (here nothing listens) cannot tell what became of an unconfirmed send: it stays open, and the next
         // send to that person is not made until it can be checked.
-        await effects
-          .perform(smsCall(), async () => {
-            requests += 1;
-            throw new Error('socket hang up');
-          })
-          .catch(() => turn.sendActivity('I could not confirm that your SMS went out.'));
+        await sendSms(turn, async () => {
+          requests += 1;
+          throw new Error('socket hang up');
+        }).catch(() => turn.sendActivity('I could not confirm that your SMS went out.'));
         if (turn.activity.text === 'again') failFlushes = true;
       }),
     );
@@ -161,10 +132,10 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
 
   it('asks the user not to repeat a request, instead of to try again, when the dialog fails after its send', async () => {
     let requests = 0;
-    const gateway = smsCall().gateway;
+    const gateway = unreachableSmsCall('u1').gateway;
     // Reading the configuration fails once the SMS went out: the dialog's "sent" message cannot be written.
     const runtime: ActionRuntime = {
-      ...idleRuntime,
+      ...IDLE_RUNTIME,
       resolveGateway: async () => ({ kind: 'ready', gateway }),
       publicConfig: async () => {
         if (requests > 0) throw new Error('the configuration cannot be read');
@@ -195,13 +166,9 @@ describe('a turn whose state cannot be committed (the SQLite store stopped after
   it('drops the replies of a turn whose send failed for sure before its state failed', async () => {
     const client = await serve((turn) =>
       guard.run(turn, async () => {
-        const effects = turnEffectsOf(turn);
-        assert.ok(effects);
-        await effects
-          .perform(smsCall(), async () => {
-            throw new TwilioActionError({ code: 21211, status: 400, twilioMessage: "The 'To' number is not a valid phone number." });
-          })
-          .catch(() => undefined);
+        await sendSms(turn, async () => {
+          throw new TwilioActionError({ code: 21211, status: 400, twilioMessage: "The 'To' number is not a valid phone number." });
+        }).catch(() => undefined);
         await turn.sendActivity('That number cannot receive SMS.');
         failFlushes = true;
       }),

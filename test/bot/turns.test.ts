@@ -10,10 +10,10 @@ import path from 'node:path';
 import { ConversationState, TestAdapter, TurnContext, UserState, type Activity } from 'botbuilder';
 import { BUSY_MESSAGE, INTENTS_NAMESPACE, OPEN_INTENT_PREFIX, sentInTurn, TurnGuard } from '../../src/bot';
 import { turnAuditOf } from '../../src/bot/turns';
-import { turnEffectsOf, type ServiceCall } from '../../src/dialogs';
+import type { ServiceCall } from '../../src/dialogs';
 import { openStore, type PutItem, type PutManyOptions, type PutOptions, type Store } from '../../src/store';
-import { createTwilioClient } from '../../src/twilio';
 import { EmulatorFixture } from '../support/emulator';
+import { performIn, unreachableSmsCall } from './fixtures';
 
 const CONVERSATION = 'conv-1';
 
@@ -102,21 +102,8 @@ for (const leases of ['in memory (SQLite)', 'as documents (PostgreSQL)'] as cons
 
   it('leaves a send of an earlier run of the activity open when Twilio cannot check it, so a new request asks first', async () => {
     let requests = 0;
-    const call = {
-      ref: { channelId: 'test', userId: 'user-1' },
-      dialog: 'send-sms',
-      node: 'send',
-      occurrence: 0,
-      operation: 'sendSms',
-      input: { to: '+14155550123', body: 'hello' },
-      // Nothing listens here: Twilio cannot be asked what became of a send.
-      gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
-    };
-    const sendIn = (turn: TurnContext, run: () => Promise<unknown>) => {
-      const effects = turnEffectsOf(turn);
-      assert.ok(effects);
-      return effects.perform(call, run);
-    };
+    // Nothing listens at the call's gateway: Twilio cannot be asked what became of a send.
+    const sendIn = (turn: TurnContext, run: () => Promise<unknown>) => performIn(turn, unreachableSmsCall('user-1'), run);
     // The first run sends and never hears back (the process "dies" there): its intent stays pending.
     const first = turnFor('a1');
     let unblock: () => void = () => undefined;
@@ -159,19 +146,8 @@ for (const leases of ['in memory (SQLite)', 'as documents (PostgreSQL)'] as cons
     const slow = turnFor('a1');
     const first = guard().run(slow, async () => {
       await paused;
-      const effects = turnEffectsOf(slow);
-      assert.ok(effects, 'the guard hands the turn its effects');
-      const call = {
-        ref: { channelId: 'test', userId: 'user-1' },
-        dialog: 'send-sms',
-        node: 'send',
-        occurrence: 0,
-        operation: 'sendSms',
-        input: { to: '+14155550123', body: 'late' },
-        // Never reached: the lost lease stops the send before any request.
-        gateway: createTwilioClient({ kind: 'auth-token', accountSid: `AC${'0'.repeat(32)}`, authToken: 'x'.repeat(32) }, { baseUrl: 'http://127.0.0.1:9' }),
-      };
-      await effects.perform(call, async () => {
+      // Never reached: the lost lease stops the send before any request.
+      await performIn(slow, unreachableSmsCall('user-1', 'late'), async () => {
         performed += 1;
         return {};
       });
@@ -234,10 +210,8 @@ describe('TurnGuard: intents of sends', () => {
     const turn = new TurnContext(adapter, activity(id));
     let failure: unknown;
     await guard().run(turn, async () => {
-      const effects = turnEffectsOf(turn);
-      assert.ok(effects, 'the guard hands the turn its effects');
       try {
-        await effects.perform(call, run);
+        await performIn(turn, call, run);
       } catch (err) {
         failure = err;
       }
@@ -330,9 +304,8 @@ describe('TurnGuard: audit entries of a turn', () => {
     const turn = new TurnContext(adapter, activity('a1'));
     await guard().run(turn, async () => {
       await conversationState.createProperty<number>('step').set(turn, 1);
-      const effects = turnEffectsOf(turn);
-      assert.ok(effects);
-      await effects.perform(
+      await performIn(
+        turn,
         {
           ref: { channelId: 'test', userId: 'user-1' },
           dialog: 'send-sms',
